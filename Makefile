@@ -1,0 +1,62 @@
+# BlueOx for Node.js on Debian. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VERSION := $(shell node -p "require('./package.json').version")
+# Debian packages the build, the tests and the benchmarks use.
+APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LOG_PATH ?= var/log/blueox
+OXD_ARGS ?= -v
+
+ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
+	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
+
+.PHONY: help setup deps apt npm check build bundle test test-unit test-integration test-interop bench run clean
+
+help:
+	@echo "make run       set up, build, run oxd in the foreground (logs under ./$(LOG_PATH))"
+	@echo "make test      set up, build, run every test"
+	@echo "make setup     install Debian packages (apt-get) and npm packages"
+	@echo "make check     type-check with tsc"
+	@echo "make build     type-check, compile tests, bundle dist/ with esbuild"
+	@echo "make bench     run the benchmarks (figures, not pass/fail)"
+	@echo "make clean     remove build outputs"
+
+setup: apt npm
+
+# Installs only what is missing, so a prepared machine does not wait for apt.
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "apt-get install $$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# npm 11 reports packages with install scripts; make sure the native addons really are there.
+npm: node_modules/.setup-done
+node_modules/.setup-done: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@node -e "require('zeromq')" || { echo "zeromq's native addon did not load" >&2; exit 1; }
+	@test -f node_modules/sd-notify/build/Release/notify.node || { echo "sd-notify did not build: is libsystemd-dev installed?" >&2; exit 1; }
+	@touch $@
+
+check: npm
+	npx tsc -p . --noEmit
+
+build: npm
+	npx tsc -p .
+	npx esbuild src/daemon/main.ts $(ESBUILD_FLAGS) --outfile=dist/oxd.js
+
+test: setup build
+	npx ava
+
+bench: setup build
+	node build/test/bench/run.js
+
+run: setup build
+	mkdir -p $(LOG_PATH)
+	exec bin/oxd --log-path $(LOG_PATH) $(OXD_ARGS)
+
+clean:
+	rm -rf build dist

@@ -1,0 +1,149 @@
+/**
+ * Every setting of oxd: its key, default, what is allowed, and how a value
+ * given as text (flag, environment) or as a typed value (config file) becomes
+ * a checked setting. One table, so flags, environment and file can never
+ * disagree about what a setting means.
+ */
+import {
+  DEFAULT_COLLECT_PORT,
+  DEFAULT_CONTROL_PORT,
+  DEFAULT_HOST,
+  Endpoint,
+  parseEndpoint,
+} from '../protocol/endpoint';
+import { ConfigError } from './errors';
+
+export interface OxdSettings {
+  collect: Endpoint;
+  control: Endpoint;
+  forward: Endpoint | null;
+  logPath: string | null;
+  /** 0: daily files; 1..12: a file every that many hours. */
+  rotateHours: number;
+  streamRange: [number, number];
+  maxEventSize: number;
+  verbosity: number;
+  flushIntervalMs: number;
+  idleCloseMs: number;
+  handshakeTimeoutMs: number;
+  forwardSpoolBytes: number;
+  drainTimeoutMs: number;
+}
+
+export const DEFAULTS: OxdSettings = {
+  collect: { host: DEFAULT_HOST, port: DEFAULT_COLLECT_PORT },
+  control: { host: DEFAULT_HOST, port: DEFAULT_CONTROL_PORT },
+  forward: null,
+  logPath: null,
+  rotateHours: 0,
+  streamRange: [35000, 35999],
+  maxEventSize: 1024 * 1024,
+  verbosity: 0,
+  flushIntervalMs: 200,
+  idleCloseMs: 60_000,
+  handshakeTimeoutMs: 10_000,
+  forwardSpoolBytes: 64 * 1024 * 1024,
+  drainTimeoutMs: 2_000,
+};
+
+export interface SettingSpec<K extends keyof OxdSettings> {
+  /** The name in oxd.conf, and in messages. */
+  key: string;
+  field: K;
+  allowed: string;
+  parse(value: unknown): OxdSettings[K] | undefined;
+}
+
+function integer(min: number, max: number) {
+  return (value: unknown): number | undefined => {
+    const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+    return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+  };
+}
+
+function endpoint(defaultPort: number) {
+  return (value: unknown): Endpoint | undefined => {
+    if (typeof value !== 'string') return undefined;
+    try {
+      return parseEndpoint(value, defaultPort);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function portRange(value: unknown): [number, number] | undefined {
+  const parts = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.trim().split(/\s*[-\s,:]\s*/)
+      : [];
+  if (parts.length !== 2) return undefined;
+  const [lo, hi] = parts.map(integer(1, 65535));
+  return lo !== undefined && hi !== undefined && lo <= hi ? [lo, hi] : undefined;
+}
+
+const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
+  collect: { key: 'collect', field: 'collect', allowed: 'host, host:port, *:port or [ipv6]:port', parse: endpoint(DEFAULT_COLLECT_PORT) },
+  control: { key: 'control', field: 'control', allowed: 'host, host:port, *:port or [ipv6]:port', parse: endpoint(DEFAULT_CONTROL_PORT) },
+  forward: {
+    key: 'forward',
+    field: 'forward',
+    allowed: 'empty (no forwarding) or the host[:port] of another oxd collect port',
+    parse: (v) => (v === '' || v === false ? null : endpoint(DEFAULT_COLLECT_PORT)(v)),
+  },
+  logPath: {
+    key: 'log_path',
+    field: 'logPath',
+    allowed: 'empty (write no files) or a folder path',
+    parse: (v) => (typeof v !== 'string' ? undefined : v === '' ? null : v.includes('\0') ? undefined : v),
+  },
+  rotateHours: { key: 'rotate_hours', field: 'rotateHours', allowed: 'an integer from 0 (daily files) to 12', parse: integer(0, 12) },
+  streamRange: {
+    key: 'stream_range',
+    field: 'streamRange',
+    allowed: 'two port numbers MIN MAX with 1 <= MIN <= MAX <= 65535',
+    parse: portRange,
+  },
+  maxEventSize: {
+    key: 'max_event_size',
+    field: 'maxEventSize',
+    allowed: 'a number of bytes from 1024 to 268435456',
+    parse: integer(1024, 256 * 1024 * 1024),
+  },
+  verbosity: { key: 'verbosity', field: 'verbosity', allowed: 'an integer from 0 (notices) to 2 (debug)', parse: integer(0, 2) },
+  flushIntervalMs: {
+    key: 'flush_interval_ms',
+    field: 'flushIntervalMs',
+    allowed: 'milliseconds from 10 to 1000',
+    parse: integer(10, 1000),
+  },
+  idleCloseMs: { key: 'idle_close_ms', field: 'idleCloseMs', allowed: 'milliseconds from 1000 to 3600000', parse: integer(1000, 3_600_000) },
+  handshakeTimeoutMs: {
+    key: 'handshake_timeout_ms',
+    field: 'handshakeTimeoutMs',
+    allowed: 'milliseconds from 100 to 600000',
+    parse: integer(100, 600_000),
+  },
+  forwardSpoolBytes: {
+    key: 'forward_spool_bytes',
+    field: 'forwardSpoolBytes',
+    allowed: 'a number of bytes from 65536 to 17179869184',
+    parse: integer(65536, 16 * 1024 * 1024 * 1024),
+  },
+  drainTimeoutMs: { key: 'drain_timeout_ms', field: 'drainTimeoutMs', allowed: 'milliseconds from 0 to 60000', parse: integer(0, 60_000) },
+};
+
+export const SETTING_SPECS: ReadonlyArray<SettingSpec<keyof OxdSettings>> = Object.values(SPECS);
+
+/** Parses one value for `field`, throwing a ConfigError that names `source`. */
+export function parseSetting<K extends keyof OxdSettings>(field: K, value: unknown, source: string): OxdSettings[K] {
+  const spec = SPECS[field] as SettingSpec<K>;
+  const parsed = spec.parse(value);
+  if (parsed === undefined) throw new ConfigError(source, spec.key, spec.allowed, value);
+  return parsed;
+}
+
+export function specFor<K extends keyof OxdSettings>(field: K): SettingSpec<K> {
+  return SPECS[field] as SettingSpec<K>;
+}

@@ -1,0 +1,176 @@
+/**
+ * oxd assembled: the collect source, the router and its sinks (file store,
+ * stream publisher, forwarder), and the control port. Start, stop, reopen.
+ */
+import * as fs from 'node:fs';
+import { BlueOxError, describeError } from '../errors';
+import { UNKNOWN_COMMAND, ControlRequest } from '../protocol/control';
+import type { Packable } from '../protocol/compat-pack';
+import { Endpoint, formatEndpoint } from '../protocol/endpoint';
+import type { OxdSettings } from '../config/oxd-settings';
+import { ControlServer } from './control';
+import type { Logger } from './log';
+import { RateLimitedLog } from './rate-limit';
+import { Router } from './router';
+import type { Sink } from './sink';
+import { FileStore } from './sinks/file-store';
+import { Forwarder } from './sinks/forward';
+import { StreamPublisher } from './sinks/stream';
+import { CollectSource } from './sources/collect';
+import { Stats } from './stats';
+import { buildStatus } from './status-report';
+
+/** Listening sockets handed over by systemd, by FileDescriptorName. */
+export interface PassedSockets {
+  collect?: number;
+  control?: number;
+}
+
+export interface Endpoints {
+  collect: Endpoint;
+  control: Endpoint;
+  stream: Endpoint;
+}
+
+const MAX_COLLECT_CONNECTIONS = 4096;
+
+export class Daemon {
+  readonly stats = new Stats();
+  /** Called when a control client asks for SHUTDOWN. */
+  onShutdownRequest: () => void = () => undefined;
+  private readonly warn: RateLimitedLog;
+  private readonly stream: StreamPublisher;
+  private readonly fileStore: FileStore | null;
+  private readonly forwarder: Forwarder | null;
+  private readonly router: Router;
+  private readonly collect: CollectSource;
+  private readonly control: ControlServer;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly settings: OxdSettings,
+    private readonly log: Logger,
+    private readonly passed: PassedSockets = {},
+  ) {
+    this.warn = new RateLimitedLog(log);
+    const sinks: Sink[] = [];
+    this.fileStore = settings.logPath
+      ? new FileStore(
+          {
+            root: settings.logPath,
+            rotateHours: settings.rotateHours,
+            flushIntervalMs: settings.flushIntervalMs,
+            idleCloseMs: settings.idleCloseMs,
+          },
+          this.stats,
+          log,
+          this.warn,
+        )
+      : null;
+    if (this.fileStore) sinks.push(this.fileStore);
+    this.stream = new StreamPublisher(this.stats, log);
+    sinks.push(this.stream);
+    this.forwarder = settings.forward
+      ? new Forwarder(settings.forward, settings.forwardSpoolBytes, this.stats, log, this.warn)
+      : null;
+    if (this.forwarder) sinks.push(this.forwarder);
+    this.router = new Router(this.stats, sinks, this.warn);
+    const listenOn = passed.collect !== undefined ? { fd: passed.collect } : { endpoint: settings.collect };
+    this.collect = new CollectSource(
+      listenOn,
+      this.router,
+      {
+        maxEventSize: settings.maxEventSize,
+        handshakeTimeoutMs: settings.handshakeTimeoutMs,
+        maxConnections: MAX_COLLECT_CONNECTIONS,
+      },
+      this.warn,
+    );
+    this.control = new ControlServer((req) => this.command(req), log, this.warn);
+  }
+
+  async start(): Promise<Endpoints> {
+    if (this.settings.logPath) checkLogPath(this.settings.logPath);
+    try {
+      const collect = await this.collect.start().catch((err) => {
+        throw portError('collect', formatEndpoint(this.settings.collect), err);
+      });
+      const control = await this.control.start(this.settings.control, this.passed.control).catch((err) => {
+        throw portError('control', formatEndpoint(this.settings.control), err);
+      });
+      const stream = await this.stream.start(control.host, this.settings.streamRange);
+      return { collect, control, stream };
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private command(request: ControlRequest): { [key: string]: Packable } {
+    switch (request.cmd) {
+      case 'SOCK_STREAM':
+        return { port: this.stream.endpoint.port };
+      case 'SOCK_COLLECT':
+        return { port: this.collect.endpoint.port };
+      case 'STATUS':
+        return this.status();
+      case 'SHUTDOWN':
+        this.control.runAfterReply(() => this.onShutdownRequest());
+        return { ok: true };
+      default:
+        return { error: UNKNOWN_COMMAND };
+    }
+  }
+
+  status(): { [key: string]: Packable } {
+    const sinks: Record<string, { [key: string]: Packable }> = {};
+    for (const sink of this.router.sinkList) sinks[sink.name] = sink.status();
+    return buildStatus({
+      stats: this.stats,
+      collect: this.collect.status(),
+      control: { requests: this.control.requests, invalid: this.control.invalidRequests },
+      sinks,
+    });
+  }
+
+  /** SIGHUP: reopen every log file (after logrotate) and flush. */
+  reopen(): void {
+    this.log.notice('reopening log files');
+    for (const sink of this.router.sinkList) sink.reopen();
+  }
+
+  /**
+   * Stops taking connections, routes what senders already wrote (up to the
+   * drain timeout), writes and forwards what is held, then closes. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.collect.stop(this.settings.drainTimeoutMs).catch(() => undefined);
+      if (this.fileStore) await this.fileStore.close();
+      if (this.forwarder) await this.forwarder.closeWithin(this.settings.drainTimeoutMs);
+      await this.stream.close();
+      await this.control.close();
+    })();
+    return this.stopping;
+  }
+}
+
+function checkLogPath(logPath: string): void {
+  try {
+    fs.mkdirSync(logPath, { recursive: true });
+    fs.accessSync(logPath, fs.constants.W_OK);
+  } catch (err) {
+    throw new BlueOxError(
+      'ELOGPATH',
+      `cannot write to the log path ${logPath} (${describeError(err)}): create it and give oxd's user write access, or pass another --log-path`,
+    );
+  }
+}
+
+function portError(kind: string, where: string, err: unknown): BlueOxError {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new BlueOxError('EADDRINUSE', `the ${kind} port ${where} is in use: stop the other oxd or choose another with --${kind}`);
+  }
+  return new BlueOxError('EBIND', `cannot listen on the ${kind} port ${where}: ${describeError(err)}`);
+}

@@ -1,0 +1,163 @@
+/**
+ * One sender's TCP connection to the collect port, spoken to as a ZeroMQ
+ * PULL socket: ZMTP handshake, then frames assembled into two-frame events
+ * and handed to the router.
+ */
+import type * as net from 'node:net';
+import { ZmtpProtocolError, pingContext } from '../../protocol/zmtp/command';
+import { ZmtpDecoder, FrameHandler } from '../../protocol/zmtp/decoder';
+import { encodePong } from '../../protocol/zmtp/frame';
+import { ZmtpHandshake } from '../../protocol/zmtp/handshake';
+import type { Router } from '../router';
+
+const EMPTY: Buffer = Buffer.alloc(0);
+
+export interface ConnectionCounters {
+  protocolErrors: number;
+  handshakeTimeouts: number;
+  pings: number;
+}
+
+export interface ConnectionOptions {
+  maxEventSize: number;
+  handshakeTimeoutMs: number;
+  counters: ConnectionCounters;
+  onProtocolError(peer: string, reason: string): void;
+}
+
+export class CollectConnection implements FrameHandler {
+  readonly peer: string;
+  lastData = Date.now();
+  private handshake: ZmtpHandshake | null;
+  private decoder: ZmtpDecoder | null = null;
+  private handshakeTimer: NodeJS.Timeout | null;
+  private arrival = 0;
+  private frameIndex = 0;
+  private oversized = false;
+  private metaBuf = EMPTY;
+  private metaStart = 0;
+  private metaEnd = 0;
+  private bodyBuf = EMPTY;
+  private bodyStart = 0;
+  private bodyEnd = 0;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly router: Router,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.handshake = new ZmtpHandshake('PULL', (bytes) => socket.write(bytes));
+    this.handshakeTimer = setTimeout(() => this.handshakeExpired(), options.handshakeTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.once('close', () => this.clearTimer());
+    this.handshake.begin();
+  }
+
+  get handshakeDone(): boolean {
+    return this.decoder !== null;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.arrival = this.lastData = Date.now();
+    try {
+      if (this.decoder !== null) this.decoder.push(chunk);
+      else this.continueHandshake(chunk);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (this.router.congested) {
+      this.socket.pause();
+      this.router.whenDrained(() => this.socket.resume());
+    }
+  }
+
+  private continueHandshake(chunk: Buffer): void {
+    const done = this.handshake!.push(chunk);
+    if (done === null) return;
+    this.clearTimer();
+    this.handshake = null;
+    this.decoder = new ZmtpDecoder(this, this.options.maxEventSize, done.major === 3);
+    if (done.leftover.length > 0) this.decoder.push(done.leftover);
+  }
+
+  private fail(err: unknown): void {
+    const reason = err instanceof ZmtpProtocolError ? err.reason : String(err);
+    this.options.counters.protocolErrors++;
+    this.options.onProtocolError(this.peer, reason);
+    const goodbye = this.handshake?.errorFrame(reason);
+    this.socket.removeAllListeners('data');
+    this.socket.on('data', () => undefined);
+    if (goodbye) {
+      // Let the peer read why, but do not wait on it for long.
+      this.socket.end(goodbye);
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
+  }
+
+  private handshakeExpired(): void {
+    this.handshakeTimer = null;
+    if (this.decoder !== null) return;
+    this.options.counters.handshakeTimeouts++;
+    this.options.onProtocolError(this.peer, `no ZMTP handshake within ${this.options.handshakeTimeoutMs} ms`);
+    this.socket.destroy();
+  }
+
+  private clearTimer(): void {
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+  }
+
+  frame(buf: Buffer, start: number, end: number, more: boolean): void {
+    const index = this.frameIndex++;
+    if (index === 0) {
+      this.metaBuf = buf;
+      this.metaStart = start;
+      this.metaEnd = end;
+    } else if (index === 1) {
+      this.bodyBuf = buf;
+      this.bodyStart = start;
+      this.bodyEnd = end;
+    }
+    if (!more) this.endMessage();
+  }
+
+  skipped(_size: number, more: boolean): void {
+    this.frameIndex++;
+    this.oversized = true;
+    if (!more) this.endMessage();
+  }
+
+  command(name: string, data: Buffer): void {
+    if (name === 'PING') {
+      this.options.counters.pings++;
+      this.socket.write(encodePong(pingContext(data)));
+    } else if (name === 'ERROR') {
+      throw new ZmtpProtocolError('peer sent ERROR');
+    }
+    // Other commands (SUBSCRIBE, CANCEL, PONG) mean nothing to a PULL socket.
+  }
+
+  private endMessage(): void {
+    if (this.oversized) this.router.invalid('oversized', this.peer);
+    else if (this.frameIndex !== 2) this.router.invalid('frame-count', this.peer);
+    else {
+      this.router.route(
+        this.metaBuf,
+        this.metaStart,
+        this.metaEnd,
+        this.bodyBuf,
+        this.bodyStart,
+        this.bodyEnd,
+        this.arrival,
+        this.peer,
+      );
+    }
+    this.frameIndex = 0;
+    this.oversized = false;
+    this.metaBuf = this.bodyBuf = EMPTY;
+  }
+}

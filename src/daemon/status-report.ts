@@ -1,0 +1,55 @@
+/**
+ * The STATUS reply. The original's keys come first and keep their meaning
+ * (`last`: when the newest event arrived; `lag`: how far behind its end time
+ * that was; `events`/`hosts`: per name, the end time of the newest event),
+ * so old readers work; the counters are added beside them.
+ */
+import { Float64, Packable } from '../protocol/compat-pack';
+import { VERSION } from '../version';
+import type { Counters, Stats } from './stats';
+
+type PackMap = { [key: string]: Packable };
+
+export interface StatusParts {
+  stats: Stats;
+  collect: PackMap;
+  control: PackMap;
+  sinks: Record<string, PackMap>;
+}
+
+function counters(c: Counters): PackMap {
+  return {
+    received: c.received,
+    written: c.written,
+    forwarded: c.forwarded,
+    streamed: c.streamed,
+    dropped: c.dropped,
+    invalid: c.invalid,
+    bytes: c.bytes,
+  };
+}
+
+export function buildStatus({ stats, collect, control, sinks }: StatusParts): PackMap {
+  const arrived = stats.lastArrival / 1000;
+  const events: PackMap = {};
+  for (const t of stats.types.values()) {
+    if (t.received === 0 && t.invalid === 0) continue;
+    events[t.name] = { last: new Float64(t.last), ...counters(t) };
+  }
+  const hosts: PackMap = {};
+  for (const h of stats.hosts.values()) hosts[h.name] = { last: new Float64(h.last), received: h.received };
+  return {
+    last: stats.lastArrival ? new Float64(arrived) : null,
+    lag: stats.lastArrival ? new Float64(arrived - stats.lastEnd) : null,
+    events,
+    hosts,
+    totals: counters(stats.totals),
+    invalid: Object.fromEntries(stats.invalidReasons),
+    collect,
+    control,
+    sinks,
+    pid: process.pid,
+    uptime: new Float64(Date.now() / 1000 - stats.startedAt),
+    version: VERSION,
+  };
+}

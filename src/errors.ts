@@ -1,0 +1,28 @@
+/**
+ * Every error BlueOx raises for a person to read carries a stable code (for
+ * scripts, tests and log searches) and a message that says what to do.
+ */
+export class BlueOxError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.name = 'BlueOxError';
+    this.code = code;
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
+export function isBlueOxError(err: unknown): err is BlueOxError {
+  return err instanceof BlueOxError;
+}
+
+/** The text to show for any thrown value, with its code when it has one. */
+export function describeError(err: unknown): string {
+  if (err instanceof BlueOxError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
