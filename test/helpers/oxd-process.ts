@@ -1,0 +1,126 @@
+/**
+ * Starts the real oxd bundle (dist/oxd.js) as a child process on ephemeral
+ * loopback ports, waits for its "ready" line, and stops it by PID. Every test
+ * that starts one registers `stop` with `t.teardown`, so nothing outlives it.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ControlClient } from './control-client';
+
+export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const OXD_BUNDLE = path.join(REPO, 'dist', 'oxd.js');
+
+export interface OxdOptions {
+  /** Extra arguments; --collect/--control default to 127.0.0.1:0. */
+  args?: string[];
+  /** Write files here (default: a new temp folder); null for no --log-path. */
+  logPath?: string | null;
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+}
+
+export interface ExitResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+export class Oxd {
+  readonly control: ControlClient;
+  private exitPromise: Promise<ExitResult>;
+  private stderrText = '';
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly collect: string,
+    readonly controlAddr: string,
+    readonly stream: string,
+    readonly logPath: string | null,
+    stderrSoFar: string,
+    exit: Promise<ExitResult>,
+    private readonly tempDir: string | null,
+  ) {
+    this.stderrText = stderrSoFar;
+    child.stderr!.on('data', (d: Buffer) => (this.stderrText += d.toString()));
+    this.exitPromise = exit;
+    this.control = new ControlClient(controlAddr);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  get collectPort(): number {
+    return Number(this.collect.split(':').pop());
+  }
+
+  /** Resolves when the process exits (for tests that expect it to). */
+  exited(): Promise<ExitResult> {
+    return this.exitPromise;
+  }
+
+  /** Polls STATUS until `pred` holds; fails with the last status after `timeoutMs`. */
+  async waitForStatus(pred: (s: any) => boolean, timeoutMs = 20_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: any = null;
+    while (Date.now() < deadline) {
+      last = await this.control.request({ cmd: 'STATUS' });
+      if (pred(last)) return last;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`timed out waiting for oxd status; last: ${JSON.stringify(last?.totals ?? last)}`);
+  }
+
+  /** Sends `signal` and waits for the exit. Safe to call twice. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitResult> {
+    this.control.close();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    const result = await this.exitPromise;
+    if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
+    return result;
+  }
+}
+
+export function tempDir(prefix = 'blueox-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
+  const ownTemp = opts.logPath === undefined ? tempDir() : null;
+  const logPath = opts.logPath === undefined ? path.join(ownTemp!, 'log') : opts.logPath;
+  const args = [OXD_BUNDLE, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', ...(logPath ? ['-l', logPath] : []), ...(opts.args ?? [])];
+  const env = { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', JOURNAL_STREAM: '', ...opts.env };
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exit = new Promise<ExitResult>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`oxd did not become ready:\n${stderr}`));
+    }, opts.readyTimeoutMs ?? 15_000);
+    const onData = (d: Buffer): void => {
+      stderr += d.toString();
+      const m = /ready collect=(\S+) control=(\S+) stream=(\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        child.stderr!.off('data', onData);
+        resolve(m);
+      }
+    };
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`oxd exited with ${code} before it was ready:\n${stderr}`));
+    });
+  });
+  const oxd: Oxd = new Oxd(child, ready[1], ready[2], ready[3], logPath, stderr, exit.then((r) => ({ ...r, stderr: oxd.stderr })), ownTemp);
+  return oxd;
+}
