@@ -32,12 +32,24 @@ function counters(c: Counters): PackMap {
 export function buildStatus({ stats, collect, control, sinks }: StatusParts): PackMap {
   const arrived = stats.lastArrival / 1000;
   const events: PackMap = {};
+  // As in the original, a name appears once an event of it was accepted: old readers
+  // format `last` as a date. Events refused under a valid name still count in totals/invalid.
   for (const t of stats.types.values()) {
-    if (t.received === 0 && t.invalid === 0) continue;
-    events[t.name] = { last: new Float64(t.last), ...counters(t) };
+    if (t.received > 0) events[t.name] = { last: new Float64(t.last), ...counters(t) };
+  }
+  // Host names that are not UTF-8 can decode to the same text: merge them rather than lose one.
+  const hostsByName = new Map<string, { last: number; received: number }>();
+  for (const h of stats.hosts.values()) {
+    const seen = hostsByName.get(h.name);
+    if (seen) {
+      seen.last = Math.max(seen.last, h.last);
+      seen.received += h.received;
+    } else {
+      hostsByName.set(h.name, { last: h.last, received: h.received });
+    }
   }
   const hosts: PackMap = {};
-  for (const h of stats.hosts.values()) hosts[h.name] = { last: new Float64(h.last), received: h.received };
+  for (const [name, h] of hostsByName) hosts[name] = { last: new Float64(h.last), received: h.received };
   return {
     last: stats.lastArrival ? new Float64(arrived) : null,
     lag: stats.lastArrival ? new Float64(arrived - stats.lastEnd) : null,

@@ -40,7 +40,6 @@ export class Oxd {
     readonly logPath: string | null,
     stderrSoFar: string,
     exit: Promise<ExitResult>,
-    private readonly tempDir: string | null,
   ) {
     this.stderrText = stderrSoFar;
     child.stderr!.on('data', (d: Buffer) => (this.stderrText += d.toString()));
@@ -81,14 +80,20 @@ export class Oxd {
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitResult> {
     this.control.close();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    const result = await this.exitPromise;
-    if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
-    return result;
+    return this.exitPromise;
   }
 }
 
+const tempDirs: string[] = [];
+// Removed when the test worker exits, so a test can still read files after stopping oxd.
+process.once('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'blueox-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
@@ -121,6 +126,6 @@ export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
       reject(new Error(`oxd exited with ${code} before it was ready:\n${stderr}`));
     });
   });
-  const oxd: Oxd = new Oxd(child, ready[1], ready[2], ready[3], logPath, stderr, exit.then((r) => ({ ...r, stderr: oxd.stderr })), ownTemp);
+  const oxd: Oxd = new Oxd(child, ready[1], ready[2], ready[3], logPath, stderr, exit.then((r) => ({ ...r, stderr: oxd.stderr })));
   return oxd;
 }

@@ -55,8 +55,6 @@ test('--rotate-hours 3 writes <TYPE>-<YYYYMMDDHH>.log with HH rounded down to a 
 });
 
 test('without --log-path nothing is written but events are still counted', async (t) => {
-  const dir = (await import('../helpers/oxd-process')).tempDir();
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const oxd = await startOxd({ logPath: null });
   t.teardown(() => oxd.stop());
   const peer = await ZmtpPeer.connect(oxd.collect);

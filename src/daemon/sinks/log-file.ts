@@ -106,7 +106,7 @@ export class LogFile {
     this.chunkEvents = 0;
   }
 
-  /** Asks for the file to be reopened before the next write (SIGHUP). */
+  /** Asks for the file to be closed after what is pending is written, and reopened on the next write (SIGHUP). */
   requestReopen(): void {
     this.reopenRequested = true;
   }
@@ -118,7 +118,15 @@ export class LogFile {
     // Busy files get bigger chunks: fewer allocations and iovecs per write.
     this.chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, this.bytesSinceFlush));
     this.bytesSinceFlush = 0;
-    if (this.queue.length === 0) return Promise.resolve();
+    if (this.queue.length === 0) {
+      if (!this.reopenRequested || this.handle === null) return Promise.resolve();
+      // SIGHUP with nothing to write: let go of the file now, so a rotated file is released at once.
+      this.reopenRequested = false;
+      this.writing = this.closeHandle().finally(() => {
+        this.writing = null;
+      });
+      return this.writing;
+    }
     const buffers = this.queue;
     const events = this.queuedEvents;
     const bytes = this.queuedBytes;
