@@ -5,7 +5,6 @@
  * does makes it throw.
  */
 import {
-  META_END_OFFSET,
   META_HOST_OFFSET,
   META_SIZE,
   META_TYPE_OFFSET,
@@ -61,7 +60,6 @@ export class Router {
       bodyEnd: 0,
       type: null as unknown as TypeEntry,
       host: null as unknown as EventView['host'],
-      end: 0,
       arrival: 0,
     };
     for (const sink of sinks) sink.onDrain = () => this.maybeResume();
@@ -97,19 +95,21 @@ export class Router {
     if (typeof type === 'string') return this.invalid(`type-${type}`, peer);
     if (bodyEnd <= bodyStart) return this.invalid('empty-body', peer, type);
     const host = stats.hostFor(metaBuf, hostAt + 1, hostAt + 1 + hostLength);
-    const end = metaBuf.readDoubleBE(metaStart + META_END_OFFSET);
     const size = bodyEnd - bodyStart;
 
     type.received++;
     type.bytes += size;
-    type.last = end;
+    type.metaBuf = metaBuf;
+    type.metaStart = metaStart;
     host.received++;
-    host.last = end;
+    host.metaBuf = metaBuf;
+    host.metaStart = metaStart;
     const totals = stats.totals;
     totals.received++;
     totals.bytes += size;
     stats.lastArrival = arrival;
-    stats.lastEnd = end;
+    stats.newest.metaBuf = metaBuf;
+    stats.newest.metaStart = metaStart;
 
     const v = this.view;
     v.metaBuf = metaBuf;
@@ -120,7 +120,6 @@ export class Router {
     v.bodyEnd = bodyEnd;
     v.type = type;
     v.host = host;
-    v.end = end;
     v.arrival = arrival;
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].accept(v);

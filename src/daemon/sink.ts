@@ -18,8 +18,6 @@ export interface EventView {
   bodyEnd: number;
   type: TypeEntry;
   host: HostEntry;
-  /** End time from the meta frame, seconds. */
-  end: number;
   /** Arrival time, milliseconds. */
   arrival: number;
 }

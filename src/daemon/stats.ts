@@ -5,7 +5,24 @@
  * string, which maps bytes one to one), so the hot path neither decodes UTF-8
  * nor validates a name it has already seen.
  */
+import { META_END_OFFSET } from '../protocol/meta';
 import { checkTypeBytes, TypeNameProblem } from '../protocol/type-name';
+
+const NO_META: Buffer = Buffer.alloc(0);
+
+/**
+ * Where the newest event's meta frame is, so its end time is read only when
+ * STATUS asks, not on every event.
+ */
+export class LastSeen {
+  metaBuf: Buffer = NO_META;
+  metaStart = 0;
+
+  /** End time of the newest event, seconds; 0 before the first. */
+  get last(): number {
+    return this.metaBuf === NO_META ? 0 : this.metaBuf.readDoubleBE(this.metaStart + META_END_OFFSET);
+  }
+}
 
 export interface Counters {
   received: number;
@@ -21,7 +38,7 @@ export function zeroCounters(): Counters {
   return { received: 0, written: 0, forwarded: 0, streamed: 0, dropped: 0, invalid: 0, bytes: 0 };
 }
 
-export class TypeEntry implements Counters {
+export class TypeEntry extends LastSeen implements Counters {
   received = 0;
   written = 0;
   forwarded = 0;
@@ -29,8 +46,6 @@ export class TypeEntry implements Counters {
   dropped = 0;
   invalid = 0;
   bytes = 0;
-  /** End time (from the meta frame) of the newest event of this type. */
-  last = 0;
   /** The type as it travels: frame 1 of the stream port. */
   readonly raw: Buffer;
   /*
@@ -47,14 +62,37 @@ export class TypeEntry implements Counters {
     readonly name: string,
     raw: Buffer,
   ) {
+    super();
     this.raw = raw;
   }
 }
 
-export class HostEntry {
+export class HostEntry extends LastSeen {
   received = 0;
-  last = 0;
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly raw: Buffer,
+  ) {
+    super();
+  }
+}
+
+const RECENT_TYPES = 8;
+const RECENT_HOSTS = 4;
+
+function sameBytes(raw: Buffer, buf: Buffer, start: number, end: number): boolean {
+  const n = raw.length;
+  if (n !== end - start) return false;
+  for (let i = 0; i < n; i++) if (raw[i] !== buf[start + i]) return false;
+  return true;
+}
+
+/** Moves `entry` to the front of `recent`, keeping at most `max`. */
+function remember<T>(recent: T[], entry: T, max: number): void {
+  const at = recent.indexOf(entry);
+  if (at >= 0) recent.splice(at, 1);
+  else if (recent.length >= max) recent.pop();
+  recent.unshift(entry);
 }
 
 /** Bounded so that a sender cycling through names cannot grow oxd without limit. */
@@ -65,36 +103,56 @@ export class Stats {
   readonly invalidReasons = new Map<string, number>();
   readonly types = new Map<string, TypeEntry>();
   readonly hosts = new Map<string, HostEntry>();
-  /** When the newest event arrived (milliseconds, 0 before the first) and its end time (seconds). */
+  /** When the newest event arrived (milliseconds, 0 before the first), and that event. */
   lastArrival = 0;
-  lastEnd = 0;
+  readonly newest = new LastSeen();
   readonly startedAt = Date.now() / 1000;
   private otherHosts: HostEntry | null = null;
+
+  /*
+   * A sender usually repeats a handful of types and one host, so the newest
+   * few entries are checked first by comparing bytes, which is cheaper than
+   * building a string key for the map on every event.
+   */
+  private recentTypes: TypeEntry[] = [];
+  private recentHosts: HostEntry[] = [];
 
   /**
    * The entry for the type in `buf[start, end)`, or the reason the name is
    * refused. Refused names are not remembered, so garbage cannot fill the map.
    */
   typeFor(buf: Buffer, start: number, end: number): TypeEntry | TypeNameProblem {
+    const recent = this.recentTypes;
+    for (let i = 0; i < recent.length; i++) {
+      if (sameBytes(recent[i].raw, buf, start, end)) return recent[i];
+    }
     const key = buf.toString('latin1', start, end);
-    const found = this.types.get(key);
-    if (found !== undefined) return found;
-    const problem = checkTypeBytes(buf, start, end);
-    if (problem !== null) return problem;
-    const entry = new TypeEntry(buf.toString('utf8', start, end), Buffer.from(buf.subarray(start, end)));
-    this.types.set(key, entry);
+    let entry = this.types.get(key);
+    if (entry === undefined) {
+      const problem = checkTypeBytes(buf, start, end);
+      if (problem !== null) return problem;
+      entry = new TypeEntry(buf.toString('utf8', start, end), Buffer.from(buf.subarray(start, end)));
+      this.types.set(key, entry);
+    }
+    remember(recent, entry, RECENT_TYPES);
     return entry;
   }
 
   hostFor(buf: Buffer, start: number, end: number): HostEntry {
-    const key = buf.toString('latin1', start, end);
-    const found = this.hosts.get(key);
-    if (found !== undefined) return found;
-    if (this.hosts.size >= MAX_TRACKED_HOSTS) {
-      return (this.otherHosts ??= new HostEntry('(other hosts)'));
+    const recent = this.recentHosts;
+    for (let i = 0; i < recent.length; i++) {
+      if (sameBytes(recent[i].raw, buf, start, end)) return recent[i];
     }
-    const entry = new HostEntry(buf.toString('utf8', start, end));
-    this.hosts.set(key, entry);
+    const key = buf.toString('latin1', start, end);
+    let entry = this.hosts.get(key);
+    if (entry === undefined) {
+      if (this.hosts.size >= MAX_TRACKED_HOSTS) {
+        return (this.otherHosts ??= new HostEntry('(other hosts)', Buffer.alloc(0)));
+      }
+      entry = new HostEntry(buf.toString('utf8', start, end), Buffer.from(buf.subarray(start, end)));
+      this.hosts.set(key, entry);
+    }
+    remember(recent, entry, RECENT_HOSTS);
     return entry;
   }
 

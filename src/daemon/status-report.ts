@@ -52,7 +52,7 @@ export function buildStatus({ stats, collect, control, sinks }: StatusParts): Pa
   for (const [name, h] of hostsByName) hosts[name] = { last: new Float64(h.last), received: h.received };
   return {
     last: stats.lastArrival ? new Float64(arrived) : null,
-    lag: stats.lastArrival ? new Float64(arrived - stats.lastEnd) : null,
+    lag: stats.lastArrival ? new Float64(arrived - stats.newest.last) : null,
     events,
     hosts,
     totals: counters(stats.totals),

@@ -85,8 +85,11 @@ export class Oxd {
 }
 
 const tempDirs: string[] = [];
-// Removed when the test worker exits, so a test can still read files after stopping oxd.
+const running = new Set<ChildProcess>();
+// When the test worker exits (even after a timeout, before teardowns ran), no oxd it started
+// may outlive it; temp folders go last, so a test can still read files after stopping oxd.
 process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -102,6 +105,8 @@ export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
   const args = [OXD_BUNDLE, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', ...(logPath ? ['-l', logPath] : []), ...(opts.args ?? [])];
   const env = { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', JOURNAL_STREAM: '', ...opts.env };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   const exit = new Promise<ExitResult>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, stderr })),

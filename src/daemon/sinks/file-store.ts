@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import type { RateLimitedLog } from '../rate-limit';
 import type { EventView, Sink } from '../sink';
 import type { Stats, TypeEntry } from '../stats';
+import { ChunkPool } from './chunk-pool';
 import { FileStoreContext, LogFile } from './log-file';
 
 export interface FileStoreOptions {
@@ -31,6 +32,9 @@ export interface FileStoreOptions {
 
 /** A busy file is written as soon as this much is sealed, not only on the timer. */
 const EARLY_FLUSH_BYTES = 1024 * 1024;
+/** Batches of busy files are built in chunks of this size, reused once written. */
+const POOL_CHUNK = 256 * 1024;
+const POOL_MAX = 48;
 
 export class FileStore implements Sink {
   readonly name = 'file';
@@ -53,15 +57,22 @@ export class FileStore implements Sink {
     private readonly warn: RateLimitedLog,
   ) {
     this.root = path.resolve(options.root);
-    this.highWater = options.highWaterBytes ?? 64 * 1024 * 1024;
+    this.highWater = options.highWaterBytes ?? 16 * 1024 * 1024;
     this.maxPending = options.maxPendingBytes ?? 256 * 1024 * 1024;
     this.bucket = bucketFor(Date.now(), options.rotateHours);
     this.ctx = {
+      pool: new ChunkPool(POOL_CHUNK, POOL_MAX),
       pendingBytes: 0,
+      writes: 0,
       writeErrors: 0,
       reopened: 0,
       onWriteError: (file, err) => this.warn.log('error', 'file-write', `${file.describe(err)}; will retry`),
-      onWritten: (file, events) => this.afterWrite(file, events),
+      onWritten: (file, events) => this.countWritten(file, events),
+      onWriteDone: (file) => {
+        // A failed write is retried by the timer, not in a tight loop.
+        if (!file.failing && file.sealed >= EARLY_FLUSH_BYTES) void file.flush();
+        this.checkDrain();
+      },
     };
     this.timer = setInterval(() => this.tick(), options.flushIntervalMs);
   }
@@ -92,8 +103,9 @@ export class FileStore implements Sink {
       }
       return;
     }
-    file.append(ev.bodyBuf, ev.bodyStart, ev.bodyEnd);
-    if (file.sealed >= EARLY_FLUSH_BYTES) void file.flush();
+    file.append(ev.bodyBuf, ev.bodyStart, ev.bodyEnd, arrival);
+    // While a write is in progress the batch keeps growing; afterWrite() starts the next one.
+    if (file.sealed >= EARLY_FLUSH_BYTES && !file.writeInProgress) void file.flush();
     if (!this.wasCongested && this.ctx.pendingBytes > this.highWater) this.wasCongested = true;
   }
 
@@ -115,12 +127,10 @@ export class FileStore implements Sink {
     return file;
   }
 
-  private afterWrite(file: LogFile, events: number): void {
+  private countWritten(file: LogFile, events: number): void {
     file.type.written += events;
     this.stats.totals.written += events;
     this.written += events;
-    if (file.sealed >= EARLY_FLUSH_BYTES) void file.flush();
-    this.checkDrain();
   }
 
   private checkDrain(): void {
@@ -173,6 +183,9 @@ export class FileStore implements Sink {
       open_files: this.files.size,
       pending_bytes: this.ctx.pendingBytes,
       written: this.written,
+      writes: this.ctx.writes,
+      chunks_allocated: this.ctx.pool.allocated,
+      chunks_reused: this.ctx.pool.reused,
       write_errors: this.ctx.writeErrors,
       reopened: this.ctx.reopened,
       dropped: this.dropped,

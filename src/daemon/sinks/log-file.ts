@@ -15,19 +15,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../../errors';
 import type { TypeEntry } from '../stats';
+import type { ChunkPool } from './chunk-pool';
 
 const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
-export const MIN_CHUNK = 16 * 1024;
-export const MAX_CHUNK = 512 * 1024;
+/** A quiet file batches into small chunks; a busy one into the pool's standard chunks. */
+export const SMALL_CHUNK = 16 * 1024;
 
 export interface FileStoreContext {
+  pool: ChunkPool;
   /** Bytes held in memory by every file of the store; the store watches it. */
   pendingBytes: number;
+  writes: number;
   writeErrors: number;
   reopened: number;
   onWriteError(file: LogFile, err: unknown): void;
   /** `events` of the file's type are now in the file. */
   onWritten(file: LogFile, events: number): void;
+  /** A write finished (well or not) and the file is free for the next one. */
+  onWriteDone(file: LogFile): void;
 }
 
 async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[]): Promise<void> {
@@ -53,12 +58,15 @@ export class LogFile {
   private chunk: Buffer | null = null;
   private used = 0;
   private chunkEvents = 0;
-  private chunkSize = MIN_CHUNK;
+  private chunkSize = SMALL_CHUNK;
   private queue: Buffer[] = [];
+  /** The whole buffers behind `queue`'s views, handed back to the pool once written. */
+  private owners: Buffer[] = [];
   private queuedBytes = 0;
   private queuedEvents = 0;
   private bytesSinceFlush = 0;
   private writing: Promise<void> | null = null;
+  private again: Promise<void> | null = null;
 
   constructor(
     readonly path: string,
@@ -80,26 +88,29 @@ export class LogFile {
     return this.queuedBytes;
   }
 
-  append(buf: Buffer, start: number, end: number): void {
+  append(buf: Buffer, start: number, end: number, now: number): void {
     const n = end - start;
     let chunk = this.chunk;
     if (chunk === null || this.used + n > chunk.length) {
       this.seal();
-      chunk = this.chunk = Buffer.allocUnsafe(n > this.chunkSize ? n : this.chunkSize);
+      chunk = this.chunk = this.ctx.pool.take(n > this.chunkSize ? n : this.chunkSize);
     }
     buf.copy(chunk, this.used, start, end);
     this.used += n;
     this.chunkEvents++;
     this.ctx.pendingBytes += n;
-    this.lastAppend = Date.now();
+    this.lastAppend = now;
   }
 
   private seal(): void {
     if (this.chunk !== null && this.used > 0) {
       this.queue.push(this.chunk.subarray(0, this.used));
+      this.owners.push(this.chunk);
       this.queuedBytes += this.used;
       this.queuedEvents += this.chunkEvents;
       this.bytesSinceFlush += this.used;
+    } else if (this.chunk !== null) {
+      this.ctx.pool.give(this.chunk);
     }
     this.chunk = null;
     this.used = 0;
@@ -111,12 +122,23 @@ export class LogFile {
     this.reopenRequested = true;
   }
 
+  /** True while a write (or close) is in progress. */
+  get writeInProgress(): boolean {
+    return this.writing !== null;
+  }
+
   /** Writes what is pending; resolves when that (and any write before it) is done. */
   flush(): Promise<void> {
-    if (this.writing !== null) return this.writing.then(() => this.flush());
+    // Callers during a write share one follow-up flush: a chain per caller would grow with the load.
+    if (this.writing !== null) {
+      return (this.again ??= this.writing.then(() => {
+        this.again = null;
+        return this.flush();
+      }));
+    }
     this.seal();
-    // Busy files get bigger chunks: fewer allocations and iovecs per write.
-    this.chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, this.bytesSinceFlush));
+    // Busy files get the pool's big chunks: fewer allocations and iovecs per write.
+    this.chunkSize = this.bytesSinceFlush >= this.ctx.pool.chunkSize / 2 ? this.ctx.pool.chunkSize : SMALL_CHUNK;
     this.bytesSinceFlush = 0;
     if (this.queue.length === 0) {
       if (!this.reopenRequested || this.handle === null) return Promise.resolve();
@@ -128,20 +150,24 @@ export class LogFile {
       return this.writing;
     }
     const buffers = this.queue;
+    const owners = this.owners;
     const events = this.queuedEvents;
     const bytes = this.queuedBytes;
     this.queue = [];
+    this.owners = [];
     this.queuedEvents = 0;
     this.queuedBytes = 0;
-    this.writing = this.writeOut(buffers, events, bytes).finally(() => {
+    this.writing = this.writeOut(buffers, owners, events, bytes).finally(() => {
       this.writing = null;
+      this.ctx.onWriteDone(this);
     });
     return this.writing;
   }
 
-  private async writeOut(buffers: Buffer[], events: number, bytes: number): Promise<void> {
+  private async writeOut(buffers: Buffer[], owners: Buffer[], events: number, bytes: number): Promise<void> {
     try {
       const handle = await this.ensureOpen();
+      this.ctx.writes++;
       await writeAll(handle, buffers);
       const st = await handle.stat();
       if (st.nlink === 0) {
@@ -150,10 +176,12 @@ export class LogFile {
       }
       this.failing = false;
       this.ctx.pendingBytes -= bytes;
+      for (const owner of owners) this.ctx.pool.give(owner);
       this.ctx.onWritten(this, events);
     } catch (err) {
       // Keep the batch, in order, ahead of anything newer; the next flush retries it.
       this.queue.unshift(...buffers);
+      this.owners.unshift(...owners);
       this.queuedEvents += events;
       this.queuedBytes += bytes;
       this.failing = true;
@@ -191,6 +219,8 @@ export class LogFile {
     this.seal();
     const events = this.queuedEvents;
     this.ctx.pendingBytes -= this.queuedBytes;
+    for (const owner of this.owners) this.ctx.pool.give(owner);
+    this.owners = [];
     this.queue = [];
     this.queuedBytes = 0;
     this.queuedEvents = 0;

@@ -11,6 +11,8 @@ import { ZmtpHandshake } from '../../protocol/zmtp/handshake';
 import type { Router } from '../router';
 
 const EMPTY: Buffer = Buffer.alloc(0);
+/** How much one connection may read before it lets the event loop serve others. */
+const TURN_BYTES = 256 * 1024;
 
 export interface ConnectionCounters {
   protocolErrors: number;
@@ -32,6 +34,9 @@ export class CollectConnection implements FrameHandler {
   private decoder: ZmtpDecoder | null = null;
   private handshakeTimer: NodeJS.Timeout | null;
   private arrival = 0;
+  private turnBytes = 0;
+  private yielding = false;
+  private waitingForSinks = false;
   private frameIndex = 0;
   private oversized = false;
   private metaBuf = EMPTY;
@@ -67,10 +72,30 @@ export class CollectConnection implements FrameHandler {
       this.fail(err);
       return;
     }
-    if (this.router.congested) {
+    if (this.router.congested && !this.waitingForSinks) {
+      this.waitingForSinks = true;
       this.socket.pause();
-      this.router.whenDrained(() => this.socket.resume());
+      this.router.whenDrained(() => {
+        this.waitingForSinks = false;
+        this.resumeIfFree();
+      });
     }
+    // libuv keeps reading a busy socket for up to 32 reads in one turn of the event loop;
+    // yielding after TURN_BYTES lets the control port and the other senders have a turn.
+    this.turnBytes += chunk.length;
+    if (this.turnBytes >= TURN_BYTES && !this.yielding) {
+      this.yielding = true;
+      this.socket.pause();
+      setImmediate(() => {
+        this.yielding = false;
+        this.turnBytes = 0;
+        this.resumeIfFree();
+      });
+    }
+  }
+
+  private resumeIfFree(): void {
+    if (!this.waitingForSinks && !this.yielding && !this.socket.destroyed) this.socket.resume();
   }
 
   private continueHandshake(chunk: Buffer): void {

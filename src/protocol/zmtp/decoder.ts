@@ -49,15 +49,22 @@ export class ZmtpDecoder {
       chunk = chunk.subarray(this.skipRemaining);
       this.skipRemaining = 0;
     }
-    if (this.pendingLength > 0) {
-      this.pending.push(chunk);
-      this.pendingLength += chunk.length;
+    // A frame started in an earlier chunk: complete it from the front of this one, copying
+    // only that frame (a header alone may first reveal that more is needed), then parse the
+    // rest of the chunk in place.
+    while (this.pendingLength > 0) {
+      const take = Math.min(this.needed - this.pendingLength, chunk.length);
+      this.pending.push(chunk.subarray(0, take));
+      this.pendingLength += take;
+      chunk = chunk.subarray(take);
       if (this.pendingLength < this.needed) return;
-      chunk = Buffer.concat(this.pending, this.pendingLength);
+      const joined = Buffer.concat(this.pending, this.pendingLength);
       this.pending = [];
       this.pendingLength = 0;
+      this.parse(joined);
+      if (this.skipRemaining > 0) return this.push(chunk);
     }
-    this.parse(chunk);
+    if (chunk.length > 0) this.parse(chunk);
   }
 
   private parse(buf: Buffer): void {
