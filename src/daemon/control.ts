@@ -1,9 +1,12 @@
 /**
- * The control port: a zeromq.js REP socket answering one request at a time.
- * Every request gets exactly one reply, even garbage, so a REQ client never
- * hangs and the REP state machine never wedges. The collect source yields to
- * the event loop after every received chunk, so requests are answered within
- * a chunk's worth of work even while the collect port is saturated.
+ * The control port. Clients are REQ sockets (the original's tools), so this
+ * is a REP service; it is built on a ROUTER socket with the envelope handled
+ * here, because libzmq's REP drops a message that lacks the envelope and
+ * zeromq.js then ends the receive loop: one stray DEALER or a few garbage
+ * bytes would silence the port for good. Every request gets exactly one
+ * reply, even garbage. The collect source yields to the event loop every
+ * 256 KiB per connection, so requests are answered promptly even while the
+ * collect port is saturated.
  */
 import * as zmq from 'zeromq';
 import { compatPack, Packable } from '../protocol/compat-pack';
@@ -18,7 +21,7 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 export type ControlHandler = (request: ControlRequest) => { [key: string]: Packable };
 
 export class ControlServer {
-  private readonly sock = new zmq.Reply({ linger: 0, maxMessageSize: MAX_REQUEST_BYTES });
+  private readonly sock = new zmq.Router({ linger: 0, maxMessageSize: MAX_REQUEST_BYTES });
   private bound: Endpoint | null = null;
   private serving: Promise<void> | null = null;
   requests = 0;
@@ -59,31 +62,44 @@ export class ControlServer {
   }
 
   private async serve(): Promise<void> {
-    try {
-      for await (const frames of this.sock) {
-        this.requests++;
-        let reply: Buffer;
-        const request = decodeRequest(frames);
-        if ('invalid' in request) {
-          this.invalidRequests++;
-          this.warn.log('warning', 'control-invalid', `control: invalid request: ${request.invalid}`);
-          reply = errorReply(`Invalid Request: ${request.invalid}`);
-        } else {
-          this.log.debug(`control request ${request.cmd}`);
-          try {
-            reply = compatPack(this.handler(request));
-          } catch (err) {
-            this.log.error(`control: ${request.cmd} failed: ${(err as Error).stack ?? err}`);
-            reply = errorReply(`Internal Error: ${(err as Error).message}`);
-          }
-        }
-        await this.sock.send(reply);
-        const after = this.afterReply;
-        this.afterReply = null;
-        after?.();
+    while (!this.sock.closed) {
+      let message: Buffer[];
+      try {
+        message = await this.sock.receive();
+      } catch (err) {
+        if (this.sock.closed) return;
+        // A message libzmq gave up on must not end the service.
+        this.log.debug(`control receive: ${(err as Error).message}`);
+        continue;
       }
+      const { envelope, frames } = splitEnvelope(message);
+      const reply = this.answer(frames);
+      try {
+        await this.sock.send([...envelope, reply]);
+      } catch (err) {
+        if (this.sock.closed) return;
+        this.log.debug(`control reply: ${(err as Error).message}`);
+      }
+      const after = this.afterReply;
+      this.afterReply = null;
+      after?.();
+    }
+  }
+
+  private answer(frames: Buffer[]): Buffer {
+    this.requests++;
+    const request = decodeRequest(frames);
+    if ('invalid' in request) {
+      this.invalidRequests++;
+      this.warn.log('warning', 'control-invalid', `control: invalid request: ${request.invalid}`);
+      return errorReply(`Invalid Request: ${request.invalid}`);
+    }
+    this.log.debug(`control request ${request.cmd}`);
+    try {
+      return compatPack(this.handler(request));
     } catch (err) {
-      if (!this.sock.closed) this.log.error(`control port stopped: ${(err as Error).message}`);
+      this.log.error(`control: ${request.cmd} failed: ${(err as Error).stack ?? err}`);
+      return errorReply(`Internal Error: ${(err as Error).message}`);
     }
   }
 
@@ -91,4 +107,15 @@ export class ControlServer {
     this.sock.close();
     await this.serving;
   }
+}
+
+/**
+ * ROUTER hands over [peer identity, ...routing frames, empty delimiter,
+ * request frames]. The reply goes back with everything up to the delimiter;
+ * a peer that sent no delimiter (a DEALER) is answered the same way it asked.
+ */
+export function splitEnvelope(message: Buffer[]): { envelope: Buffer[]; frames: Buffer[] } {
+  const delimiter = message.findIndex((frame, i) => i > 0 && frame.length === 0);
+  if (delimiter < 0) return { envelope: message.slice(0, 1), frames: message.slice(1) };
+  return { envelope: message.slice(0, delimiter + 1), frames: message.slice(delimiter + 1) };
 }

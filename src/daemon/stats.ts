@@ -107,7 +107,8 @@ export class Stats {
   lastArrival = 0;
   readonly newest = new LastSeen();
   readonly startedAt = Date.now() / 1000;
-  private otherHosts: HostEntry | null = null;
+  /** Hosts beyond MAX_TRACKED_HOSTS, counted together. */
+  otherHosts: HostEntry | null = null;
 
   /*
    * A sender usually repeats a handful of types and one host, so the newest

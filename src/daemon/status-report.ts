@@ -31,15 +31,16 @@ function counters(c: Counters): PackMap {
 
 export function buildStatus({ stats, collect, control, sinks }: StatusParts): PackMap {
   const arrived = stats.lastArrival / 1000;
-  const events: PackMap = {};
+  const events = new Map<string, Packable>();
   // As in the original, a name appears once an event of it was accepted: old readers
   // format `last` as a date. Events refused under a valid name still count in totals/invalid.
   for (const t of stats.types.values()) {
-    if (t.received > 0) events[t.name] = { last: new Float64(t.last), ...counters(t) };
+    if (t.received > 0) events.set(t.name, { last: new Float64(t.last), ...counters(t) });
   }
   // Host names that are not UTF-8 can decode to the same text: merge them rather than lose one.
   const hostsByName = new Map<string, { last: number; received: number }>();
-  for (const h of stats.hosts.values()) {
+  const allHosts = stats.otherHosts ? [...stats.hosts.values(), stats.otherHosts] : stats.hosts.values();
+  for (const h of allHosts) {
     const seen = hostsByName.get(h.name);
     if (seen) {
       seen.last = Math.max(seen.last, h.last);
@@ -48,8 +49,8 @@ export function buildStatus({ stats, collect, control, sinks }: StatusParts): Pa
       hostsByName.set(h.name, { last: h.last, received: h.received });
     }
   }
-  const hosts: PackMap = {};
-  for (const [name, h] of hostsByName) hosts[name] = { last: new Float64(h.last), received: h.received };
+  const hosts = new Map<string, Packable>();
+  for (const [name, h] of hostsByName) hosts.set(hostKey(name), { last: new Float64(h.last), received: h.received });
   return {
     last: stats.lastArrival ? new Float64(arrived) : null,
     lag: stats.lastArrival ? new Float64(arrived - stats.newest.last) : null,
@@ -64,4 +65,9 @@ export function buildStatus({ stats, collect, control, sinks }: StatusParts): Pa
     uptime: new Float64(Date.now() / 1000 - stats.startedAt),
     version: VERSION,
   };
+}
+
+/** Hosts are not validated like types; this one name would break JavaScript readers of STATUS. */
+function hostKey(name: string): string {
+  return name === '__proto__' ? '(__proto__)' : name;
 }

@@ -10,7 +10,7 @@
 import { isUtf8 } from 'node:buffer';
 import { PASCAL_MAX } from './meta';
 
-export type TypeNameProblem = 'empty' | 'too-long' | 'separator' | 'control' | 'leading-dot' | 'encoding';
+export type TypeNameProblem = 'empty' | 'too-long' | 'separator' | 'control' | 'leading-dot' | 'encoding' | 'reserved';
 
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
@@ -25,7 +25,10 @@ export const TYPE_NAME_RULES: Record<TypeNameProblem, string> = {
   control: 'the type name contains NUL or another control character',
   'leading-dot': 'the type name starts with "." (".", ".." and hidden names are refused)',
   encoding: 'the type name is not valid UTF-8',
+  reserved: 'the type name "__proto__" is refused: JavaScript readers of STATUS cannot take it as a key',
 };
+
+const RESERVED = Buffer.from('__proto__');
 
 /** Checks the raw bytes `buf[start, end)`; null when the name is acceptable. */
 export function checkTypeBytes(buf: Uint8Array, start: number, end: number): TypeNameProblem | null {
@@ -33,6 +36,7 @@ export function checkTypeBytes(buf: Uint8Array, start: number, end: number): Typ
   if (length <= 0) return 'empty';
   if (length > PASCAL_MAX) return 'too-long';
   if (buf[start] === DOT) return 'leading-dot';
+  if (length === RESERVED.length && RESERVED.compare(buf, start, end) === 0) return 'reserved';
   let ascii = true;
   for (let i = start; i < end; i++) {
     const c = buf[i];

@@ -35,3 +35,9 @@ test('invalid UTF-8 is refused; checks work on a view inside a larger buffer', (
   t.is(checkTypeBytes(buf, 0, 2), 'separator');
   t.is(checkTypeBytes(buf, 3, 3), 'empty');
 });
+
+test('"__proto__" is refused: JavaScript readers of STATUS could not take it as a key', (t) => {
+  t.is(checkTypeName('__proto__') as string | null, 'reserved');
+  t.is(checkTypeName('__proto__x'), null);
+  t.is(checkTypeName('constructor'), null);
+});

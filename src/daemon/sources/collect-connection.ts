@@ -13,11 +13,14 @@ import type { Router } from '../router';
 const EMPTY: Buffer = Buffer.alloc(0);
 /** How much one connection may read before it lets the event loop serve others. */
 const TURN_BYTES = 256 * 1024;
+/** Bytes of PONGs a peer may leave unread before we stop answering its PINGs. */
+const MAX_UNREAD_PONGS = 64 * 1024;
 
 export interface ConnectionCounters {
   protocolErrors: number;
   handshakeTimeouts: number;
   pings: number;
+  pongsSkipped: number;
 }
 
 export interface ConnectionOptions {
@@ -108,6 +111,7 @@ export class CollectConnection implements FrameHandler {
   }
 
   private fail(err: unknown): void {
+    this.clearTimer();
     const reason = err instanceof ZmtpProtocolError ? err.reason : String(err);
     this.options.counters.protocolErrors++;
     this.options.onProtocolError(this.peer, reason);
@@ -158,8 +162,11 @@ export class CollectConnection implements FrameHandler {
 
   command(name: string, data: Buffer): void {
     if (name === 'PING') {
+      const context = pingContext(data);
       this.options.counters.pings++;
-      this.socket.write(encodePong(pingContext(data)));
+      // A peer that sends PINGs but never reads would have its PONGs pile up in our memory.
+      if (this.socket.writableLength < MAX_UNREAD_PONGS) this.socket.write(encodePong(context));
+      else this.options.counters.pongsSkipped++;
     } else if (name === 'ERROR') {
       throw new ZmtpProtocolError('peer sent ERROR');
     }

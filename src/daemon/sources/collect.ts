@@ -31,6 +31,7 @@ export class CollectSource {
     protocolErrors: 0,
     handshakeTimeouts: 0,
     pings: 0,
+    pongsSkipped: 0,
   };
   private bound: Endpoint | null = null;
 
@@ -109,6 +110,7 @@ export class CollectSource {
       protocol_errors: this.counters.protocolErrors,
       handshake_timeouts: this.counters.handshakeTimeouts,
       pings: this.counters.pings,
+      pongs_skipped: this.counters.pongsSkipped,
     };
   }
 }
