@@ -16,6 +16,7 @@ export interface BenchOptions {
   receivers: ReceiverKey[];
   cpuProfDir: string | null;
   jsonPath: string;
+  prewarmMb: number;
 }
 
 export const USAGE = `usage: node build/test/bench/run.js [options]   (every option also reads an environment variable)
@@ -33,7 +34,9 @@ export const USAGE = `usage: node build/test/bench/run.js [options]   (every opt
   --only LIST         receivers to run, from oxd,b1,b2                     BENCH_ONLY     (oxd,b1,b2)
   --cpu-prof DIR      profile oxd's timed window (V8 sampler), keep the .cpuprofile in DIR, print top functions
                                                                              BENCH_CPU_PROF
-  --json PATH         where to write the figures                          BENCH_JSON     (bench-results/collect.json)`;
+  --json PATH         where to write the figures                          BENCH_JSON     (bench-results/collect.json)
+  --prewarm-mb M      write and delete M MiB in the temp folder first, so the file writes do not
+                      pay for guest memory the VM has never touched (0 = off) BENCH_PREWARM_MB (2048)`;
 
 function positive(name: string, text: string, min = 1): number {
   const n = Number(text.replace(/_/g, ''));
@@ -49,7 +52,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (!a.startsWith('--') || i + 1 >= argv.length) throw new Error(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
     flags.set(a.slice(2), argv[++i]);
   }
-  const known = ['events', 'senders', 'sender', 'warmup', 'batch', 'poll-ms', 'rounds', 'max-seconds', 'only', 'cpu-prof', 'json'];
+  const known = ['events', 'senders', 'sender', 'warmup', 'batch', 'poll-ms', 'rounds', 'max-seconds', 'only', 'cpu-prof', 'json', 'prewarm-mb'];
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const get = (flag: string, envName: string, fallback: string): string => flags.get(flag) ?? env[envName] ?? fallback;
 
@@ -70,5 +73,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     receivers: receivers as ReceiverKey[],
     cpuProfDir: flags.get('cpu-prof') ?? env.BENCH_CPU_PROF ?? null,
     jsonPath: get('json', 'BENCH_JSON', 'bench-results/collect.json'),
+    prewarmMb: positive('--prewarm-mb', get('prewarm-mb', 'BENCH_PREWARM_MB', '2048'), 0),
   };
 }

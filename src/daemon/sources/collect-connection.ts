@@ -21,6 +21,8 @@ export interface ConnectionCounters {
   handshakeTimeouts: number;
   pings: number;
   pongsSkipped: number;
+  /** Times a connection stopped reading because a sink was behind. */
+  backpressurePauses: number;
 }
 
 export interface ConnectionOptions {
@@ -77,6 +79,7 @@ export class CollectConnection implements FrameHandler {
     }
     if (this.router.congested && !this.waitingForSinks) {
       this.waitingForSinks = true;
+      this.options.counters.backpressurePauses++;
       this.socket.pause();
       this.router.whenDrained(() => {
         this.waitingForSinks = false;

@@ -32,6 +32,7 @@ export class CollectSource {
     handshakeTimeouts: 0,
     pings: 0,
     pongsSkipped: 0,
+    backpressurePauses: 0,
   };
   private bound: Endpoint | null = null;
 
@@ -111,6 +112,7 @@ export class CollectSource {
       handshake_timeouts: this.counters.handshakeTimeouts,
       pings: this.counters.pings,
       pongs_skipped: this.counters.pongsSkipped,
+      backpressure_pauses: this.counters.backpressurePauses,
     };
   }
 }
