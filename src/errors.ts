@@ -13,10 +13,6 @@ export class BlueOxError extends Error {
   }
 }
 
-export function isBlueOxError(err: unknown): err is BlueOxError {
-  return err instanceof BlueOxError;
-}
-
 /** The text to show for any thrown value, with its code when it has one. */
 export function describeError(err: unknown): string {
   if (err instanceof BlueOxError) return `${err.code}: ${err.message}`;

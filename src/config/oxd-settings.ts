@@ -134,16 +134,10 @@ const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
   drainTimeoutMs: { key: 'drain_timeout_ms', field: 'drainTimeoutMs', allowed: 'milliseconds from 0 to 60000', parse: integer(0, 60_000) },
 };
 
-export const SETTING_SPECS: ReadonlyArray<SettingSpec<keyof OxdSettings>> = Object.values(SPECS);
-
 /** Parses one value for `field`, throwing a ConfigError that names `source`. */
 export function parseSetting<K extends keyof OxdSettings>(field: K, value: unknown, source: string): OxdSettings[K] {
   const spec = SPECS[field] as SettingSpec<K>;
   const parsed = spec.parse(value);
   if (parsed === undefined) throw new ConfigError(source, spec.key, spec.allowed, value);
   return parsed;
-}
-
-export function specFor<K extends keyof OxdSettings>(field: K): SettingSpec<K> {
-  return SPECS[field] as SettingSpec<K>;
 }

@@ -4,7 +4,7 @@
  * Python 2 tools can read them (see compat-pack.ts).
  */
 import { decode } from '@msgpack/msgpack';
-import { compatPack, Packable } from './compat-pack';
+import { compatPack } from './compat-pack';
 
 export const COMMANDS = ['SOCK_STREAM', 'SOCK_COLLECT', 'STATUS', 'SHUTDOWN'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -32,10 +32,6 @@ export function decodeRequest(frames: Buffer[]): ControlRequest | { invalid: str
   const cmd = (value as Record<string, unknown>).cmd;
   if (typeof cmd !== 'string') return { invalid: 'the request has no "cmd" string' };
   return value as ControlRequest;
-}
-
-export function encodeRequest(cmd: string, extra: { [key: string]: Packable } = {}): Buffer {
-  return compatPack({ cmd, ...extra });
 }
 
 export function errorReply(message: string): Buffer {

@@ -24,7 +24,7 @@ export class Forwarder implements Sink {
   readonly name = 'forward';
   readonly congested = false;
   onDrain: (() => void) | null = null;
-  private sock: zmq.Push;
+  private readonly sock: zmq.Push;
   private readonly spool: MemorySpool<Spooled>;
   private pumping: Promise<void> | null = null;
   private dropped = 0;
@@ -33,7 +33,7 @@ export class Forwarder implements Sink {
   private closing = false;
 
   constructor(
-    private target: Endpoint,
+    private readonly target: Endpoint,
     spoolBytes: number,
     private readonly stats: Stats,
     private readonly log: Logger,
@@ -82,14 +82,6 @@ export class Forwarder implements Sink {
       this.stats.totals.forwarded++;
       this.forwarded++;
     }
-  }
-
-  /** Points the forwarder at another oxd; what is spooled goes there. */
-  retarget(target: Endpoint): void {
-    const old = this.sock;
-    this.target = target;
-    this.sock = this.connect(target);
-    old.close();
   }
 
   async flush(): Promise<void> {
