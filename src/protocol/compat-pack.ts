@@ -3,10 +3,15 @@
  * (fixraw, raw16, raw32), as the Python 2 BlueOx did.
  *
  * Modern encoders (including @msgpack/msgpack) write 32..255-byte strings as
- * str8 (0xd9), which the msgpack libraries of Python 2 era readers reject. The
- * control replies oxd sends must be readable by those tools, so they go
- * through this encoder. Decoding needs nothing special: every current decoder
- * reads the raw family as strings.
+ * str8 (0xd9), which the msgpack libraries of Python 2 era readers reject;
+ * oxd's control replies and the client's event bodies must be readable by
+ * them. Decoding needs nothing special: current decoders read the raw family
+ * as strings.
+ *
+ * Any JavaScript value can be packed; what msgpack cannot carry as it is
+ * becomes something close (see `RawPacker.value`), so packing an
+ * application's data never fails on its shape. It throws only when reading
+ * the value itself throws (a getter or a toJSON that throws).
  */
 
 /** Forces a number to be written as a float64, as Python writes a float. */
@@ -27,127 +32,297 @@ export type Packable =
   | Map<string, Packable>
   | { [key: string]: Packable };
 
-class Writer {
-  private buf = Buffer.allocUnsafe(256);
-  length = 0;
+/** Containers nested deeper than this are written as the string "[Too deep]". */
+export const MAX_DEPTH = 32;
 
-  private reserve(n: number): number {
-    if (this.length + n > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
-      this.buf.copy(bigger, 0, 0, this.length);
-      this.buf = bigger;
+const MAX_UINT64 = (1n << 64n) - 1n;
+const MIN_INT64 = -(1n << 63n);
+
+export class RawPacker {
+  private buf: Buffer;
+  private pos = 0;
+  /** Containers being written, outermost first, to spot circular references. */
+  private readonly path: object[] = [];
+
+  constructor(initialSize = 8192) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  /** Starts a new message, reusing the buffer. */
+  reset(): void {
+    this.pos = 0;
+    this.path.length = 0;
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The bytes packed since reset(); valid until the next reset. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  nil(): void {
+    this.byte(0xc0);
+  }
+
+  bool(v: boolean): void {
+    this.byte(v ? 0xc3 : 0xc2);
+  }
+
+  float(v: number): void {
+    this.ensure(9);
+    this.buf[this.pos] = 0xcb;
+    this.buf.writeDoubleBE(v, this.pos + 1);
+    this.pos += 9;
+  }
+
+  /** Smallest encoding, as Python's msgpack chooses it. */
+  int(v: number): void {
+    if (v >= 0) {
+      if (v < 128) return this.byte(v);
+      this.ensure(9);
+      const at = this.pos;
+      if (v <= 0xff) {
+        this.buf[at] = 0xcc;
+        this.buf[at + 1] = v;
+        this.pos += 2;
+      } else if (v <= 0xffff) {
+        this.buf[at] = 0xcd;
+        this.buf.writeUInt16BE(v, at + 1);
+        this.pos += 3;
+      } else if (v <= 0xffffffff) {
+        this.buf[at] = 0xce;
+        this.buf.writeUInt32BE(v, at + 1);
+        this.pos += 5;
+      } else {
+        this.buf[at] = 0xcf;
+        this.buf.writeBigUInt64BE(BigInt(v), at + 1);
+        this.pos += 9;
+      }
+      return;
     }
-    const at = this.length;
-    this.length += n;
-    return at;
+    if (v >= -32) return this.byte(v & 0xff);
+    this.ensure(9);
+    const at = this.pos;
+    if (v >= -0x80) {
+      this.buf[at] = 0xd0;
+      this.buf.writeInt8(v, at + 1);
+      this.pos += 2;
+    } else if (v >= -0x8000) {
+      this.buf[at] = 0xd1;
+      this.buf.writeInt16BE(v, at + 1);
+      this.pos += 3;
+    } else if (v >= -0x80000000) {
+      this.buf[at] = 0xd2;
+      this.buf.writeInt32BE(v, at + 1);
+      this.pos += 5;
+    } else {
+      this.buf[at] = 0xd3;
+      this.buf.writeBigInt64BE(BigInt(v), at + 1);
+      this.pos += 9;
+    }
   }
 
-  // The offset is reserved before `this.buf` is read: reserve() may replace the buffer.
-  u8(v: number): void {
-    const at = this.reserve(1);
-    this.buf[at] = v;
+  number(v: number): void {
+    if (Number.isSafeInteger(v) && !Object.is(v, -0)) this.int(v);
+    else this.float(v);
   }
-  u16(v: number): void {
-    const at = this.reserve(2);
-    this.buf.writeUInt16BE(v, at);
+
+  bigint(v: bigint): void {
+    if (v >= MIN_INT64 && v <= MAX_UINT64) {
+      if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return this.int(Number(v));
+      this.ensure(9);
+      this.buf[this.pos] = v < 0n ? 0xd3 : 0xcf;
+      if (v < 0n) this.buf.writeBigInt64BE(v, this.pos + 1);
+      else this.buf.writeBigUInt64BE(v, this.pos + 1);
+      this.pos += 9;
+    } else {
+      // Beyond 64 bits: the decimal digits, so nothing is lost.
+      this.string(v.toString());
+    }
   }
-  u32(v: number): void {
-    const at = this.reserve(4);
-    this.buf.writeUInt32BE(v, at);
+
+  private rawHeader(n: number): void {
+    this.ensure(5);
+    const at = this.pos;
+    if (n < 32) {
+      this.buf[at] = 0xa0 | n;
+      this.pos += 1;
+    } else if (n <= 0xffff) {
+      this.buf[at] = 0xda;
+      this.buf.writeUInt16BE(n, at + 1);
+      this.pos += 3;
+    } else {
+      this.buf[at] = 0xdb;
+      this.buf.writeUInt32BE(n, at + 1);
+      this.pos += 5;
+    }
   }
+
+  string(s: string): void {
+    const n = s.length;
+    if (n < 32) {
+      // Short ASCII, the common case: one pass, no native call.
+      this.ensure(1 + n);
+      const buf = this.buf;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = 0xa0 | n;
+        this.pos = p;
+        return;
+      }
+    }
+    const bytes = Buffer.byteLength(s, 'utf8');
+    this.rawHeader(bytes);
+    this.ensure(bytes);
+    this.pos += this.buf.write(s, this.pos, bytes, 'utf8');
+  }
+
   bytes(b: Uint8Array): void {
-    const at = this.reserve(b.length);
-    this.buf.set(b, at);
+    this.rawHeader(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
-  head(tag: number, write: (at: number) => void, size: number): void {
-    this.u8(tag);
-    write(this.reserve(size));
-  }
-  result(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.length));
-  }
-  get raw(): Buffer {
-    return this.buf;
-  }
-}
 
-function packRaw(w: Writer, bytes: Uint8Array): void {
-  const n = bytes.length;
-  if (n < 32) w.u8(0xa0 | n);
-  else if (n <= 0xffff) {
-    w.u8(0xda);
-    w.u16(n);
-  } else {
-    w.u8(0xdb);
-    w.u32(n);
+  mapHeader(n: number): void {
+    this.containerHeader(n, 0x80, 0xde, 0xdf);
   }
-  w.bytes(bytes);
-}
 
-function packInteger(w: Writer, v: number | bigint): void {
-  const n = typeof v === 'bigint' ? v : BigInt(v);
-  if (n >= 0n) {
-    if (n < 128n) w.u8(Number(n));
-    else if (n <= 0xffn) w.head(0xcc, (at) => (w.raw[at] = Number(n)), 1);
-    else if (n <= 0xffffn) w.head(0xcd, (at) => w.raw.writeUInt16BE(Number(n), at), 2);
-    else if (n <= 0xffffffffn) w.head(0xce, (at) => w.raw.writeUInt32BE(Number(n), at), 4);
-    else w.head(0xcf, (at) => w.raw.writeBigUInt64BE(BigInt.asUintN(64, n), at), 8);
-  } else if (n >= -32n) w.u8(Number(n) & 0xff);
-  else if (n >= -0x80n) w.head(0xd0, (at) => w.raw.writeInt8(Number(n), at), 1);
-  else if (n >= -0x8000n) w.head(0xd1, (at) => w.raw.writeInt16BE(Number(n), at), 2);
-  else if (n >= -0x80000000n) w.head(0xd2, (at) => w.raw.writeInt32BE(Number(n), at), 4);
-  else w.head(0xd3, (at) => w.raw.writeBigInt64BE(BigInt.asIntN(64, n), at), 8);
-}
-
-function packFloat(w: Writer, v: number): void {
-  w.head(0xcb, (at) => w.raw.writeDoubleBE(v, at), 8);
-}
-
-function packContainerHead(w: Writer, n: number, fix: number, tag16: number, tag32: number): void {
-  if (n < 16) w.u8(fix | n);
-  else if (n <= 0xffff) {
-    w.u8(tag16);
-    w.u16(n);
-  } else {
-    w.u8(tag32);
-    w.u32(n);
+  arrayHeader(n: number): void {
+    this.containerHeader(n, 0x90, 0xdc, 0xdd);
   }
-}
 
-function pack(w: Writer, v: Packable, depth: number): void {
-  if (depth > 64) throw new RangeError('compat-pack: value nested deeper than 64 levels');
-  if (v === null || v === undefined) w.u8(0xc0);
-  else if (v === true) w.u8(0xc3);
-  else if (v === false) w.u8(0xc2);
-  else if (typeof v === 'number') {
-    if (Number.isSafeInteger(v) && !Object.is(v, -0)) packInteger(w, v);
-    else packFloat(w, v);
-  } else if (typeof v === 'bigint') packInteger(w, v);
-  else if (typeof v === 'string') packRaw(w, Buffer.from(v, 'utf8'));
-  else if (v instanceof Float64) packFloat(w, v.value);
-  else if (v instanceof Uint8Array) packRaw(w, v);
-  else if (Array.isArray(v)) {
-    packContainerHead(w, v.length, 0x90, 0xdc, 0xdd);
-    for (const item of v) pack(w, item, depth + 1);
-  } else if (v instanceof Map) {
-    packContainerHead(w, v.size, 0x80, 0xde, 0xdf);
-    for (const [key, item] of v) {
-      packRaw(w, Buffer.from(key, 'utf8'));
-      pack(w, item, depth + 1);
-    }
-  } else {
-    const keys = Object.keys(v).filter((k) => v[k] !== undefined);
-    packContainerHead(w, keys.length, 0x80, 0xde, 0xdf);
-    for (const key of keys) {
-      packRaw(w, Buffer.from(key, 'utf8'));
-      pack(w, v[key], depth + 1);
+  private containerHeader(n: number, fix: number, tag16: number, tag32: number): void {
+    if (n < 16) return this.byte(fix | n);
+    this.ensure(5);
+    const at = this.pos;
+    if (n <= 0xffff) {
+      this.buf[at] = tag16;
+      this.buf.writeUInt16BE(n, at + 1);
+      this.pos += 3;
+    } else {
+      this.buf[at] = tag32;
+      this.buf.writeUInt32BE(n, at + 1);
+      this.pos += 5;
     }
   }
+
+  /**
+   * Packs any value. Conversions, for what msgpack has no type for:
+   * undefined, functions and symbols: nil (and left out of maps, like JSON);
+   * bigint: a 64-bit integer, or its decimal string beyond 64 bits;
+   * Date: float seconds since the epoch (nil when invalid);
+   * Error: its stack (or "Name: message");
+   * Buffer, typed arrays, ArrayBuffer, DataView: raw bytes;
+   * Map: a map with String(key) keys; Set: an array;
+   * objects with toJSON(): what it returns; other objects: their own enumerable properties;
+   * a container inside itself: "[Circular]"; deeper than MAX_DEPTH: "[Too deep]".
+   */
+  value(v: unknown, depth = 0): void {
+    switch (typeof v) {
+      case 'string':
+        return this.string(v);
+      case 'number':
+        return this.number(v);
+      case 'boolean':
+        return this.bool(v);
+      case 'bigint':
+        return this.bigint(v);
+      case 'object':
+        if (v === null) return this.nil();
+        return this.object(v, depth);
+      default:
+        return this.nil();
+    }
+  }
+
+  private object(v: object, depth: number): void {
+    if (v instanceof Float64) return this.float(v.value);
+    if (v instanceof Uint8Array) return this.bytes(v);
+    if (v instanceof Date) {
+      const t = v.getTime();
+      return Number.isNaN(t) ? this.nil() : this.float(t / 1000);
+    }
+    if (v instanceof Error) return this.string(v.stack ?? `${v.name}: ${v.message}`);
+    if (ArrayBuffer.isView(v)) return this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    if (v instanceof ArrayBuffer) return this.bytes(new Uint8Array(v));
+    if (depth >= MAX_DEPTH) return this.string('[Too deep]');
+    if (this.path.includes(v)) return this.string('[Circular]');
+    this.path.push(v);
+    try {
+      if (Array.isArray(v)) {
+        this.arrayHeader(v.length);
+        for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1);
+      } else if (v instanceof Map) {
+        this.mapHeader(v.size);
+        for (const [key, item] of v) {
+          this.string(String(key));
+          this.value(item, depth + 1);
+        }
+      } else if (v instanceof Set) {
+        this.arrayHeader(v.size);
+        for (const item of v) this.value(item, depth + 1);
+      } else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+        this.value((v as { toJSON(): unknown }).toJSON(), depth + 1);
+      } else {
+        this.plainObject(v as Record<string, unknown>, depth);
+      }
+    } finally {
+      this.path.pop();
+    }
+  }
+
+  private plainObject(o: Record<string, unknown>, depth: number): void {
+    let n = 0;
+    for (const key in o) {
+      if (Object.prototype.hasOwnProperty.call(o, key) && isPresent(o[key])) n++;
+    }
+    this.mapHeader(n);
+    for (const key in o) {
+      if (!Object.prototype.hasOwnProperty.call(o, key)) continue;
+      const item = o[key];
+      if (!isPresent(item)) continue;
+      this.string(key);
+      this.value(item, depth + 1);
+    }
+  }
 }
+
+function isPresent(v: unknown): boolean {
+  const t = typeof v;
+  return t !== 'undefined' && t !== 'function' && t !== 'symbol';
+}
+
+const shared = new RawPacker(256);
 
 /** Encodes `value` with strings and byte strings in the msgpack raw family. */
-export function compatPack(value: Packable): Buffer {
-  const w = new Writer();
-  pack(w, value, 0);
-  return w.result();
+export function compatPack(value: unknown): Buffer {
+  shared.reset();
+  try {
+    shared.value(value);
+    return Buffer.from(shared.view());
+  } finally {
+    shared.reset();
+  }
 }

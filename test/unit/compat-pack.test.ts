@@ -2,7 +2,7 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decode } from '@msgpack/msgpack';
-import { compatPack, Float64, Packable } from '../../src/protocol/compat-pack';
+import { compatPack, Float64, MAX_DEPTH, Packable } from '../../src/protocol/compat-pack';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/original/control');
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
@@ -68,8 +68,58 @@ test('floats, nil, booleans, arrays and maps', (t) => {
   t.is(compatPack({ a: undefined, b: 1 }).toString('hex'), '81a16201');
 });
 
-test('a value nested past 64 levels is refused rather than overflowing the stack', (t) => {
+test('a value nested past MAX_DEPTH levels is cut short rather than overflowing the stack', (t) => {
   let deep: Packable = 1;
   for (let i = 0; i < 70; i++) deep = [deep];
-  t.throws(() => compatPack(deep), { instanceOf: RangeError });
+  let v: unknown = decode(compatPack(deep));
+  let levels = 0;
+  while (Array.isArray(v)) {
+    v = v[0];
+    levels++;
+  }
+  t.is(levels, MAX_DEPTH);
+  t.is(v, '[Too deep]');
+});
+
+test('values msgpack has no type for are converted, never thrown on', (t) => {
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {}
+  }
+  const circular: Record<string, unknown> = { a: 1 };
+  circular.self = circular;
+  const err = new TypeError('bad');
+  const packed = decode(
+    compatPack({
+      date: new Date(1500),
+      badDate: new Date(NaN),
+      big: 2n ** 70n,
+      int64: -(2n ** 40n),
+      err,
+      map: new Map<unknown, unknown>([[1, 'one'], ['k', new Set([1, 2])]]),
+      point: new Point(1, 2),
+      json: { toJSON: () => 'from toJSON' },
+      buf: Buffer.from([1, 2]),
+      u16: new Uint16Array([1]),
+      undef: undefined,
+      fn: () => 1,
+      list: [undefined, () => 1],
+      circular,
+    } as never),
+  ) as Record<string, unknown>;
+  t.is(packed.date, 1.5);
+  t.is(packed.badDate, null);
+  t.is(packed.big, (2n ** 70n).toString());
+  t.is(packed.int64, -(2 ** 40));
+  t.is(packed.err, err.stack);
+  t.deepEqual(packed.map, { 1: 'one', k: [1, 2] });
+  t.deepEqual(packed.point, { x: 1, y: 2 });
+  t.is(packed.json, 'from toJSON');
+  t.deepEqual(packed.buf, Buffer.from([1, 2]).toString('latin1'));
+  t.false('undef' in packed);
+  t.false('fn' in packed);
+  t.deepEqual(packed.list, [null, null]);
+  t.deepEqual(packed.circular, { a: 1, self: '[Circular]' });
 });
