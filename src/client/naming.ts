@@ -72,7 +72,9 @@ export function placeContext<T extends Named>(typeName: string, open: readonly T
     } else if (parent.name === typeName) {
       duplicate = true;
       rest = typeName;
-    } else if (typeName.startsWith(parent.name)) {
+    } else if (best === parent.name.split('.').length) {
+      // Every part of the parent leads the name. (The original compared characters, so
+      // "top.ab.x" counted as under "top.a" and came out as "top.a..x".)
       rest = typeName.slice(parent.name.length + 1);
     } else {
       // Shares a first part but is not below the parent: a separate tree.
