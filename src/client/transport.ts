@@ -10,13 +10,14 @@
  * keep the process alive; what is queued when the application ends is
  * written within the linger time.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { Endpoint, formatEndpoint } from '../protocol/endpoint';
 import { pingContext } from '../protocol/zmtp/command';
 import { ZmtpDecoder } from '../protocol/zmtp/decoder';
 import { encodePong } from '../protocol/zmtp/frame';
-import { ZmtpHandshake } from '../protocol/zmtp/handshake';
+import { pipelinedGreeting, ZmtpHandshake } from '../protocol/zmtp/handshake';
 import type { Context } from './context';
 import type { EventEncoder } from './event-encoder';
 import { SendQueue } from './send-queue';
@@ -50,6 +51,16 @@ const SOCKET_HIGH_WATER = 1024 * 1024;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Run by `flushSync` in a child process: writes its stdin (greeting, READY, frames) to host:port. */
+const DELIVER_SCRIPT = `
+const net = require('net');
+const parts = [];
+process.stdin.on('data', (d) => parts.push(d)).on('end', () => {
+  const s = net.connect(Number(process.argv[2]), process.argv[1], () => s.end(Buffer.concat(parts)));
+  s.on('data', () => {});
+  s.on('error', () => process.exit(1));
+  s.on('close', () => process.exit(0));
+});`;
 
 export class Transport {
   private socket: net.Socket | null = null;
@@ -198,25 +209,38 @@ export class Transport {
   }
 
   /**
-   * At process.exit() nothing asynchronous runs any more: write what is
-   * queued straight to the socket's descriptor, for at most the linger time.
+   * At process.exit() nothing asynchronous runs any more. When the
+   * connection is up, what is queued is written straight to its descriptor;
+   * otherwise (not connected yet, or bytes still buffered ahead of ours) a
+   * short-lived child process delivers it over a connection of its own.
+   * Either way for at most the linger time, as the original's ZeroMQ linger.
    */
   flushSync(): void {
-    const fd = (this.socket as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
-    if (!this.ready || typeof fd !== 'number' || fd < 0 || this.queue.length === 0) return;
-    if ((this.socket?.writableLength ?? 0) > 0) return; // bytes ahead of ours would be reordered
-    const deadline = Date.now() + this.options.lingerMs;
+    if (this.queue.length === 0 || this.closed) return;
     const events = this.queue.length;
-    for (let chunk of this.queue.take()) {
-      while (chunk.length > 0) {
-        try {
-          chunk = chunk.subarray(fs.writeSync(fd, chunk));
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) return;
+    const chunks = this.queue.take();
+    const fd = (this.socket as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
+    const deadline = Date.now() + this.options.lingerMs;
+    if (this.ready && typeof fd === 'number' && fd >= 0 && this.socket?.writableLength === 0) {
+      for (let chunk of chunks) {
+        while (chunk.length > 0) {
+          try {
+            chunk = chunk.subarray(fs.writeSync(fd, chunk));
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) return;
+          }
         }
       }
+      this.counters.sent += events;
+      return;
     }
-    this.counters.sent += events;
+    const result = spawnSync(process.execPath, ['-e', DELIVER_SCRIPT, this.endpoint.host, String(this.endpoint.port)], {
+      input: Buffer.concat([pipelinedGreeting('PUSH'), ...chunks]),
+      timeout: this.options.lingerMs,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    if (result.status === 0) this.counters.sent += events;
+    else this.counters.dropped += events;
   }
 
   /** Stops sending: writes what is queued (within the linger time), then closes. */

@@ -65,6 +65,15 @@ function greetingRest(asServer: boolean): Buffer {
   return b;
 }
 
+/**
+ * A whole ZMTP 3.1 NULL greeting and READY in one piece, for a peer that
+ * writes without waiting for the other side (a last-moment delivery at
+ * process exit): a ZMTP 3 receiver reads it exactly as the negotiated form.
+ */
+export function pipelinedGreeting(own: SocketType): Buffer {
+  return Buffer.concat([signatureAndMajor(), greetingRest(false), encodeReady(own)]);
+}
+
 export class ZmtpHandshake {
   private stage: Stage = 'signature';
   private buffered: Buffer = Buffer.alloc(0);
