@@ -12,14 +12,14 @@ OXD_ARGS ?= -v
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
 	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
 
-.PHONY: help setup deps apt npm check build bundle test test-unit test-integration test-interop bench run clean
+.PHONY: help setup apt npm check build npm-package test bench run clean
 
 help:
 	@echo "make run       set up, build, run oxd in the foreground (logs under ./$(LOG_PATH))"
 	@echo "make test      set up, build, run every test"
 	@echo "make setup     install Debian packages (apt-get) and npm packages"
 	@echo "make check     type-check with tsc"
-	@echo "make build     type-check, compile tests, bundle dist/ with esbuild"
+	@echo "make build     type-check, compile tests, bundle dist/oxd.js, build the npm package in dist/npm"
 	@echo "make bench     run the benchmarks (figures, not pass/fail)"
 	@echo "make clean     remove build outputs"
 
@@ -47,12 +47,20 @@ check: npm
 build: npm
 	npx tsc -p .
 	npx esbuild src/daemon/main.ts $(ESBUILD_FLAGS) --outfile=dist/oxd.js
+	$(MAKE) --no-print-directory npm-package
+
+# The npm package `blueox` (the client library) in dist/npm, and its tarball in dist/.
+npm-package:
+	rm -rf dist/npm dist/blueox-*.tgz
+	npx tsc -p tsconfig.npm.json
+	node npm/build.js
+	cd dist/npm && npm pack --silent --pack-destination .. >/dev/null
 
 test: setup build
 	npx ava
 
 bench: setup build
-	node build/test/bench/run.js
+	node build/test/bench/run.js && node build/test/bench/client-run.js
 
 run: setup build
 	mkdir -p $(LOG_PATH)

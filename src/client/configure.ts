@@ -37,6 +37,8 @@ export interface Stats extends TransportStats {
 }
 
 let transport: Transport | null = null;
+/** The counters of the transport shut down last, so they can still be read. */
+let finalStats: TransportStats | null = null;
 let exitHooks = false;
 
 function installExitHooks(): void {
@@ -69,6 +71,7 @@ function installExitHooks(): void {
 export function configure(options: ConfigureOptions = {}): void {
   const previous = transport;
   transport = null;
+  finalStats = null;
   if (previous) void previous.close();
   setWarningSink(options.onWarning ?? null);
   state.random = options.random ?? Math.random;
@@ -115,12 +118,15 @@ export async function shutdown(): Promise<void> {
   const t = transport;
   transport = null;
   state.recorder = null;
-  if (t) await t.close();
+  if (t) {
+    await t.close();
+    finalStats = t.stats();
+  }
 }
 
 /**
  * The transport's counters: sent, queued, dropped, refused, body errors,
- * connection state.
+ * connection state. After shutdown(), the final counters.
  *
  * @example
  * ```ts
@@ -128,7 +134,7 @@ export async function shutdown(): Promise<void> {
  * ```
  */
 export function stats(): Stats {
-  const base: TransportStats = transport?.stats() ?? {
+  const base: TransportStats = transport?.stats() ?? finalStats ?? {
     sent: 0,
     queued: 0,
     dropped: 0,

@@ -251,10 +251,15 @@ export class Transport {
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     if (socket !== null) {
+      // Someone awaits this: keep the process alive until the socket is closed (or the linger ends).
+      socket.ref();
       await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
+        const timer = setTimeout(() => socket.destroy(), Math.max(lingerMs, 10));
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         socket.end();
-        setTimeout(() => socket.destroy(), Math.max(lingerMs, 10)).unref();
       });
     }
     const lost = this.queue.length;
