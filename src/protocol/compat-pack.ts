@@ -175,11 +175,12 @@ export class RawPacker {
 
   string(s: string): void {
     const n = s.length;
-    if (n < 32) {
-      // Short ASCII, the common case: one pass, no native call.
-      this.ensure(1 + n);
+    if (n < 64) {
+      // Short ASCII, the common case (keys, names, 32-character ids): one pass, no native call.
+      const header = n < 32 ? 1 : 3;
+      this.ensure(header + n);
       const buf = this.buf;
-      let p = this.pos + 1;
+      let p = this.pos + header;
       let i = 0;
       for (; i < n; i++) {
         const c = s.charCodeAt(i);
@@ -187,7 +188,14 @@ export class RawPacker {
         buf[p++] = c;
       }
       if (i === n) {
-        buf[this.pos] = 0xa0 | n;
+        const at = this.pos;
+        if (header === 1) {
+          buf[at] = 0xa0 | n;
+        } else {
+          buf[at] = 0xda;
+          buf[at + 1] = 0;
+          buf[at + 2] = n;
+        }
         this.pos = p;
         return;
       }
