@@ -86,7 +86,10 @@ export function context<R>(name: string, fn: (ctx: Context) => R, options?: Cont
 /**
  * Opens a context and makes it current for the rest of this call and what
  * it starts; call `done()` on it to send the event. For code that cannot
- * nest a callback (hooks, middleware with separate start and end).
+ * nest a callback (hooks, middleware with separate start and end). In a
+ * server's request handler prefer `context()` (or an integration): what
+ * start() makes current also sticks to the connection, for the next request
+ * on it to see once this one is done.
  *
  * @example
  * ```ts
@@ -120,6 +123,19 @@ export function wrap<A extends unknown[], R>(name: string, fn: (...args: A) => R
   return function (this: unknown, ...args: A): R {
     return context(name, () => fn.apply(this, args), options);
   };
+}
+
+/**
+ * True once configure() or defaultConfigure() has been called (until shutdown()).
+ * Integrations use it to do nothing at all while BlueOx is off.
+ *
+ * @example
+ * ```ts
+ * if (blueox.isConfigured()) blueox.set('expensive', computeDetails());
+ * ```
+ */
+export function isConfigured(): boolean {
+  return state.recorder !== null;
 }
 
 /**

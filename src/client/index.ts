@@ -22,7 +22,7 @@
  */
 export { configure, defaultConfigure, shutdown, stats } from './configure';
 export type { ConfigureOptions, Stats } from './configure';
-export { context, start, wrap, current, set, append, add } from './api';
+export { context, start, wrap, current, set, append, add, isConfigured } from './api';
 export { timeit, timer } from './timer';
 export type { Timer } from './timer';
 export { Context } from './context';

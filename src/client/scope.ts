@@ -50,7 +50,11 @@ export class Scope<T extends ScopeEntry> {
    * starts (the explicit start/done form); returns the frame to leave.
    */
   enter(ctx: T): Frame<T> {
-    const frame = { ctx, parent: this.frame() };
+    // enterWith() can leave a frame on a long-lived resource (a keep-alive connection):
+    // chain onto the nearest open context, so closed ones are not kept alive in a growing chain.
+    let parent = this.frame();
+    while (parent !== null && !parent.ctx.isOpen) parent = parent.parent;
+    const frame = { ctx, parent };
     this.storage.enterWith(frame);
     return frame;
   }
