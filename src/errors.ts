@@ -1,6 +1,11 @@
 /**
  * Every error BlueOx raises for a person to read carries a stable code (for
  * scripts, tests and log searches) and a message that says what to do.
+ *
+ * @example
+ * ```ts
+ * try { blueox.context('..bad', run); } catch (err) { if (err instanceof blueox.BlueOxError) console.error(err.code); }
+ * ```
  */
 export class BlueOxError extends Error {
   readonly code: string;

@@ -14,9 +14,22 @@ import { warn } from './warn';
  * `'.'` this context; `'..'` its parent (decided once per parent and child
  * name, so a sampled-out parent drops all such children together); `'^'` the
  * outermost context; any other string names an open context.
+ *
+ * @example
+ * ```ts
+ * blueox.context('.memcache', () => cache.get(key), { sample: ['..', 0.25] });
+ * ```
  */
 export type Sample = [which: string, rate: number];
 
+/**
+ * Options of context(), start() and wrap().
+ *
+ * @example
+ * ```ts
+ * blueox.context('job', run, { sample: ['.', 0.1], id: job.traceId });
+ * ```
+ */
 export interface ContextOptions {
   /** Keep only a share of these events; see {@link Sample}. */
   sample?: Sample;
@@ -24,6 +37,18 @@ export interface ContextOptions {
   id?: string;
 }
 
+/**
+ * One open (or closed) context; context() hands it to its callback and
+ * start() returns it.
+ *
+ * @example
+ * ```ts
+ * await blueox.context('request', async (ctx) => {
+ *   ctx.set('response.status', 200);      // the same as blueox.set() here
+ *   res.setHeader('x-request-id', ctx.id);
+ * });
+ * ```
+ */
 export class Context {
   /** The full dotted type name, e.g. "request.db". */
   readonly name: string;
