@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 VERSION := $(shell node -p "require('./package.json').version")
 # Debian packages the build, the tests and the benchmarks use.
-APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps
+APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
