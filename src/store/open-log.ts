@@ -1,0 +1,58 @@
+/**
+ * A log file's bytes, whatever its compression: `.log` as it is, `.gz`
+ * through zlib, `.bz2` (the original archiver's format) through Debian's
+ * bzip2. Decompression errors (a truncated archive) end the stream with an
+ * error after everything decodable has been delivered.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { BlueOxError } from '../errors';
+
+export type Compression = 'gz' | 'bz2' | null;
+
+export function compressionOf(file: string): Compression {
+  if (file.endsWith('.gz')) return 'gz';
+  if (file.endsWith('.bz2')) return 'bz2';
+  return null;
+}
+
+function bunzip2(input: Readable, file: string): Readable {
+  const out = new PassThrough();
+  const child = spawn('bzip2', ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    out.destroy(
+      err.code === 'ENOENT'
+        ? new BlueOxError('ENOBZIP2', `cannot read ${file}: the bzip2 program is missing (apt-get install bzip2)`)
+        : err,
+    );
+  });
+  input.on('error', (err) => out.destroy(err));
+  input.pipe(child.stdin);
+  child.stdin.on('error', () => undefined); // bzip2 may stop reading early on a damaged archive
+  child.stdout.pipe(out, { end: false });
+  child.on('close', (code) => {
+    if (code === 0) out.end();
+    else out.destroy(new BlueOxError('EBZIP2', `${file}: ${stderr.trim().split('\n').pop() || `bzip2 exited with ${code}`}`));
+  });
+  return out;
+}
+
+/** The decompressed bytes of `file` (`-` for standard input, which may itself be gzip). */
+export function openLog(file: string): Readable {
+  const input: Readable = file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+  switch (compressionOf(file)) {
+    case 'gz': {
+      const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
+      input.on('error', (err) => gunzip.destroy(err));
+      return input.pipe(gunzip);
+    }
+    case 'bz2':
+      return bunzip2(input, file);
+    default:
+      return input;
+  }
+}
