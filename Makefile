@@ -9,6 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
 
+TOOLS := oxview oxctl oxingest oxstash oxstore
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
 	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
 
@@ -47,6 +48,7 @@ check: npm
 build: npm
 	npx tsc -p .
 	npx esbuild src/daemon/main.ts $(ESBUILD_FLAGS) --outfile=dist/oxd.js
+	@for t in $(TOOLS); do [ ! -f src/tools/$$t.ts ] || npx esbuild src/tools/$$t.ts $(ESBUILD_FLAGS) --log-level=warning --outfile=dist/$$t.js || exit 1; done
 	$(MAKE) --no-print-directory npm-package
 
 # The npm package `blueox` (the client library) in dist/npm, and its tarball in dist/.
