@@ -18,7 +18,9 @@ export class UsageExit extends Error {
 }
 
 export function parseCommandLine(program: Command, argv: string[]): void {
-  program.exitOverride().showHelpAfterError('(run with --help for usage)');
+  // Subcommands made before this call do not inherit these settings: set them on every one.
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {
     program.parse(argv, { from: 'user' });
   } catch (err) {

@@ -28,6 +28,8 @@ export interface OxdSettings {
   handshakeTimeoutMs: number;
   forwardSpoolBytes: number;
   drainTimeoutMs: number;
+  /** The local socket for administrative requests (oxctl shutdown, forward); null: none. */
+  adminSocket: string | null;
 }
 
 export const DEFAULTS: OxdSettings = {
@@ -44,6 +46,7 @@ export const DEFAULTS: OxdSettings = {
   handshakeTimeoutMs: 10_000,
   forwardSpoolBytes: 64 * 1024 * 1024,
   drainTimeoutMs: 2_000,
+  adminSocket: '/run/blueox/oxd-admin.sock',
 };
 
 export interface SettingSpec<K extends keyof OxdSettings> {
@@ -132,6 +135,13 @@ const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
     parse: integer(65536, 16 * 1024 * 1024 * 1024),
   },
   drainTimeoutMs: { key: 'drain_timeout_ms', field: 'drainTimeoutMs', allowed: 'milliseconds from 0 to 60000', parse: integer(0, 60_000) },
+  adminSocket: {
+    key: 'admin_socket',
+    field: 'adminSocket',
+    allowed: 'empty (no administrative socket) or an absolute path of at most 100 bytes',
+    parse: (v) =>
+      typeof v !== 'string' ? undefined : v === '' ? null : v.startsWith('/') && Buffer.byteLength(v) <= 100 && !v.includes('\0') ? v : undefined,
+  },
 };
 
 /** Parses one value for `field`, throwing a ConfigError that names `source`. */

@@ -23,6 +23,7 @@ interface RawFlags {
   handshakeTimeout?: string;
   drainTimeout?: string;
   forwardSpool?: string;
+  adminSocket?: string;
   verbose: number;
 }
 
@@ -44,6 +45,7 @@ function program(): Command {
     .option('--handshake-timeout <ms>', 'close collect connections that do not complete the ZMTP handshake in time', String(d.handshakeTimeoutMs))
     .option('--drain-timeout <ms>', 'on SIGTERM, keep reading connected senders for up to this long before exiting', String(d.drainTimeoutMs))
     .option('--forward-spool <bytes>', 'memory for events waiting to be forwarded; beyond it they are dropped and counted', String(d.forwardSpoolBytes))
+    .option('--admin-socket <path>', 'local socket for oxctl shutdown/forward/reopen, usable by oxd\'s user and root only; "" for none', d.adminSocket ?? '')
     .addOption(new Option('-v, --verbose', 'log more: -v for info, -vv for debug').argParser(increase).default(0))
     .addHelpText('after', `
 Signals:
@@ -77,6 +79,7 @@ export function parseOxdArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   s.handshakeTimeoutMs = parseSetting('handshakeTimeoutMs', flags.handshakeTimeout, 'option --handshake-timeout');
   s.drainTimeoutMs = parseSetting('drainTimeoutMs', flags.drainTimeout, 'option --drain-timeout');
   s.forwardSpoolBytes = parseSetting('forwardSpoolBytes', flags.forwardSpool, 'option --forward-spool');
+  s.adminSocket = parseSetting('adminSocket', flags.adminSocket, 'option --admin-socket');
   s.verbosity = Math.min(flags.verbose, 2);
   return s;
 }

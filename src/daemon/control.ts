@@ -8,6 +8,7 @@
  * 256 KiB per connection, so requests are answered promptly even while the
  * collect port is saturated.
  */
+import * as fs from 'node:fs';
 import * as zmq from 'zeromq';
 import { compatPack, Packable } from '../protocol/compat-pack';
 import { decodeRequest, errorReply, ControlRequest } from '../protocol/control';
@@ -54,6 +55,16 @@ export class ControlServer {
     this.bound = { host: endpoint.host, port };
     this.serving = this.serve();
     return this.bound;
+  }
+
+  /**
+   * Binds to a local socket at `path` that only oxd's own user (and root)
+   * may use: the folder is created 0750, the socket file set to 0600.
+   */
+  async startIpc(path: string): Promise<void> {
+    await this.sock.bind(`ipc://${path}`);
+    fs.chmodSync(path, 0o600);
+    this.serving = this.serve();
   }
 
   /** Runs `fn` once the reply to the current request has gone out. */

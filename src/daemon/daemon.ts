@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import { BlueOxError, describeError } from '../errors';
 import { UNKNOWN_COMMAND, ControlRequest } from '../protocol/control';
 import type { Packable } from '../protocol/compat-pack';
-import { Endpoint, formatEndpoint } from '../protocol/endpoint';
-import type { OxdSettings } from '../config/oxd-settings';
+import { DEFAULT_COLLECT_PORT, Endpoint, formatEndpoint, parseEndpoint } from '../protocol/endpoint';
+import { DEFAULTS, OxdSettings } from '../config/oxd-settings';
+import { prepareAdminSocket } from './admin';
 import { ControlServer } from './control';
 import type { Logger } from './log';
 import { RateLimitedLog } from './rate-limit';
@@ -30,6 +31,8 @@ export interface Endpoints {
   collect: Endpoint;
   control: Endpoint;
   stream: Endpoint;
+  /** The admin socket's path, or null when there is none. */
+  admin: string | null;
 }
 
 const MAX_COLLECT_CONNECTIONS = 4096;
@@ -41,10 +44,11 @@ export class Daemon {
   private readonly warn: RateLimitedLog;
   private readonly stream: StreamPublisher;
   private readonly fileStore: FileStore | null;
-  private readonly forwarder: Forwarder | null;
+  private forwarder: Forwarder | null;
   private readonly router: Router;
   private readonly collect: CollectSource;
   private readonly control: ControlServer;
+  private admin: ControlServer | null;
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -87,6 +91,7 @@ export class Daemon {
       this.warn,
     );
     this.control = new ControlServer((req) => this.command(req), log, this.warn);
+    this.admin = settings.adminSocket ? new ControlServer((req) => this.adminCommand(req), log, this.warn) : null;
   }
 
   async start(): Promise<Endpoints> {
@@ -99,11 +104,71 @@ export class Daemon {
         throw portError('control', formatEndpoint(this.settings.control), err);
       });
       const stream = await this.stream.start(control.host, this.settings.streamRange);
-      return { collect, control, stream };
+      const admin = await this.startAdmin();
+      return { collect, control, stream, admin };
     } catch (err) {
       await this.stop();
       throw err;
     }
+  }
+
+  /**
+   * The admin socket. Failing to create it at the default place (a
+   * developer's machine without /run/blueox) only disables the admin verbs;
+   * a path the administrator chose must work.
+   */
+  private async startAdmin(): Promise<string | null> {
+    const file = this.settings.adminSocket;
+    if (this.admin === null || file === null) return null;
+    try {
+      await prepareAdminSocket(file);
+      await this.admin.startIpc(file);
+      return file;
+    } catch (err) {
+      if (file !== DEFAULTS.adminSocket) throw err;
+      this.log.notice(`no admin socket (${describeError(err)}): oxctl shutdown/forward/reopen are unavailable; set --admin-socket`);
+      await this.admin.close();
+      this.admin = null;
+      return null;
+    }
+  }
+
+  private adminCommand(request: ControlRequest): { [key: string]: Packable } {
+    switch (request.cmd) {
+      case 'SHUTDOWN':
+        this.admin?.runAfterReply(() => this.onShutdownRequest());
+        return { ok: true };
+      case 'REOPEN':
+        this.reopen();
+        return { ok: true };
+      case 'FORWARD':
+        return this.forwardTo(request.target);
+      case 'STATUS':
+        return this.status();
+      default:
+        return { error: UNKNOWN_COMMAND };
+    }
+  }
+
+  /** Re-points (or starts) forwarding without a restart; nothing spooled is lost. */
+  private forwardTo(target: unknown): { [key: string]: Packable } {
+    if (typeof target !== 'string' || target.trim() === '') return { error: 'Invalid Request: FORWARD needs a "target" host[:port]' };
+    let endpoint: Endpoint;
+    try {
+      endpoint = parseEndpoint(target, DEFAULT_COLLECT_PORT);
+    } catch (err) {
+      return { error: `Invalid Request: ${(err as Error).message}` };
+    }
+    if (this.forwarder) {
+      const from = formatEndpoint(this.forwarder.endpoint);
+      this.forwarder.retarget(endpoint, this.settings.drainTimeoutMs);
+      this.log.notice(`forwarding moved from ${from} to ${formatEndpoint(endpoint)}`);
+    } else {
+      this.forwarder = new Forwarder(endpoint, this.settings.forwardSpoolBytes, this.stats, this.log, this.warn);
+      this.router.addSink(this.forwarder);
+      this.log.notice(`forwarding started to ${formatEndpoint(endpoint)}`);
+    }
+    return { ok: true, forward: formatEndpoint(endpoint) };
   }
 
   private command(request: ControlRequest): { [key: string]: Packable } {
@@ -150,6 +215,10 @@ export class Daemon {
       if (this.forwarder) await this.forwarder.closeWithin(this.settings.drainTimeoutMs);
       await this.stream.close();
       await this.control.close();
+      if (this.admin) {
+        await this.admin.close();
+        if (this.settings.adminSocket) fs.rmSync(this.settings.adminSocket, { force: true });
+      }
     })();
     return this.stopping;
   }

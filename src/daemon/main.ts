@@ -35,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
     const ep = await daemon.start();
     log.notice(
       `ready collect=${formatEndpoint(ep.collect)} control=${formatEndpoint(ep.control)} stream=${formatEndpoint(ep.stream)}` +
-        ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatEndpoint(settings.forward) : '-'} pid=${process.pid}`,
+        ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatEndpoint(settings.forward) : '-'}` +
+        ` admin=${ep.admin ?? '-'} pid=${process.pid}`,
     );
   } catch (err) {
     log.error(`cannot start: ${describeError(err)}`);

@@ -69,6 +69,12 @@ export class Router {
     return this.sinks;
   }
 
+  /** Adds a sink while running (forwarding switched on by an administrator). */
+  addSink(sink: Sink): void {
+    sink.onDrain = () => this.maybeResume();
+    this.sinks.push(sink);
+  }
+
   /**
    * Routes one event. `arrival` is the receive time in milliseconds, taken
    * once per received chunk by the source rather than once per event.

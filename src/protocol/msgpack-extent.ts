@@ -139,6 +139,7 @@ export function msgpackExtent(buf: Uint8Array, pos: number, end: number = buf.le
       }
     }
     p += skip;
+    if (p > end) return INCOMPLETE;
     if (children > 0) {
       if (stack.length >= MAX_DEPTH) return INVALID;
       stack.push(remaining);

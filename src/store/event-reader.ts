@@ -12,7 +12,8 @@ export interface SkippedRegion {
   /** Offset of the first skipped byte in the input. */
   offset: number;
   bytes: number;
-  reason: 'corrupt' | 'not-an-event' | 'truncated';
+  /** Damaged or not an event (a top-level value that is not a map), or cut off at the end. */
+  reason: 'corrupt' | 'truncated';
 }
 
 /** Keys every BlueOx event has; a map starting with one of them is where decoding resumes. */
@@ -106,11 +107,6 @@ export class EventReader {
         if (event !== null && typeof event === 'object' && !Array.isArray(event) && !(event instanceof Uint8Array)) {
           this.events++;
           this.onEvent(event as Event, raw);
-          pos = end as number;
-          continue;
-        }
-        if (event !== undefined) {
-          this.skip(this.base + pos, (end as number) - pos, 'not-an-event');
           pos = end as number;
           continue;
         }

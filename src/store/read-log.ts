@@ -52,10 +52,8 @@ export function describeProblems(r: ReadResult): string | null {
   const parts: string[] = [];
   const by = (reason: SkippedRegion['reason']): number => r.skipped.filter((s) => s.reason === reason).reduce((n, s) => n + s.bytes, 0);
   const corrupt = by('corrupt');
-  const notEvent = by('not-an-event');
   const truncated = by('truncated');
   if (corrupt) parts.push(`skipped ${corrupt} damaged bytes in ${r.skipped.filter((s) => s.reason === 'corrupt').length} place(s), first at offset ${r.skipped.find((s) => s.reason === 'corrupt')!.offset}`);
-  if (notEvent) parts.push(`skipped ${notEvent} bytes of msgpack values that are not events`);
   if (truncated) parts.push(`the last ${truncated} bytes are an incomplete event (cut off, or still being written)`);
   if (r.error) parts.push(`stopped: ${r.error}`);
   return parts.length ? `${r.source}: ${parts.join('; ')} (${r.events} events read)` : null;

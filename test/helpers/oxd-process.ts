@@ -29,6 +29,8 @@ export interface ExitResult {
 
 export class Oxd {
   readonly control: ControlClient;
+  /** The admin socket's path (null when oxd runs without one). */
+  adminSocket: string | null = null;
   private exitPromise: Promise<ExitResult>;
   private stderrText = '';
 
@@ -100,9 +102,11 @@ export function tempDir(prefix = 'blueox-test-'): string {
 }
 
 export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
-  const ownTemp = opts.logPath === undefined ? tempDir() : null;
-  const logPath = opts.logPath === undefined ? path.join(ownTemp!, 'log') : opts.logPath;
-  const args = [OXD_BUNDLE, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', ...(logPath ? ['-l', logPath] : []), ...(opts.args ?? [])];
+  const ownTemp = tempDir();
+  const logPath = opts.logPath === undefined ? path.join(ownTemp, 'log') : opts.logPath;
+  // Each oxd gets its own admin socket: the default one is shared by every oxd on the machine.
+  const admin = (opts.args ?? []).includes('--admin-socket') ? [] : ['--admin-socket', path.join(ownTemp, 'admin.sock')];
+  const args = [OXD_BUNDLE, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', ...admin, ...(logPath ? ['-l', logPath] : []), ...(opts.args ?? [])];
   const env = { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', JOURNAL_STREAM: '', ...opts.env };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
@@ -118,7 +122,7 @@ export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
     }, opts.readyTimeoutMs ?? 15_000);
     const onData = (d: Buffer): void => {
       stderr += d.toString();
-      const m = /ready collect=(\S+) control=(\S+) stream=(\S+)/.exec(stderr);
+      const m = /ready collect=(\S+) control=(\S+) stream=(\S+) .* admin=(\S+)/.exec(stderr);
       if (m) {
         clearTimeout(timer);
         child.stderr!.off('data', onData);
@@ -132,5 +136,6 @@ export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
     });
   });
   const oxd: Oxd = new Oxd(child, ready[1], ready[2], ready[3], logPath, stderr, exit.then((r) => ({ ...r, stderr: oxd.stderr })));
+  oxd.adminSocket = ready[4] === '-' ? null : ready[4];
   return oxd;
 }

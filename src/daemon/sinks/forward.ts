@@ -24,16 +24,17 @@ export class Forwarder implements Sink {
   readonly name = 'forward';
   readonly congested = false;
   onDrain: (() => void) | null = null;
-  private readonly sock: zmq.Push;
+  private sock: zmq.Push;
   private readonly spool: MemorySpool<Spooled>;
   private pumping: Promise<void> | null = null;
   private dropped = 0;
   private forwarded = 0;
   private sendErrors = 0;
   private closing = false;
+  private retargets = 0;
 
   constructor(
-    private readonly target: Endpoint,
+    private target: Endpoint,
     spoolBytes: number,
     private readonly stats: Stats,
     private readonly log: Logger,
@@ -68,13 +69,17 @@ export class Forwarder implements Sink {
     for (;;) {
       const item = this.spool.peek();
       if (item === undefined || this.closing) return;
+      const sock = this.sock;
       try {
-        await this.sock.send([item.meta, item.body]);
+        await sock.send([item.meta, item.body]);
       } catch (err) {
-        // Only a closed socket rejects here; the item stays for the next socket.
-        this.sendErrors++;
+        // A closed socket rejects (shutdown, or a retarget): the item stays for the next socket.
         if (this.closing) return;
-        this.warn.log('warning', 'forward-send', `forwarding failed: ${(err as Error).message}`);
+        if (sock === this.sock) {
+          this.sendErrors++;
+          this.warn.log('warning', 'forward-send', `forwarding failed: ${(err as Error).message}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         continue;
       }
       this.spool.shift(item.meta.length + item.body.length);
@@ -82,6 +87,25 @@ export class Forwarder implements Sink {
       this.stats.totals.forwarded++;
       this.forwarded++;
     }
+  }
+
+  /**
+   * Points the forwarder at another oxd without a restart. What libzmq
+   * already queued for the old target still goes there (the old socket
+   * lingers up to `lingerMs`); everything still in the spool, including a
+   * send that was waiting, goes to the new one. Nothing is sent twice.
+   */
+  retarget(target: Endpoint, lingerMs: number): void {
+    const old = this.sock;
+    this.target = target;
+    this.sock = this.connect(target);
+    this.retargets++;
+    old.linger = lingerMs;
+    old.close();
+  }
+
+  get endpoint(): Endpoint {
+    return this.target;
   }
 
   async flush(): Promise<void> {
@@ -126,6 +150,7 @@ export class Forwarder implements Sink {
       forwarded: this.forwarded,
       dropped: this.dropped,
       send_errors: this.sendErrors,
+      retargets: this.retargets,
     };
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * oxd's STATUS as text for people: the original oxctl's lines (host, last
+ * event and how long ago, lag, each host and event type with its last event)
+ * followed by the counters this oxd adds. Times are local, as the original
+ * printed them.
+ */
+
+type Status = Record<string, any>;
+
+const COUNTERS = ['received', 'written', 'forwarded', 'streamed', 'dropped', 'invalid'] as const;
+
+function when(t: unknown, now: number): string {
+  if (typeof t !== 'number' || !t) return 'never';
+  const d = new Date(t * 1000);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `${local} (${Math.max(0, Math.round(now - t))} secs ago)`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => '  ' + r.map((cell, i) => (i === 0 ? cell.padStart(widths[i]) : cell.padStart(widths[i]))).join('  '));
+}
+
+function bytes(n: unknown): string {
+  if (typeof n !== 'number') return '-';
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+export function formatStatus(host: string, s: Status, now: number): string {
+  const lines: string[] = [`Host: ${host}`];
+  lines.push(`Last: ${when(s.last, now)}`);
+  if (typeof s.lag === 'number') lines.push(`Lag: ${s.lag.toFixed(6)} secs`);
+  if (typeof s.uptime === 'number') lines.push(`Up: ${Math.round(s.uptime)} secs, oxd ${s.version ?? '?'} (pid ${s.pid ?? '?'})`);
+
+  const hosts = Object.entries<Record<string, unknown>>(s.hosts ?? {});
+  if (hosts.length) {
+    lines.push('', 'Hosts:');
+    lines.push(...table(hosts.map(([name, h]) => [name, `Last ${when(h.last, now)}`, `${h.received ?? '-'} events`])));
+  }
+  const events = Object.entries<Record<string, unknown>>(s.events ?? {});
+  if (events.length) {
+    lines.push('', 'Event types:');
+    const rows = [['', 'last', ...COUNTERS, 'bytes']];
+    for (const [name, e] of events.sort(([a], [b]) => a.localeCompare(b))) {
+      rows.push([name, when(e.last, now), ...COUNTERS.map((c) => String(e[c] ?? '-')), bytes(e.bytes)]);
+    }
+    lines.push(...table(rows));
+  }
+  if (s.totals) {
+    lines.push('', `Totals: ${COUNTERS.map((c) => `${c} ${s.totals[c]}`).join(', ')}, ${bytes(s.totals.bytes)}`);
+  }
+  const invalid = Object.entries<number>(s.invalid ?? {});
+  if (invalid.length) lines.push(`Invalid: ${invalid.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);
+  if (s.collect) {
+    const c = s.collect;
+    lines.push(
+      `Collect: ${c.endpoint}, ${c.connections} connections (${c.accepted} accepted), ` +
+        `${c.protocol_errors} protocol errors, ${c.handshake_timeouts} handshake timeouts`,
+    );
+  }
+  for (const [name, sink] of Object.entries<Record<string, unknown>>(s.sinks ?? {})) {
+    lines.push(`Sink ${name}: ${Object.entries(sink).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  return lines.join('\n') + '\n';
+}

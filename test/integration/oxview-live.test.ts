@@ -1,0 +1,62 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { eventFrames } from '../helpers/events';
+import { startOxd } from '../helpers/oxd-process';
+import { toolPath } from '../helpers/tool';
+import { waitUntil } from '../helpers/proc';
+import { ZmtpPeer } from '../helpers/zmtp-peer';
+
+function spawnOxview(args: string[]) {
+  const child = spawn(process.execPath, [toolPath('oxview'), ...args], {
+    env: { ...process.env, BLUEOX_CLIENT_HOST: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, out, exited };
+}
+
+const types = (stdout: string): string[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).type);
+
+test('-H: live events by prefix, through SOCK_STREAM; SIGINT ends it with 0', async (t) => {
+  const oxd = await startOxd({ logPath: null });
+  t.teardown(() => oxd.stop());
+  const view = spawnOxview(['-H', oxd.controlAddr, '-n', 'request*']);
+  t.teardown(() => view.child.kill('SIGKILL'));
+  await oxd.waitForStatus((s) => s.sinks.stream.subscriptions === 1);
+  const peer = await ZmtpPeer.connect(oxd.collect);
+  t.teardown(() => peer.destroy());
+  for (const type of ['other', 'request', 'request.db', 'other', 'request']) await peer.send(eventFrames({ type, body: { type } }));
+  await waitUntil(() => types(view.out.stdout).length === 3, 'oxview printed the three request events');
+  t.deepEqual(types(view.out.stdout), ['request', 'request.db', 'request']);
+  view.child.kill('SIGINT');
+  t.is(await view.exited, 0);
+});
+
+test('-H with an exact name shows that type only, and follows oxd across a restart', async (t) => {
+  const first = await startOxd({ logPath: null });
+  const controlPort = first.controlAddr.split(':')[1];
+  const view = spawnOxview(['-H', first.controlAddr, '-n', 'request', '-v']);
+  t.teardown(() => view.child.kill('SIGKILL'));
+  await first.waitForStatus((s) => s.sinks.stream.subscriptions === 1);
+  let peer = await ZmtpPeer.connect(first.collect);
+  for (const type of ['request.db', 'request', 'requests']) await peer.send(eventFrames({ type }));
+  await waitUntil(() => types(view.out.stdout).length === 1, 'the exact match arrived');
+  peer.destroy();
+  await first.stop();
+
+  // The same control port, a new stream port: oxview asks again and resubscribes.
+  const second = await startOxd({ logPath: null, args: ['-t', `127.0.0.1:${controlPort}`] });
+  t.teardown(() => second.stop());
+  await second.waitForStatus((s) => s.sinks.stream.subscriptions === 1, 30_000);
+  peer = await ZmtpPeer.connect(second.collect);
+  t.teardown(() => peer.destroy());
+  await peer.send(eventFrames({ type: 'request' }));
+  await waitUntil(() => types(view.out.stdout).length === 2, 'an event from the restarted oxd arrived', 30_000);
+  t.deepEqual(types(view.out.stdout), ['request', 'request']);
+  t.regex(view.out.stderr, /subscribed to tcp:\/\/127\.0\.0\.1:\d+ \(request\)/);
+  view.child.kill('SIGTERM');
+  t.is(await view.exited, 0);
+});
