@@ -18,6 +18,9 @@ export interface ToolOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this user and group (the test must run as root). */
+  uid?: number;
+  gid?: number;
 }
 
 export function toolPath(tool: string): string {
@@ -29,6 +32,8 @@ export function runTool(tool: string, args: string[], options: ToolOptions = {})
     cwd: options.cwd,
     env: { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', NO_COLOR: '1', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
     timeout: options.timeoutMs ?? 60_000,
     killSignal: 'SIGKILL',
   });
