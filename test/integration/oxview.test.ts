@@ -118,3 +118,21 @@ test('usage errors exit 2 with the reason', async (t) => {
   }
   t.regex(execFileSync(process.execPath, [toolPath('oxview'), '--help'], { encoding: 'utf8' }), /Exit status: 0 ok/);
 });
+
+test('--pretty is coloured on a terminal (and with --color), never with --no-color or NO_COLOR', async (t) => {
+  const file = daily('request.log');
+  const forced = await runTool('oxview', ['-p', '--color', file]);
+  t.true(forced.stdout.includes('\x1b[1;36m=== request.log\x1b[0m'));
+  // A real terminal: util-linux's script(1) runs oxview on a pseudo-terminal.
+  const tty = spawnSync('script', ['-qec', `${process.execPath} ${toolPath('oxview')} -p ${file}`, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm' },
+  });
+  t.is(tty.status, 0, tty.stderr);
+  t.true(tty.stdout.includes('\x1b[1;36m=== request.log'), 'coloured on a terminal');
+  const off = spawnSync('script', ['-qec', `${process.execPath} ${toolPath('oxview')} -p --no-color ${file}`, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, TERM: 'xterm' },
+  });
+  t.false(off.stdout.includes('\x1b[1;36m'), '--no-color wins on a terminal');
+});
