@@ -33,6 +33,6 @@ export function parseCommandLine(program: Command, argv: string[]): void {
 }
 
 /** For options that may be given several times, e.g. -vv. */
-export function increase(_value: string, previous: number): number {
-  return previous + 1;
+export function increase(_value: string, previous: number | undefined): number {
+  return (previous ?? 0) + 1;
 }

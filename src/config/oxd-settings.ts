@@ -151,3 +151,13 @@ export function parseSetting<K extends keyof OxdSettings>(field: K, value: unkno
   if (parsed === undefined) throw new ConfigError(source, spec.key, spec.allowed, value);
   return parsed;
 }
+
+/** The setting a config-file key (or OXD_<KEY> variable) names, or undefined. */
+export function fieldForKey(key: string): keyof OxdSettings | undefined {
+  return (Object.keys(SPECS) as (keyof OxdSettings)[]).find((f) => SPECS[f].key === key);
+}
+
+/** Every config-file key, in the order the settings are documented. */
+export function settingKeys(): string[] {
+  return Object.values(SPECS).map((s) => s.key);
+}

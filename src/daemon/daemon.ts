@@ -52,7 +52,7 @@ export class Daemon {
   private stopping: Promise<void> | null = null;
 
   constructor(
-    private readonly settings: OxdSettings,
+    private settings: OxdSettings,
     private readonly log: Logger,
     private readonly passed: PassedSockets = {},
   ) {
@@ -196,6 +196,25 @@ export class Daemon {
       control: { requests: this.control.requests, invalid: this.control.invalidRequests },
       sinks,
     });
+  }
+
+  /**
+   * SIGHUP with a changed configuration: what can change while running
+   * (verbosity, forward target) is applied; the rest is named, to apply
+   * with a restart.
+   */
+  applySettings(next: OxdSettings): string[] {
+    const changed = (Object.keys(next) as (keyof OxdSettings)[]).filter(
+      (k) => JSON.stringify(next[k]) !== JSON.stringify(this.settings[k]),
+    );
+    const needRestart: string[] = [];
+    for (const key of changed) {
+      if (key === 'verbosity') this.log.setVerbosity(next.verbosity);
+      else if (key === 'forward' && next.forward) this.forwardTo(formatEndpoint(next.forward));
+      else needRestart.push(key);
+    }
+    this.settings = { ...this.settings, verbosity: next.verbosity, forward: next.forward ?? this.settings.forward };
+    return needRestart;
   }
 
   /** SIGHUP: reopen every log file (after logrotate) and flush. */

@@ -7,32 +7,45 @@
  */
 import { ConfigError } from '../config/errors';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageExit } from '../config/command-line';
-import { describeError } from '../errors';
+import { BlueOxError, describeError } from '../errors';
+import type { OxdSettings } from '../config/oxd-settings';
 import { formatEndpoint } from '../protocol/endpoint';
-import { parseOxdArgs } from './args';
+import { OxdInvocation, parseOxdArgs, resolveSettings } from './args';
+import { SystemdNotifier } from './systemd-notify';
 import { Daemon } from './daemon';
 import { Logger } from './log';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
 
 async function main(argv: string[]): Promise<number> {
-  let settings;
+  let invocation: OxdInvocation;
   try {
-    settings = parseOxdArgs(argv);
+    invocation = parseOxdArgs(argv);
   } catch (err) {
     if (err instanceof UsageExit) return err.exitCode;
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError && err.source.startsWith('option ')) {
       process.stderr.write(`oxd: ${err.message}\n(run with --help for usage)\n`);
       return EXIT_USAGE;
     }
+    if (err instanceof BlueOxError) {
+      process.stderr.write(`oxd: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
     throw err;
   }
+  const { settings, configFile } = invocation;
+  if (invocation.checkConfig) {
+    process.stdout.write(`configuration ok (${configFile ?? 'no configuration file; defaults'})\n${describeSettings(settings)}`);
+    return EXIT_OK;
+  }
   const log = new Logger(settings.verbosity);
+  const notifier = new SystemdNotifier(log);
   let daemon: Daemon;
   try {
     const passed = passedSockets();
     forgetPassedSockets();
     daemon = new Daemon(settings, log, passed);
     const ep = await daemon.start();
+    notifier.ready(() => statusLine(daemon));
     log.notice(
       `ready collect=${formatEndpoint(ep.collect)} control=${formatEndpoint(ep.control)} stream=${formatEndpoint(ep.stream)}` +
         ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatEndpoint(settings.forward) : '-'}` +
@@ -49,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.notice(`stopping (${why}): draining senders, writing what was received`);
+      notifier.stopping(`stopping: ${statusLine(daemon)}`);
       daemon.stop().then(
         () => {
           const t = daemon.stats.totals;
@@ -56,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
             `stopped received=${t.received} written=${t.written} forwarded=${t.forwarded} ` +
               `dropped=${t.dropped} invalid=${t.invalid}`,
           );
+          notifier.close();
           resolve(EXIT_OK);
         },
         (err) => {
@@ -66,9 +81,36 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => daemon.reopen());
+    process.on('SIGHUP', () => {
+      notifier.reloading();
+      daemon.reopen();
+      try {
+        const next = resolveSettings(invocation.flags, process.env).settings;
+        const restart = daemon.applySettings(next);
+        log.notice(
+          `configuration reloaded${restart.length ? `; restart oxd to apply: ${restart.join(', ')}` : ''}`,
+        );
+      } catch (err) {
+        log.error(`configuration not reloaded, the running settings stay: ${describeError(err)}`);
+      }
+      notifier.reloaded();
+    });
     daemon.onShutdownRequest = () => stop('SHUTDOWN request');
   });
+}
+
+/** One line of live counters for systemd's STATUS= (shown by systemctl status). */
+function statusLine(daemon: Daemon): string {
+  const t = daemon.stats.totals;
+  return `received ${t.received}, written ${t.written}, forwarded ${t.forwarded}, dropped ${t.dropped}, invalid ${t.invalid}`;
+}
+
+function describeSettings(s: OxdSettings): string {
+  const text = (v: unknown): string =>
+    v === null ? '""' : typeof v === 'object' && v !== null && 'host' in v ? `"${formatEndpoint(v as never)}"` : JSON.stringify(v);
+  return Object.entries(s)
+    .map(([k, v]) => `${k} = ${text(v)}\n`)
+    .join('');
 }
 
 main(process.argv.slice(2)).then(

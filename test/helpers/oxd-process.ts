@@ -106,6 +106,8 @@ export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
   const logPath = opts.logPath === undefined ? path.join(ownTemp, 'log') : opts.logPath;
   // Each oxd gets its own admin socket: the default one is shared by every oxd on the machine.
   const admin = (opts.args ?? []).includes('--admin-socket') ? [] : ['--admin-socket', path.join(ownTemp, 'admin.sock')];
+  // Not this machine's /etc/blueox/oxd.conf: tests say everything on the command line.
+  if (!(opts.args ?? []).includes('--config')) admin.push('--config', '/dev/null');
   const args = [OXD_BUNDLE, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', ...admin, ...(logPath ? ['-l', logPath] : []), ...(opts.args ?? [])];
   const env = { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', JOURNAL_STREAM: '', ...opts.env };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,5 +1,8 @@
 import test from 'ava';
-import { parseOxdArgs } from '../../src/daemon/args';
+import { parseOxdArgs as parseInvocation } from '../../src/daemon/args';
+
+/** The settings only, with no configuration file on this machine getting in the way. */
+const parseOxdArgs = (argv: string[], env: NodeJS.ProcessEnv) => parseInvocation(argv, env, '/nonexistent/oxd.conf').settings;
 import { ConfigError } from '../../src/config/errors';
 import { UsageExit } from '../../src/config/command-line';
 import { DEFAULTS } from '../../src/config/oxd-settings';

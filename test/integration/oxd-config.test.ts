@@ -1,0 +1,66 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OXD_BUNDLE, startOxd, tempDir } from '../helpers/oxd-process';
+import { waitUntil } from '../helpers/proc';
+
+function conf(text: string): string {
+  const file = path.join(tempDir('oxd-conf-'), 'oxd.conf');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const check = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [OXD_BUNDLE, '--check-config', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+test('--check-config: 0 and the effective settings for a good file, 1 and the reason for a bad one', (t) => {
+  const good = check(['--config', conf('log_path = "/srv/blueox"\nrotate_hours = 3\n'), '--rotate-hours', '6']);
+  t.is(good.status, 0, good.stderr);
+  t.regex(good.stdout, /^configuration ok \(.*oxd\.conf\)\n/);
+  t.regex(good.stdout, /logPath = "\/srv\/blueox"/);
+  t.regex(good.stdout, /rotateHours = 6/);
+  t.regex(good.stdout, /collect = "127\.0\.0\.1:3514"/);
+
+  const badFile = conf('log_path = "/srv/blueox"\nverbose = 3\n');
+  const bad = check(['--config', badFile]);
+  t.is(bad.status, 1);
+  t.is(bad.stdout, '');
+  t.regex(bad.stderr, new RegExp(`^oxd: ${badFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: verbose = 3 is not allowed; verbose must be one of the known keys`));
+
+  const env = check(['--config', '/dev/null'], { OXD_DRAIN_TIMEOUT_MS: '-5' });
+  t.is(env.status, 1);
+  t.regex(env.stderr, /environment OXD_DRAIN_TIMEOUT_MS: drain_timeout_ms = "-5"/);
+  t.is(check(['--config', '/nonexistent/oxd.conf']).status, 1);
+});
+
+test('a bad configuration file stops start-up; a bad flag is a usage error', (t) => {
+  const started = spawnSync(process.execPath, [OXD_BUNDLE, '--config', conf('rotate_hours = "x"\n')], { encoding: 'utf8' });
+  t.is(started.status, 1);
+  t.regex(started.stderr, /rotate_hours = "x" is not allowed; rotate_hours must be an integer from 0 \(daily files\) to 12/);
+  const flag = spawnSync(process.execPath, [OXD_BUNDLE, '--config', '/dev/null', '--rotate-hours', 'x'], { encoding: 'utf8' });
+  t.is(flag.status, 2);
+  t.regex(flag.stderr, /option --rotate-hours/);
+});
+
+test('SIGHUP reloads the file: what can change applies at once, the rest is named; a broken file changes nothing', async (t) => {
+  const file = conf('verbosity = 0\n');
+  const oxd = await startOxd({ args: ['--config', file] });
+  t.teardown(() => oxd.stop());
+  const central = await startOxd();
+  t.teardown(() => central.stop());
+
+  fs.writeFileSync(file, `verbosity = 1\nforward = "${central.collect}"\nrotate_hours = 2\n`);
+  oxd.child.kill('SIGHUP');
+  await waitUntil(() => /configuration reloaded/.test(oxd.stderr), 'the reload was logged');
+  t.regex(oxd.stderr, /configuration reloaded; restart oxd to apply: rotateHours/);
+  t.regex(oxd.stderr, /forwarding started to /);
+  const status = await oxd.control.request({ cmd: 'STATUS' });
+  t.is(status.sinks.forward.target, central.collect);
+
+  fs.writeFileSync(file, 'verbosity = [\n');
+  oxd.child.kill('SIGHUP');
+  await waitUntil(() => /configuration not reloaded/.test(oxd.stderr), 'the failed reload was logged');
+  t.regex(oxd.stderr, /configuration not reloaded, the running settings stay: .*not valid TOML/);
+  t.is((await oxd.control.request({ cmd: 'STATUS' })).sinks.forward.target, central.collect);
+});

@@ -1,0 +1,86 @@
+/**
+ * oxd as systemd runs it, with the parts of systemd that work without a
+ * booted systemd: a notification socket (a stand-in datagram socket, as
+ * sd_notify(3) describes it) and socket activation by systemd-socket-activate.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { eventFrames } from '../helpers/events';
+import { OXD_BUNDLE, tempDir } from '../helpers/oxd-process';
+import { waitUntil } from '../helpers/proc';
+import { ControlClient } from '../helpers/control-client';
+import { ZmtpPeer } from '../helpers/zmtp-peer';
+
+function listener(t: any, file: string) {
+  const child = spawn('/usr/bin/python3', [path.join(__dirname, '../../../test/helpers/notify_listener.py'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  const got = { text: '' };
+  child.stdout.on('data', (d: Buffer) => (got.text += d.toString()));
+  return got;
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+test('READY after the ports are open, STATUS with counters, WATCHDOG at half the interval, STOPPING on SIGTERM', async (t) => {
+  const dir = tempDir('oxd-notify-');
+  const socket = path.join(dir, 'notify');
+  const got = listener(t, socket);
+  await waitUntil(() => got.text.includes('bound'), 'the notification socket is bound');
+  const oxd = spawn(process.execPath, [OXD_BUNDLE, '--config', '/dev/null', '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', '--admin-socket', '', '-l', path.join(dir, 'log')], {
+    env: { ...process.env, NOTIFY_SOCKET: socket, WATCHDOG_USEC: '400000' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  t.teardown(() => oxd.kill('SIGKILL'));
+  let stderr = '';
+  oxd.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitUntil(() => got.text.includes('READY=1'), 'READY=1 arrived');
+  t.regex(stderr, /ready collect=/, 'READY is sent once the ports are open');
+  t.regex(got.text, /STATUS=received 0, written 0, forwarded 0, dropped 0, invalid 0/);
+  await waitUntil(() => (got.text.match(/WATCHDOG=1/g) ?? []).length >= 3, 'three watchdog pings');
+  const exited = new Promise((resolve) => oxd.once('exit', resolve));
+  oxd.kill('SIGTERM');
+  t.is(await exited, 0);
+  t.regex(got.text, /STATUS=stopping: received 0.*\nSTOPPING=1/s);
+});
+
+test('socket activation: oxd adopts the collect and control sockets systemd passes, by name', async (t) => {
+  const [collectPort, controlPort] = await freePorts(2);
+  const dir = tempDir('oxd-activate-');
+  const activate = spawn(
+    'systemd-socket-activate',
+    ['-l', `127.0.0.1:${collectPort}`, '-l', `127.0.0.1:${controlPort}`, '--fdname=collect:control',
+      process.execPath, OXD_BUNDLE, '--config', '/dev/null', '--admin-socket', '', '-l', path.join(dir, 'log')],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  t.teardown(() => activate.kill('SIGKILL'));
+  let stderr = '';
+  activate.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitUntil(() => /Listening on/.test(stderr), 'systemd-socket-activate listens');
+  // The first connection starts oxd, which takes over the listening sockets.
+  const peer = await ZmtpPeer.connect(`127.0.0.1:${collectPort}`);
+  t.teardown(() => peer.destroy());
+  await peer.send(eventFrames({ type: 'request' }));
+  const control = new ControlClient(`127.0.0.1:${controlPort}`);
+  t.teardown(() => control.close());
+  let status: any = await control.request({ cmd: 'STATUS' });
+  const deadline = Date.now() + 15_000;
+  while (status.totals.written !== 1 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    status = await control.request({ cmd: 'STATUS' });
+  }
+  t.is(status.totals.written, 1);
+  t.is(status.collect.endpoint, `127.0.0.1:${collectPort}`);
+  t.regex(stderr, new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort}`));
+  const exited = new Promise((resolve) => activate.once('exit', resolve));
+  activate.kill('SIGTERM');
+  t.is(await exited, 0);
+});
