@@ -23,7 +23,8 @@ export function describeError(err: unknown): string {
   if (err instanceof BlueOxError) return `${err.code}: ${err.message}`;
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code ? `${code}: ${err.message}` : err.message;
+    // Node's system errors already start their message with the code.
+    return code && !err.message.startsWith(`${code}:`) ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
 }

@@ -41,9 +41,39 @@ function bunzip2(input: Readable, file: string): Readable {
   return out;
 }
 
-/** The decompressed bytes of `file` (`-` for standard input, which may itself be gzip). */
+/**
+ * Standard input has no name to go by: its first bytes say whether it is
+ * gzip (1f 8b) or bzip2 ("BZh"), as `zcat -f` would tell.
+ */
+function sniffed(input: Readable): Readable {
+  const out = new PassThrough();
+  let decided = false;
+  input.once('error', (err) => out.destroy(err));
+  input.on('readable', function first() {
+    if (decided) return;
+    const head: Buffer | null = input.read();
+    if (head === null) {
+      if (input.readableEnded) out.end();
+      return;
+    }
+    decided = true;
+    input.off('readable', first);
+    input.unshift(head);
+    const kind: Compression = head[0] === 0x1f && head[1] === 0x8b ? 'gz' : head.toString('latin1', 0, 3) === 'BZh' ? 'bz2' : null;
+    const decoded = kind === 'gz' ? input.pipe(zlib.createGunzip({ chunkSize: 256 * 1024 })) : kind === 'bz2' ? bunzip2(input, 'standard input') : input;
+    decoded.on('error', (err) => out.destroy(err));
+    decoded.pipe(out);
+  });
+  input.once('end', () => {
+    if (!decided) out.end();
+  });
+  return out;
+}
+
+/** The decompressed bytes of `file` (`-` for standard input, whose compression is recognised by its first bytes). */
 export function openLog(file: string): Readable {
-  const input: Readable = file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+  if (file === '-') return sniffed(process.stdin);
+  const input: Readable = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
   switch (compressionOf(file)) {
     case 'gz': {
       const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });

@@ -136,3 +136,13 @@ test('--pretty is coloured on a terminal (and with --color), never with --no-col
   });
   t.false(off.stdout.includes('\x1b[1;36m'), '--no-color wins on a terminal');
 });
+
+test('standard input compressed with gzip or bzip2 is recognised by its first bytes', async (t) => {
+  const raw = fs.readFileSync(daily('request.log'));
+  const gz = await runTool('oxview', [], { input: zlib.gzipSync(raw) });
+  t.is(gz.code, 0, gz.stderr);
+  t.deepEqual(lines(gz.stdout), decoded(daily('request.log')));
+  const bz = await runTool('oxview', [], { input: execFileSync('bzip2', ['-c'], { input: raw }) });
+  t.is(bz.code, 0, bz.stderr);
+  t.deepEqual(lines(bz.stdout), decoded(daily('request.log')));
+});
