@@ -62,7 +62,7 @@ test: setup build
 	npx ava
 
 bench: setup build
-	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js
+	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js && node build/test/bench/ingest-run.js
 
 run: setup build
 	mkdir -p $(LOG_PATH)
