@@ -10,6 +10,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageExit } from '../config/command-
 import { BlueOxError, describeError } from '../errors';
 import type { OxdSettings } from '../config/oxd-settings';
 import { formatEndpoint } from '../protocol/endpoint';
+import { guardInspectorSignal } from '../config/process-guards';
 import { OxdInvocation, parseOxdArgs, resolveSettings } from './args';
 import { SystemdNotifier } from './systemd-notify';
 import { Daemon } from './daemon';
@@ -17,6 +18,10 @@ import { Logger } from './log';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
 
 async function main(argv: string[]): Promise<number> {
+  let daemonForSignal: Daemon | null = null;
+  guardInspectorSignal(() => {
+    if (daemonForSignal) process.stderr.write(`oxd: ${statusLine(daemonForSignal)}\n`);
+  });
   let invocation: OxdInvocation;
   try {
     invocation = parseOxdArgs(argv);
@@ -45,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
     forgetPassedSockets();
     daemon = new Daemon(settings, log, passed);
     const ep = await daemon.start();
+    daemonForSignal = daemon;
     notifier.ready(() => statusLine(daemon));
     log.notice(
       `ready collect=${formatEndpoint(ep.collect)} control=${formatEndpoint(ep.control)} stream=${formatEndpoint(ep.stream)}` +

@@ -6,7 +6,7 @@
  * either part of a decoded event or counted as skipped.
  */
 import { Decoder } from '@msgpack/msgpack';
-import { INCOMPLETE, INVALID, msgpackExtent } from '../protocol/msgpack-extent';
+import { ExtentInfo, INCOMPLETE, INVALID, msgpackExtent } from '../protocol/msgpack-extent';
 
 export interface SkippedRegion {
   /** Offset of the first skipped byte in the input. */
@@ -47,9 +47,11 @@ export class EventReader {
   /** Input offset of pending[0]. */
   private base = 0;
   private readonly decoder = new Decoder();
+  private readonly info: ExtentInfo = { binary: false };
 
   constructor(
-    private readonly onEvent: (event: Event, raw: Buffer) => void,
+    /** `binary`: the event holds byte strings (msgpack bin/ext), which JSON cannot show as they are. */
+    private readonly onEvent: (event: Event, raw: Buffer, binary: boolean) => void,
     private readonly maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
   ) {}
 
@@ -84,7 +86,8 @@ export class EventReader {
     const len = buf.length;
     let pos = 0;
     while (pos < len) {
-      const end = isMapTag(buf[pos]) ? msgpackExtent(buf, pos, len) : INVALID;
+      this.info.binary = false;
+      const end = isMapTag(buf[pos]) ? msgpackExtent(buf, pos, len, this.info) : INVALID;
       if (end === INCOMPLETE) {
         if (len - pos <= this.maxEventBytes && !atEnd) return pos;
         if (atEnd) {
@@ -106,7 +109,7 @@ export class EventReader {
         }
         if (event !== null && typeof event === 'object' && !Array.isArray(event) && !(event instanceof Uint8Array)) {
           this.events++;
-          this.onEvent(event as Event, raw);
+          this.onEvent(event as Event, raw, this.info.binary);
           pos = end as number;
           continue;
         }

@@ -34,6 +34,10 @@ function bunzip2(input: Readable, file: string): Readable {
   input.pipe(child.stdin);
   child.stdin.on('error', () => undefined); // bzip2 may stop reading early on a damaged archive
   child.stdout.pipe(out, { end: false });
+  // A reader that stops early (oxview ... | head) must not leave bzip2 running.
+  out.once('close', () => {
+    if (child.exitCode === null) child.kill();
+  });
   child.on('close', (code) => {
     if (code === 0) out.end();
     else out.destroy(new BlueOxError('EBZIP2', `${file}: ${stderr.trim().split('\n').pop() || `bzip2 exited with ${code}`}`));

@@ -15,7 +15,7 @@ export interface ReadResult {
   error: string | null;
 }
 
-export type EventSink = (event: Event, raw: Buffer) => void;
+export type EventSink = (event: Event, raw: Buffer, binary: boolean) => void;
 
 /**
  * Feeds every event of `stream` to `sink`. `sink` may return a promise (an

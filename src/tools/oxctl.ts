@@ -11,6 +11,7 @@ import { formatEndpoint } from '../protocol/endpoint';
 import { controlEndpoint, controlRequest, DEFAULT_TIMEOUT_MS } from '../remote/control-request';
 import { formatStatus } from '../view/status-text';
 import { VERSION } from '../version';
+import { guardInspectorSignal } from '../config/process-guards';
 
 const DEFAULT_ADMIN_SOCKET = '/run/blueox/oxd-admin.sock';
 
@@ -108,6 +109,7 @@ Exit status: 0 ok, 1 oxd did not answer or refused, 2 usage error.`,
 }
 
 async function main(argv: string[]): Promise<number> {
+  guardInspectorSignal();
   let action: (() => Promise<void>) | null = null;
   const cmd = program((a) => (action = a));
   try {

@@ -17,6 +17,7 @@ import { OxstashOptions, OxstashUsageError, parseOxstashArgs } from '../ship/opt
 import { ProgressLine } from '../ship/progress';
 import { Shipper } from '../ship/shipper';
 import { exitStatus, summaryLine } from '../ship/summary';
+import { guardInspectorSignal } from '../config/process-guards';
 
 async function run(opts: OxstashOptions): Promise<number> {
   const started = Date.now();
@@ -100,6 +101,7 @@ async function run(opts: OxstashOptions): Promise<number> {
 }
 
 function main(argv: string[]): Promise<number> {
+  guardInspectorSignal();
   let opts: OxstashOptions;
   try {
     opts = parseOxstashArgs(argv, Boolean(process.stdin.isTTY));

@@ -15,6 +15,7 @@ import { jsonLine, palette, prettyEvent } from '../view/format';
 import { Grouper } from '../view/grouper';
 import { Output } from '../view/output';
 import { VERSION } from '../version';
+import { guardInspectorSignal } from '../config/process-guards';
 
 /** Exit status when some input could not be decoded and was skipped. */
 const EXIT_SKIPPED = 3;
@@ -69,6 +70,7 @@ function dateRange(flags: Flags): [number, number] {
 }
 
 async function main(argv: string[]): Promise<number> {
+  guardInspectorSignal();
   const cmd = program();
   try {
     parseCommandLine(cmd, argv);
@@ -103,18 +105,18 @@ async function main(argv: string[]): Promise<number> {
   const colors = palette(Boolean(process.stdout.isTTY), flags.color === undefined ? undefined : flags.color);
   const matches = typeMatcher(flags.typeName);
   let window: [number, number] | null = null;
-  const print = (event: Event): void => out.write(flags.pretty ? prettyEvent(event, colors) : jsonLine(event));
+  const print = (event: Event, binary = false): void => out.write(flags.pretty ? prettyEvent(event, colors) : jsonLine(event, binary));
   const grouper = flags.group
     ? new Grouper((group) => {
-        if (flags.pretty) group.forEach(print);
-        else out.write(jsonLine(group));
+        if (flags.pretty) group.forEach((e) => print(e));
+        else out.write(jsonLine(group, true));
       })
     : null;
-  const show = (event: Event): void => {
+  const show = (event: Event, binary = false): void => {
     if (!matches(String(event.type))) return;
     if (window && typeof event.end === 'number' && (event.end * 1000 < window[0] || event.end * 1000 >= window[1])) return;
     if (grouper) grouper.push(event);
-    else print(event);
+    else print(event, binary);
   };
 
   let failed = false;
@@ -142,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
           process.stderr.write('oxview: skipped a streamed event that is not msgpack\n');
           continue;
         }
-        if (event && typeof event === 'object') show(event as Event);
+        if (event && typeof event === 'object') show(event as Event, true);
         out.flush();
         await out.ready();
       }
@@ -156,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const source of sources) {
         say(`reading ${source}`);
-        report(await readLogFile(source, (event) => show(event), () => out.ready()));
+        report(await readLogFile(source, (event, _raw, binary) => show(event, binary), () => out.ready()));
         if (out.closed) break;
       }
     }

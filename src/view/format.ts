@@ -25,18 +25,24 @@ export function palette(isTty: boolean, force?: boolean, env: NodeJS.ProcessEnv 
   return on ? ansi : plain;
 }
 
-/** Byte strings (msgpack bin) as text rather than {"0":…}; everything else as JSON has it. */
-function replacer(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value;
+/**
+ * Byte strings (msgpack bin) as text rather than {"0":…}. It looks at the
+ * original value (`this[key]`): a Buffer's toJSON has already run by the
+ * time a replacer sees `value`.
+ */
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  if (original instanceof Uint8Array) return Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('utf8');
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
-export function jsonLine(value: unknown): string {
-  try {
-    return JSON.stringify(value) + '\n';
-  } catch {
-    // A bigint (msgpack uint64 beyond 2^53) or a byte string: the slower, careful way.
-    return JSON.stringify(value, (k, v) => (typeof v === 'bigint' ? v.toString() : replacer(k, v))) + '\n';
-  }
+/**
+ * One JSON line. `binary` says the value holds byte strings (the reader
+ * knows from the msgpack tags): only then is the slower converting path
+ * taken, since JSON.stringify would show them as {"0":…}.
+ */
+export function jsonLine(value: unknown, binary = false): string {
+  return (binary ? JSON.stringify(value, replacer) : JSON.stringify(value)) + '\n';
 }
 
 /** "123 ms" under two seconds, "12.3 s" above, as the original printed durations. */
@@ -55,7 +61,7 @@ export function prettyHeader(event: Event, p: Palette = plain): string {
 }
 
 export function prettyEvent(event: Event, p: Palette = plain): string {
-  const body = JSON.stringify(event.body ?? null, (k, v) => (typeof v === 'bigint' ? v.toString() : replacer(k, v)), 2);
+  const body = JSON.stringify(event.body ?? null, replacer, 2);
   const colored = p === plain ? body : body.replace(/^(\s*)("(?:[^"\\]|\\.)*")(:)/gm, (_m, sp: string, k: string, c: string) => `${sp}${p.key(k)}${c}`);
   return prettyHeader(event, p) + colored + '\n';
 }

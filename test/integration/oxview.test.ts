@@ -146,3 +146,25 @@ test('standard input compressed with gzip or bzip2 is recognised by its first by
   t.is(bz.code, 0, bz.stderr);
   t.deepEqual(lines(bz.stdout), decoded(daily('request.log')));
 });
+
+test('byte strings (msgpack bin) are shown as text, not as {"0": …}', async (t) => {
+  const { encode } = await import('@msgpack/msgpack');
+  const event = encode({ type: 'request', id: 'x', body: { blob: new Uint8Array([104, 105]) } });
+  const r = await runTool('oxview', [], { input: Buffer.from(event) });
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(lines(r.stdout), [{ type: 'request', id: 'x', body: { blob: 'hi' } }]);
+});
+
+test('reading a .bz2 into a pipe that closes early does not leave oxview (or bzip2) running', (t) => {
+  const dir = tempDir('oxview-');
+  const big = path.join(dir, 'big.log');
+  fs.writeFileSync(big, Buffer.concat(Array.from({ length: 200 }, () => fs.readFileSync(daily('request')))));
+  execFileSync('bzip2', [big]);
+  const r = spawnSync('bash', ['-c', `node ${toolPath('oxview')} ${big}.bz2 | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  t.is(r.signal, null, 'finished on its own');
+  t.is(lines(r.stdout).length, 1);
+  t.regex(r.stderr, /status=0/);
+});
