@@ -28,9 +28,14 @@ export function toolPath(tool: string): string {
 }
 
 export function runTool(tool: string, args: string[], options: ToolOptions = {}): Promise<ToolResult> {
+  // Nothing from the developer's own environment: no state directories, no oxd addresses.
+  const env: NodeJS.ProcessEnv = { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', NO_COLOR: '1', ...options.env };
+  for (const name of ['STATE_DIRECTORY', 'XDG_STATE_HOME', 'BLUEOX_ADMIN_SOCKET', 'OXD_CONFIG']) {
+    if (!options.env || !(name in options.env)) delete env[name];
+  }
   const child = spawn(process.execPath, [toolPath(tool), ...args], {
     cwd: options.cwd,
-    env: { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', NO_COLOR: '1', ...options.env },
+    env,
     stdio: ['pipe', 'pipe', 'pipe'],
     uid: options.uid,
     gid: options.gid,
