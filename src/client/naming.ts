@@ -44,6 +44,21 @@ function sharedParts(a: string[], b: string[]): number {
  * the original refused.
  */
 export function placeContext<T extends Named>(typeName: string, open: readonly T[]): Placement<T> {
+  // With nothing open (every top-level context) the answer depends on the name alone: remember it.
+  if (open.length === 0) {
+    let placed = topLevel.get(typeName) as Placement<T> | undefined;
+    if (placed === undefined) {
+      placed = resolve(typeName, open);
+      if (topLevel.size < 1000) topLevel.set(typeName, placed as Placement<Named>);
+    }
+    return placed;
+  }
+  return resolve(typeName, open);
+}
+
+const topLevel = new Map<string, Placement<Named>>();
+
+function resolve<T extends Named>(typeName: string, open: readonly T[]): Placement<T> {
   let parent: T | null;
   let rest: string;
   let duplicate = false;
