@@ -60,3 +60,28 @@ test('-H with an exact name shows that type only, and follows oxd across a resta
   view.child.kill('SIGTERM');
   t.is(await view.exited, 0);
 });
+
+test('a file oxd is still writing: every complete event is shown, a cut-off tail at most reported', async (t) => {
+  const oxd = await startOxd();
+  t.teardown(() => oxd.stop());
+  const peer = await ZmtpPeer.connect(oxd.collect);
+  t.teardown(() => peer.destroy());
+  let stop = false;
+  const sending = (async () => {
+    for (let n = 0; !stop; n++) {
+      await peer.send(eventFrames({ type: 'request', body: { n } }));
+      if (n % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  await oxd.waitForStatus((s) => s.totals.written >= 2000);
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+  const { runTool } = await import('../helpers/tool');
+  const r = await runTool('oxview', [`${oxd.logPath}/${day}/request-${day}.log`]);
+  stop = true;
+  await sending;
+  t.true(r.code === 0 || r.code === 3, `exit ${r.code}: ${r.stderr}`);
+  if (r.code === 3) t.regex(r.stderr, /incomplete event \(cut off, or still being written\)/);
+  const numbers = r.stdout.trim().split('\n').map((l) => JSON.parse(l).body.n);
+  t.true(numbers.length >= 2000);
+  t.deepEqual(numbers, numbers.map((_: number, i: number) => i), 'events in order, none skipped');
+});
