@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import pino from 'pino';
 import * as blueox from '../../src/client';
 import { blueoxDestination } from '../../src/client/log/pino';
-import { listFiles, readEvents } from '../helpers/events';
 import { Oxd, REPO, startOxd } from '../helpers/oxd-process';
+import { eventsOfType, waitDelivered, writtenByType } from '../helpers/oxd-events';
 
 let oxd: Oxd;
 test.before(async () => {
@@ -23,23 +23,13 @@ test.after.always(async () => {
   await oxd?.stop();
 });
 
-/** Every event of exactly `type` in the files oxd wrote. */
-function eventsOf(type: string): any[] {
-  const name = new RegExp(`^\\d{8}/${type.replace(/\./g, '\\.')}-\\d{8,10}\\.log$`);
-  return listFiles(oxd.logPath!)
-    .filter((f) => name.test(f))
-    .flatMap((f) => readEvents(path.join(oxd.logPath!, f)));
-}
+/** Bound to this file's oxd (see test/helpers/oxd-events.ts). */
+const eventsOf = (type: string): any[] => eventsOfType(oxd, type);
+const written = (): Promise<Record<string, number>> => writtenByType(oxd);
+const delivered = (before: Record<string, number>, delta: Record<string, number>): Promise<void> => waitDelivered(oxd, before, delta);
 
-async function written(): Promise<Record<string, number>> {
-  const s = await oxd.control.request({ cmd: 'STATUS' });
-  return Object.fromEntries(Object.entries(s.events as Record<string, any>).map(([k, v]) => [k, v.written as number]));
-}
 
-/** Waits until exactly `delta` more events of each type than in `before` have been written. */
-async function delivered(before: Record<string, number>, delta: Record<string, number>): Promise<void> {
-  await oxd.waitForStatus((s) => Object.entries(delta).every(([type, n]) => (s.events[type]?.written ?? 0) === (before[type] ?? 0) + n));
-}
+
 
 const fields = (e: any): string[] => [e.body.name, e.body.level, e.body.msg];
 
