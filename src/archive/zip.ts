@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../errors';
-import { LogFile, listLogFiles } from '../store/find-logs';
+import { dayFolders, LogFile, listLogFiles } from '../store/find-logs';
 import { parseLogFileName } from '../store/naming';
 import { compareArchive } from './compare';
 import { fsyncDir, gzipFile, TMP_SUFFIX } from './gzip-file';
@@ -58,13 +58,8 @@ export function isLeftoverTemporary(name: string): boolean {
 /** Removes `*.log.gz.tmp` left by an interrupted zip (only safe under the lock). */
 export function removeLeftoverTemporaries(root: string, dryRun: boolean, report: Reporter, days?: (day: string) => boolean): number {
   let n = 0;
-  for (const day of fs.readdirSync(root).filter((d) => /^\d{8}$/.test(d) && (!days || days(d)))) {
-    let names: string[];
-    try {
-      names = fs.readdirSync(path.join(root, day));
-    } catch {
-      continue;
-    }
+  for (const { day, names } of dayFolders(root)) {
+    if (days && !days(day)) continue;
     for (const name of names) {
       if (!isLeftoverTemporary(name)) continue;
       if (!dryRun) fs.rmSync(path.join(root, day, name), { force: true });

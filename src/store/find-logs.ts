@@ -49,22 +49,31 @@ function stampStart(stamp: string): number {
   return stamp.length === 10 ? ms + Number(stamp.slice(8, 10)) * 3_600_000 : ms;
 }
 
-/** Every BlueOx log file under `root` (in its YYYYMMDD folders), in time order then type. */
-export function listLogFiles(root: string): LogFile[] {
+/**
+ * The YYYYMMDD folders under `root`, in date order, with the names in each
+ * (a folder that cannot be read is left out). Throws ELOGPATH when `root`
+ * itself cannot be read.
+ */
+export function* dayFolders(root: string): Generator<{ day: string; names: string[] }> {
   let days: string[];
   try {
     days = fs.readdirSync(root).filter((d) => /^\d{8}$/.test(d));
   } catch (err) {
     throw new BlueOxError('ELOGPATH', `cannot read the log path ${root}: ${(err as Error).message}`);
   }
-  const files: LogFile[] = [];
   for (const day of days.sort()) {
-    let names: string[];
     try {
-      names = fs.readdirSync(path.join(root, day));
+      yield { day, names: fs.readdirSync(path.join(root, day)) };
     } catch {
       continue;
     }
+  }
+}
+
+/** Every BlueOx log file under `root` (in its YYYYMMDD folders), in time order then type. */
+export function listLogFiles(root: string): LogFile[] {
+  const files: LogFile[] = [];
+  for (const { day, names } of dayFolders(root)) {
     for (const name of names) {
       const parsed = parseLogFileName(name);
       if (!parsed || !parsed.stamp.startsWith(day)) continue;
