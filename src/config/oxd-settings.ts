@@ -161,3 +161,8 @@ export function fieldForKey(key: string): keyof OxdSettings | undefined {
 export function settingKeys(): string[] {
   return Object.values(SPECS).map((s) => s.key);
 }
+
+/** The config-file key of a setting (log_path for logPath). */
+export function keyOf(field: keyof OxdSettings): string {
+  return SPECS[field].key;
+}

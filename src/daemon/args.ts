@@ -49,7 +49,7 @@ function program(): Command {
     )
     .version(VERSION, '-V, --version')
     .option('--config <file>', `read settings from this TOML file (default $OXD_CONFIG or ${DEFAULT_CONFIG_FILE}, if it exists)`)
-    .option('--check-config', 'check the configuration (file, environment, flags), print the settings, exit 0 or 1')
+    .option('--check-config', 'check the configuration (file, environment, flags), print the settings as oxd.conf lines; exit 0, or 1 for a bad file or environment value (2 for a bad flag)')
     .option('-c, --collect <host[:port]>', `address to receive events on (ZeroMQ PULL); "*" for every interface (default: ${formatEndpoint(d.collect)})`)
     .option('-t, --control <host[:port]>', `address of the control port (ZeroMQ REP) for oxctl and oxview; the stream port binds on the same host (default: ${formatEndpoint(d.control)})`)
     .option('-r, --forward <host[:port]>', 'forward every event, unchanged, to the collect port of another oxd')
@@ -74,6 +74,7 @@ BLUEOX_CLIENT_HOST for --control, as in the original), and these flags.
 Signals:
   SIGTERM, SIGINT  drain connected senders, write everything received, exit 0
   SIGHUP           reopen every log file, and reload the configuration file
+  SIGUSR1          log one line of counters (it never opens Node's debugger)
 
 Exit status: 0 after a clean stop (or a valid --check-config), 1 when oxd cannot start or the
 configuration is invalid, 2 for a usage error.`,

@@ -168,6 +168,8 @@ export class Daemon {
       this.router.addSink(this.forwarder);
       this.log.notice(`forwarding started to ${formatEndpoint(endpoint)}`);
     }
+    // A later reload compares with what runs now, not with what started.
+    this.settings = { ...this.settings, forward: endpoint };
     return { ok: true, forward: formatEndpoint(endpoint) };
   }
 

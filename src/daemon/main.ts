@@ -8,7 +8,7 @@
 import { ConfigError } from '../config/errors';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageExit } from '../config/command-line';
 import { BlueOxError, describeError } from '../errors';
-import type { OxdSettings } from '../config/oxd-settings';
+import { keyOf, OxdSettings } from '../config/oxd-settings';
 import { formatEndpoint } from '../protocol/endpoint';
 import { guardInspectorSignal } from '../config/process-guards';
 import { OxdInvocation, parseOxdArgs, resolveSettings } from './args';
@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
         const next = resolveSettings(invocation.flags, process.env).settings;
         const restart = daemon.applySettings(next);
         log.notice(
-          `configuration reloaded${restart.length ? `; restart oxd to apply: ${restart.join(', ')}` : ''}`,
+          `configuration reloaded${restart.length ? `; restart oxd to apply: ${restart.map((k) => keyOf(k as keyof OxdSettings)).join(', ')}` : ''}`,
         );
       } catch (err) {
         log.error(`configuration not reloaded, the running settings stay: ${describeError(err)}`);
@@ -114,9 +114,7 @@ function statusLine(daemon: Daemon): string {
 function describeSettings(s: OxdSettings): string {
   const text = (v: unknown): string =>
     v === null ? '""' : typeof v === 'object' && v !== null && 'host' in v ? `"${formatEndpoint(v as never)}"` : JSON.stringify(v);
-  return Object.entries(s)
-    .map(([k, v]) => `${k} = ${text(v)}\n`)
-    .join('');
+  return (Object.keys(s) as (keyof OxdSettings)[]).map((k) => `${keyOf(k)} = ${text(s[k])}\n`).join('');
 }
 
 main(process.argv.slice(2)).then(

@@ -34,6 +34,9 @@ function timeoutOf(flags: Flags): number {
 
 /** Sends an admin request, after checking the socket is there and ours to use. */
 async function admin(flags: Flags, request: Record<string, unknown>): Promise<any> {
+  if (flags.host !== undefined) {
+    throw new BlueOxError('EUSAGE', `${String(request.cmd).toLowerCase()} acts on the local oxd through its admin socket; -H does not apply (use --admin-socket)`);
+  }
   const file = adminPath(flags);
   try {
     fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK);

@@ -54,7 +54,10 @@ function program(): Command {
 Without files, --log-path or --host: reads standard input, or oxd live when standard input is a terminal.
 Output is one JSON object per line unless --pretty. Output to a closed pipe (oxview ... | head) ends quietly.
 
-Exit status: 0 ok, 1 a file or oxd could not be read, 2 usage error, 3 some input was damaged or cut off
+Live mode (--host) waits for oxd while it is away and follows it across restarts; it ends on SIGINT
+or SIGTERM, or when its output is closed.
+
+Exit status: 0 ok, 1 a file could not be read, 2 usage error, 3 some input was damaged or cut off
 and skipped (reported on stderr; everything decodable was shown).`,
     );
 }

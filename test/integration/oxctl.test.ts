@@ -132,3 +132,9 @@ test('usage errors exit 2', async (t) => {
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
   }
 });
+
+test('-H does not apply to the verbs that change oxd: they act on the local oxd only', async (t) => {
+  const r = await runTool('oxctl', ['-H', '192.0.2.1:3513', 'shutdown']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /shutdown acts on the local oxd through its admin socket; -H does not apply/);
+});

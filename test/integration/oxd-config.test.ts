@@ -18,9 +18,9 @@ test('--check-config: 0 and the effective settings for a good file, 1 and the re
   const good = check(['--config', conf('log_path = "/srv/blueox"\nrotate_hours = 3\n'), '--rotate-hours', '6']);
   t.is(good.status, 0, good.stderr);
   t.regex(good.stdout, /^configuration ok \(.*oxd\.conf\)\n/);
-  t.regex(good.stdout, /logPath = "\/srv\/blueox"/);
-  t.regex(good.stdout, /rotateHours = 6/);
-  t.regex(good.stdout, /collect = "127\.0\.0\.1:3514"/);
+  t.regex(good.stdout, /^log_path = "\/srv\/blueox"$/m);
+  t.regex(good.stdout, /^rotate_hours = 6$/m);
+  t.regex(good.stdout, /^collect = "127\.0\.0\.1:3514"$/m);
 
   const badFile = conf('log_path = "/srv/blueox"\nverbose = 3\n');
   const bad = check(['--config', badFile]);
@@ -53,7 +53,7 @@ test('SIGHUP reloads the file: what can change applies at once, the rest is name
   fs.writeFileSync(file, `verbosity = 1\nforward = "${central.collect}"\nrotate_hours = 2\n`);
   oxd.child.kill('SIGHUP');
   await waitUntil(() => /configuration reloaded/.test(oxd.stderr), 'the reload was logged');
-  t.regex(oxd.stderr, /configuration reloaded; restart oxd to apply: rotateHours/);
+  t.regex(oxd.stderr, /configuration reloaded; restart oxd to apply: rotate_hours/);
   t.regex(oxd.stderr, /forwarding started to /);
   const status = await oxd.control.request({ cmd: 'STATUS' });
   t.is(status.sinks.forward.target, central.collect);
