@@ -17,7 +17,17 @@ export class UsageExit extends Error {
   }
 }
 
+/** Help or output piped into `head` that closes early: end quietly, not with an EPIPE stack. */
+function quietOnClosedStdout(): void {
+  if (process.stdout.listenerCount('error') > 0) return;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export function parseCommandLine(program: Command, argv: string[]): void {
+  quietOnClosedStdout();
   // Subcommands made before this call do not inherit these settings: set them on every one.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) c.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -1,0 +1,506 @@
+/**
+ * The Debian packages blueox-oxd and blueox-tools as `make deb` builds them
+ * (make test builds them first): what they contain, their control fields and
+ * maintainer scripts, lintian, systemd-analyze on their units, and their
+ * programs run from a `dpkg -x` tree with nothing of the repository around.
+ * The booted-Debian test (test/system) installs them for real.
+ */
+import test from 'ava';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { settingKeys } from '../../src/config/oxd-settings';
+import { DEFAULT_COLLECT_PORT, DEFAULT_CONTROL_PORT } from '../../src/protocol/endpoint';
+import { REPO, tempDir } from '../helpers/oxd-process';
+import { waitUntil } from '../helpers/proc';
+import {
+  bookwormNode,
+  cleanEnv,
+  controlFile,
+  DEB_ARCH,
+  debFile,
+  extractedRoot,
+  field,
+  files,
+  PackageName,
+  PACKAGES,
+  parseUnit,
+  runExtracted,
+  unitText,
+  VERSION,
+} from './packages';
+
+const NODE_ARCH = process.arch;
+const TOOLS = ['oxview', 'oxctl', 'oxingest', 'oxstash', 'oxstore'];
+/** Debian bookworm's nodejs (18): the Node ABI the packages must support besides this machine's. */
+const BOOKWORM_ABI = '108';
+
+/** The files each package must hold: every file matches one pattern, every pattern is used (`many`: at least once). */
+function expectedFiles(pkg: PackageName): Array<{ re: RegExp; many?: boolean }> {
+  const zeromq = (lib: string) => [
+    { re: new RegExp(`^${lib}/node_modules/zeromq/package\\.json$`) },
+    ...['draft', 'index', 'load-addon', 'native', 'util'].map((f) => ({ re: new RegExp(`^${lib}/node_modules/zeromq/lib/${f}\\.js$`) })),
+    { re: new RegExp(`^${lib}/node_modules/zeromq/build/manifest\\.json$`) },
+    { re: new RegExp(`^${lib}/node_modules/zeromq/build/linux/${NODE_ARCH}/node/glibc-\\d+-Release/addon\\.node$`) },
+    { re: new RegExp(`^${lib}/node_modules/cmake-ts/package\\.json$`) },
+    { re: new RegExp(`^${lib}/node_modules/cmake-ts/build/loader\\.js$`) },
+  ];
+  const man = (page: string) => {
+    const section = page.split('.').pop();
+    return { re: new RegExp(`^/usr/share/man/man${section}/${page.replace(/\./g, '\\.')}\\.gz$`) };
+  };
+  const doc = [
+    { re: new RegExp(`^/usr/share/doc/${pkg}/copyright$`) },
+    { re: new RegExp(`^/usr/share/doc/${pkg}/changelog\\.gz$`) },
+    { re: new RegExp(`^/usr/share/doc/${pkg}/README\\.Debian(\\.gz)?$`) },
+  ];
+  if (pkg === 'blueox-oxd') {
+    const lib = '/usr/lib/blueox-oxd';
+    return [
+      { re: /^\/usr\/sbin\/oxd$/ },
+      { re: /^\/usr\/lib\/blueox-oxd\/oxd\.js$/ },
+      ...zeromq(lib),
+      { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/sd-notify\/(package\.json|index\.js)$/, many: true },
+      { re: new RegExp(`^${lib}/node_modules/sd-notify/lib/binding/node-v\\d+-linux-${NODE_ARCH}/notify\\.node$`), many: true },
+      { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/bindings\/(package\.json|bindings\.js)$/, many: true },
+      { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/file-uri-to-path\/(package\.json|index\.js)$/, many: true },
+      { re: /^\/lib\/systemd\/system\/oxd\.service$/ },
+      { re: /^\/lib\/systemd\/system\/oxd\.socket$/ },
+      { re: /^\/lib\/systemd\/system\/oxd-control\.socket$/ },
+      { re: /^\/usr\/lib\/sysusers\.d\/blueox-oxd\.conf$/ },
+      { re: /^\/etc\/blueox\/oxd\.conf$/ },
+      { re: /^\/etc\/logrotate\.d\/blueox-oxd$/ },
+      ...['oxd.8', 'oxd.conf.5', 'blueox.7'].map(man),
+      ...doc,
+    ];
+  }
+  const lib = '/usr/lib/blueox-tools';
+  return [
+    ...TOOLS.map((t) => ({ re: new RegExp(`^/usr/bin/${t}$`) })),
+    ...TOOLS.map((t) => ({ re: new RegExp(`^${lib}/${t}\\.js$`) })),
+    ...zeromq(lib),
+    { re: /^\/lib\/systemd\/system\/oxingest@\.service$/ },
+    { re: /^\/lib\/systemd\/system\/oxstore-archive\.service$/ },
+    { re: /^\/lib\/systemd\/system\/oxstore-archive\.timer$/ },
+    { re: /^\/usr\/share\/doc\/blueox-tools\/examples\/ingest\.d\/example\.conf$/ },
+    { re: /^\/usr\/lib\/sysusers\.d\/blueox-tools\.conf$/ },
+    ...TOOLS.map((t) => man(`${t}.1`)),
+    ...doc,
+  ];
+}
+
+for (const pkg of PACKAGES) {
+  test(`${pkg}: the package holds exactly what runs, for this architecture only`, (t) => {
+    const list = files(pkg);
+    const patterns = expectedFiles(pkg);
+    const used = new Map<RegExp, number>();
+    const stray = list.filter((f) => {
+      const p = patterns.find((x) => x.re.test(f.path));
+      if (p) used.set(p.re, (used.get(p.re) ?? 0) + 1);
+      return !p;
+    });
+    t.deepEqual(stray.map((f) => f.path), [], 'files the package should not have');
+    for (const p of patterns) {
+      const n = used.get(p.re) ?? 0;
+      t.true(p.many ? n >= 1 : n === 1, `${p.re} matched ${n} files`);
+    }
+    t.is(list.filter((f) => f.path.endsWith('addon.node')).length, 1, 'one zeromq addon');
+    for (const f of list) {
+      t.false(/(\.map|\.d\.ts|\.md|\.ts|\.gyp|\.cc|\.h)$|\/(test|tests|src|examples?)\//.test(f.path) && !f.path.includes('/usr/share/doc/'), `no source, test or map: ${f.path}`);
+      const executable = f.path.startsWith('/usr/bin/') || f.path.startsWith('/usr/sbin/');
+      t.is(f.mode, executable ? '-rwxr-xr-x' : '-rw-r--r--', f.path);
+    }
+  });
+}
+
+test('blueox-oxd ships sd-notify built for bookworm\'s Node 18 and for this Node; the tools need no sd-notify', (t) => {
+  const abis = files('blueox-oxd')
+    .map((f) => /\/node-v(\d+)-linux-/.exec(f.path)?.[1])
+    .filter((x): x is string => x !== undefined);
+  t.true(abis.includes(BOOKWORM_ABI), `ABIs ${abis.join(', ')}`);
+  t.true(abis.includes(process.versions.modules), `ABIs ${abis.join(', ')}`);
+  t.false(files('blueox-tools').some((f) => f.path.includes('sd-notify')));
+  // The two packages share no file, so either installs alone and both together.
+  const oxd = new Set(files('blueox-oxd').map((f) => f.path));
+  t.deepEqual(files('blueox-tools').filter((f) => oxd.has(f.path)).map((f) => f.path), []);
+});
+
+test('the zeromq manifest names only the addon that is shipped', (t) => {
+  const root = extractedRoot();
+  for (const lib of ['usr/lib/blueox-oxd', 'usr/lib/blueox-tools']) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, lib, 'node_modules/zeromq/build/manifest.json'), 'utf8'));
+    const entries = Object.entries(manifest) as [string, string][];
+    t.is(entries.length, 1);
+    const [key, file] = entries[0];
+    t.like(JSON.parse(key), { os: 'linux', arch: NODE_ARCH, libc: 'glibc' });
+    t.true(fs.existsSync(path.join(root, lib, 'node_modules/zeromq/build', file)));
+  }
+});
+
+test('control fields: version, architecture, Debian-only dependencies, description', (t) => {
+  const allowed = /^(nodejs|bzip2|procps|libc6|libgcc-s1|libstdc\+\+6|libsystemd0|systemd|systemd-standalone-sysusers|systemd-sysusers)$/;
+  for (const pkg of PACKAGES) {
+    t.is(field(pkg, 'Package'), pkg);
+    t.is(field(pkg, 'Version'), VERSION);
+    t.is(field(pkg, 'Architecture'), DEB_ARCH);
+    t.regex(field(pkg, 'Maintainer'), /^[^<>]+ <[^<>@\s]+@[^<>@\s]+>$/);
+    // A synopsis, then an extended description: every line indented, "." for an empty one.
+    t.regex(field(pkg, 'Description'), /^\S.{10,78}(\n( \S.*| {2,}\S.*| \.))+$/);
+    const depends = field(pkg, 'Depends');
+    const names = depends.split(/,\s*|\s*\|\s*/).map((d) => d.replace(/\s*\(.*\)$/, '').replace(/:any$/, ''));
+    for (const name of names) t.regex(name, allowed, `${pkg} depends on ${name}`);
+    t.regex(depends, /(^|, )nodejs \(>= 18\)/);
+  }
+  const oxd = field('blueox-oxd', 'Depends');
+  // sd-notify's addons exist for Node 18 and this machine's Node, no further.
+  const max = Number(/nodejs \(<< (\d+)\)/.exec(oxd)?.[1]);
+  t.true(max > Number(process.versions.node.split('.')[0]), oxd);
+  t.regex(oxd, /libsystemd0/);
+  // ExecReload= runs /bin/kill, which Debian ships in procps (not in minimal installations).
+  t.regex(oxd, /(^|, )procps(,|$)/);
+  t.regex(oxd, /systemd \| systemd-standalone-sysusers \| systemd-sysusers/);
+  t.regex(field('blueox-tools', 'Depends'), /(^|, )bzip2(,|$)/);
+  t.is(controlFile('blueox-oxd', 'conffiles').trim().split('\n').sort().join(' '), '/etc/blueox/oxd.conf /etc/logrotate.d/blueox-oxd');
+  t.is(controlFile('blueox-tools', 'conffiles'), '');
+  // The changelog and package.json agree (make deb checks it too).
+  const changelog = execFileSync('dpkg-parsechangelog', ['-SVersion'], { cwd: REPO, encoding: 'utf8' }).trim();
+  t.is(changelog, VERSION);
+});
+
+test('maintainer scripts: the user before the units, sockets started, oxd only restarted on upgrade, purge', (t) => {
+  const postinst = controlFile('blueox-oxd', 'postinst');
+  const sysusers = postinst.indexOf('systemd-sysusers ${DPKG_ROOT:+--root="$DPKG_ROOT"} blueox-oxd.conf');
+  const chown = postinst.indexOf('chown _blueox:_blueox /var/log/blueox');
+  const enable = postinst.indexOf("deb-systemd-helper enable 'oxd.socket'");
+  const start = postinst.indexOf("deb-systemd-invoke start 'oxd-control.socket' 'oxd.socket'");
+  t.true(sysusers >= 0 && chown > sysusers, 'the user exists before /var/log/blueox is given to it');
+  t.true(enable > sysusers && start > enable, 'the sockets are enabled, then started, after the user exists');
+  t.regex(postinst, /deb-systemd-helper enable 'oxd-control\.socket'/);
+  // oxd.service itself is never started by the package: only restarted on upgrade, if it runs.
+  const serviceLines = postinst.split('\n').filter((l) => /deb-systemd-\S+ .*'oxd\.service'/.test(l)).map((l) => l.trim());
+  t.deepEqual(serviceLines, ["deb-systemd-invoke try-restart 'oxd.service' >/dev/null || true"]);
+  t.regex(postinst, /if \[ -n "\$2" \]; then\s+deb-systemd-invoke try-restart 'oxd\.service'/);
+  const prerm = controlFile('blueox-oxd', 'prerm');
+  const stopService = prerm.indexOf('deb-systemd-invoke stop oxd.service');
+  const stopSockets = prerm.indexOf("deb-systemd-invoke stop 'oxd-control.socket' 'oxd.socket'");
+  t.true(stopService >= 0 && stopSockets > stopService, 'removal stops oxd, then its sockets');
+  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop 'oxd-control\.socket' 'oxd\.socket'/);
+  t.is(controlFile('blueox-oxd', 'preinst'), '', 'nothing is stopped before an upgrade');
+  const postrm = controlFile('blueox-oxd', 'postrm');
+  t.regex(postrm, /if \[ "\$1" = purge \]; then\s+rm -rf \/var\/log\/blueox/);
+  t.regex(postrm, /deb-systemd-helper purge 'oxd-control\.socket' 'oxd\.socket'/);
+  t.notRegex(postrm, /deluser|userdel/, 'the system user is kept');
+  const toolsPostinst = controlFile('blueox-tools', 'postinst');
+  // oxingest@ and the archive service run as _blueox: the tools create the user too.
+  const toolsUser = toolsPostinst.indexOf('systemd-sysusers ${DPKG_ROOT:+--root="$DPKG_ROOT"} blueox-tools.conf');
+  t.true(toolsUser >= 0 && toolsPostinst.indexOf("deb-systemd-helper enable 'oxstore-archive.timer'") > toolsUser);
+  t.notRegex(toolsPostinst, /oxstore-archive\.service/);
+  t.regex(toolsPostinst, /\[ -n "\$2" \][^\n]*\n\s*deb-systemd-invoke try-restart 'oxingest@\*\.service'/, 'an upgrade restarts running oxingest@ instances');
+  t.regex(controlFile('blueox-tools', 'postrm'), /rm -rf \/var\/lib\/blueox\/ingest/);
+  // Removal stops the oxingest@ instances (debhelper leaves templates alone), then the timer.
+  const toolsPrerm = controlFile('blueox-tools', 'prerm');
+  const stopInstances = toolsPrerm.indexOf("deb-systemd-invoke stop 'oxingest@*.service' oxstore-archive.service");
+  t.true(stopInstances >= 0 && toolsPrerm.indexOf("deb-systemd-invoke stop 'oxstore-archive.timer'") > stopInstances, toolsPrerm);
+  for (const pkg of PACKAGES) {
+    for (const script of ['preinst', 'postinst', 'prerm', 'postrm']) {
+      const text = controlFile(pkg, script);
+      if (text === '') continue;
+      const check = spawnSync('sh', ['-n'], { input: text });
+      t.is(check.status, 0, `${pkg} ${script}: ${check.stderr}`);
+    }
+  }
+});
+
+test('lintian: no errors and no warnings on either package; every override says why', (t) => {
+  const r = spawnSync('lintian', ['--fail-on', 'error,warning', '--display-info', ...PACKAGES.map(debFile)], { encoding: 'utf8' });
+  t.log(`lintian:\n${r.stdout}`);
+  t.is(r.status, 0, r.stdout + r.stderr);
+  t.deepEqual(r.stdout.split('\n').filter((l) => /^[EW]: /.test(l)), []);
+  for (const file of fs.readdirSync(path.join(REPO, 'debian')).filter((f) => f.endsWith('lintian-overrides'))) {
+    const lines = fs.readFileSync(path.join(REPO, 'debian', file), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (line.trim() === '' || line.startsWith('#')) return;
+      t.true(i > 0 && lines[i - 1].startsWith('#'), `${file}:${i + 1}: an override without a comment`);
+    });
+  }
+});
+
+/** The extracted packages plus this machine's own units and /bin/kill: a root systemd-analyze can resolve everything in. */
+function verifyRoot(): string {
+  const root = tempDir('blueox-units-');
+  execFileSync('cp', ['-a', `${extractedRoot()}/.`, root]);
+  execFileSync('cp', ['-an', '/lib/systemd/system/.', path.join(root, 'lib', 'systemd', 'system')]);
+  fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+  fs.copyFileSync('/bin/kill', path.join(root, 'bin', 'kill'));
+  fs.chmodSync(path.join(root, 'bin', 'kill'), 0o755);
+  return root;
+}
+
+const UNITS = ['oxd.socket', 'oxd-control.socket', 'oxd.service', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'];
+
+test('systemd-analyze verify passes for every unit, with nothing to say', (t) => {
+  const root = verifyRoot();
+  const units = [...UNITS.map((u) => path.join(root, 'lib', 'systemd', 'system', u))];
+  // --man=no: man(1) would look for the pages on this machine, not in the packages (checked below).
+  const r = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, ...units, 'oxingest@example.service'], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout + r.stderr, '');
+  // And it does check: a unit whose program is missing fails.
+  fs.rmSync(path.join(root, 'usr', 'sbin', 'oxd'));
+  const missing = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, path.join(root, 'lib/systemd/system/oxd.service')], { encoding: 'utf8' });
+  t.not(missing.status, 0);
+  t.regex(missing.stderr, /\/usr\/sbin\/oxd is not executable/);
+});
+
+test('systemd-analyze security: oxd.service exposure at most 2.0 (and the tools\' services too)', (t) => {
+  const root = verifyRoot();
+  for (const unit of ['oxd.service', 'oxingest@example.service', 'oxstore-archive.service']) {
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', `--root=${root}`, unit], { encoding: 'utf8' });
+    const m = /Overall exposure level for \S+: (\d+\.\d+)/.exec(r.stdout);
+    t.truthy(m, r.stdout + r.stderr);
+    t.log(m![0]);
+    t.true(Number(m![1]) <= 2.0, m![0]);
+  }
+});
+
+test('every man page a unit or program points to is in its own package, compressed', (t) => {
+  const owners: Record<PackageName, string[]> = {
+    'blueox-oxd': ['oxd.socket', 'oxd-control.socket', 'oxd.service', '/usr/sbin/oxd'],
+    'blueox-tools': ['oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer', ...TOOLS.map((x) => `/usr/bin/${x}`)],
+  };
+  for (const pkg of PACKAGES) {
+    const pages = new Set(files(pkg).map((f) => f.path).filter((f) => f.startsWith('/usr/share/man/')));
+    for (const item of owners[pkg]) {
+      if (item.startsWith('/')) {
+        const name = path.basename(item);
+        t.true([...pages].some((p) => new RegExp(`/man[18]/${name}\\.[18]\\.gz$`).test(p)), `${pkg}: a man page for ${name}`);
+        continue;
+      }
+      for (const doc of parseUnit(unitText(item)).get('Unit')?.get('Documentation')?.join(' ').split(/\s+/) ?? []) {
+        const m = /^man:(.+)\((\d)\)$/.exec(doc);
+        t.truthy(m, `${item}: ${doc}`);
+        t.true(pages.has(`/usr/share/man/man${m![2]}/${m![1]}.${m![2]}.gz`), `${pkg} ${item}: ${doc}`);
+      }
+    }
+  }
+});
+
+test('units: socket names as oxd expects them, ports, notify, reload, user, directories, no MemoryDenyWriteExecute', (t) => {
+  const collect = parseUnit(unitText('oxd.socket'));
+  const control = parseUnit(unitText('oxd-control.socket'));
+  const service = parseUnit(unitText('oxd.service'));
+  t.deepEqual(collect.get('Socket')?.get('ListenStream'), [`127.0.0.1:${DEFAULT_COLLECT_PORT}`]);
+  t.deepEqual(collect.get('Socket')?.get('FileDescriptorName'), ['collect']);
+  t.deepEqual(control.get('Socket')?.get('ListenStream'), [`127.0.0.1:${DEFAULT_CONTROL_PORT}`]);
+  t.deepEqual(control.get('Socket')?.get('FileDescriptorName'), ['control']);
+  t.deepEqual(control.get('Socket')?.get('Service'), ['oxd.service']);
+  // Starting or enabling oxd.socket brings the control socket along.
+  t.deepEqual(collect.get('Unit')?.get('Wants'), ['oxd-control.socket']);
+  t.deepEqual(collect.get('Install')?.get('Also'), ['oxd-control.socket']);
+  const s = service.get('Service')!;
+  t.deepEqual(s.get('Type'), ['notify']);
+  t.deepEqual(s.get('NotifyAccess'), ['main']);
+  t.deepEqual(s.get('ExecStartPre'), ['/usr/sbin/oxd --check-config']);
+  t.deepEqual(s.get('ExecStart'), ['/usr/sbin/oxd']);
+  t.deepEqual(s.get('ExecReload'), ['/usr/sbin/oxd --check-config', '/bin/kill -HUP $MAINPID']);
+  t.truthy(s.get('WatchdogSec'));
+  t.deepEqual(s.get('User'), ['_blueox']);
+  t.deepEqual(s.get('LogsDirectory'), ['blueox']);
+  t.deepEqual(s.get('RuntimeDirectory'), ['blueox']);
+  t.false(s.has('MemoryDenyWriteExecute'), "Node's JIT needs writable, then executable memory");
+  for (const pkg of PACKAGES) {
+    const sysusers = fs.readFileSync(path.join(extractedRoot(), `usr/lib/sysusers.d/${pkg}.conf`), 'utf8');
+    t.deepEqual(sysusers.split('\n').filter((l) => l !== '' && !l.startsWith('#')), ['u _blueox - "BlueOx collector daemon" /nonexistent /usr/sbin/nologin']);
+  }
+  // `systemctl enable oxingest@NAME` needs an [Install] section in the template.
+  t.deepEqual(parseUnit(unitText('oxingest@.service')).get('Install')?.get('WantedBy'), ['multi-user.target']);
+  const ingest = parseUnit(unitText('oxingest@.service')).get('Service')!;
+  t.deepEqual(ingest.get('EnvironmentFile'), ['/etc/blueox/ingest.d/%i.conf']);
+  t.deepEqual(ingest.get('StateDirectory'), ['blueox/ingest']);
+  t.deepEqual(ingest.get('User'), ['_blueox']);
+  t.deepEqual(ingest.get('SupplementaryGroups'), ['adm']);
+  t.regex(ingest.get('ExecStart')![0], /--file \$\{TYPE\}:\$\{FILE\} .*--state-file \/var\/lib\/blueox\/ingest\/%i\.json/);
+  const archive = parseUnit(unitText('oxstore-archive.service')).get('Service')!;
+  t.deepEqual(archive.get('ExecStart')!.map((c) => c.split(' ').slice(0, 2).join(' ')), ['/usr/bin/oxstore zip', '/usr/bin/oxstore prune']);
+  t.true(archive.get('ExecStart')!.every((c) => c.includes('--log-path /var/log/blueox')));
+});
+
+test('the shipped oxd.conf: every setting, commented at its default, except log_path and admin_socket', async (t) => {
+  const conf = fs.readFileSync(path.join(extractedRoot(), 'etc/blueox/oxd.conf'), 'utf8');
+  const active = conf.split('\n').filter((l) => /^[a-z_]+ = /.test(l)).map((l) => l.split(' ')[0]);
+  t.deepEqual(active, ['log_path', 'admin_socket']);
+  t.regex(conf, /^log_path = "\/var\/log\/blueox"$/m);
+  t.regex(conf, /^admin_socket = "\/run\/blueox\/[^"]+"$/m);
+  for (const key of settingKeys()) t.regex(conf, new RegExp(`^#?${key} = `, 'm'), `${key} is in oxd.conf`);
+  // Uncommenting every setting changes nothing but the two that are set: the comments tell the defaults.
+  const dir = tempDir('blueox-conf-');
+  fs.writeFileSync(path.join(dir, 'all.conf'), conf.replace(/^#([a-z_]+ = )/gm, '$1'));
+  const all = await runExtracted('usr/sbin/oxd', ['--check-config', '--config', path.join(dir, 'all.conf')]);
+  const shipped = await runExtracted('usr/sbin/oxd', ['--check-config', '--config', path.join(extractedRoot(), 'etc/blueox/oxd.conf')]);
+  const defaults = await runExtracted('usr/sbin/oxd', ['--check-config', '--config', '/dev/null']);
+  t.is(all.code, 0, all.stderr);
+  t.is(shipped.code, 0, shipped.stderr);
+  const settings = (out: string) => out.split('\n').slice(1).join('\n');
+  t.is(settings(all.stdout), settings(shipped.stdout));
+  // (--check-config names the settings by their oxd.conf keys; older builds used the field names)
+  t.regex(shipped.stdout, /^(log_path|logPath) = "\/var\/log\/blueox"$/m);
+  t.regex(shipped.stdout, /^(admin_socket|adminSocket) = "\/run\/blueox\/oxd-admin\.sock"$/m);
+  const differing = settings(shipped.stdout).split('\n').filter((l) => !settings(defaults.stdout).split('\n').includes(l));
+  t.deepEqual(differing.map((l) => l.split(' ')[0].replace('logPath', 'log_path')), ['log_path']);
+});
+
+test('the extracted /usr/sbin/oxd and tools run with only the packages\' files (no NODE_PATH, outside the repository)', async (t) => {
+  const version = await runExtracted('usr/sbin/oxd', ['--version']);
+  t.is(version.code, 0, version.stderr);
+  t.is(version.stdout.trim(), VERSION);
+  const check = await runExtracted('usr/sbin/oxd', ['--check-config', '--config', path.join(extractedRoot(), 'etc/blueox/oxd.conf')]);
+  t.is(check.code, 0, check.stderr);
+  t.regex(check.stdout, /^configuration ok/);
+  for (const tool of TOOLS) {
+    const r = await runExtracted(`usr/bin/${tool}`, ['--help']);
+    t.is(r.code, 0, `${tool}: ${r.stderr}`);
+    t.regex(r.stdout, new RegExp(`^Usage: ${tool} `));
+    const v = await runExtracted(`usr/bin/${tool}`, ['--version']);
+    t.is(v.stdout.trim(), VERSION);
+  }
+  // The native modules come from the package: nothing under the repository is opened.
+  const trace = spawnSync('node', ['-e', `
+    const Module = require('module'); const seen = [];
+    const orig = Module._resolveFilename;
+    Module._resolveFilename = function (...a) { const r = orig.apply(this, a); seen.push(r); return r; };
+    process.on('exit', () => require('fs').writeSync(3, JSON.stringify(seen)));
+    process.argv = [process.argv[0], process.argv[1], '--help'];
+    require(process.argv[1] = ${JSON.stringify(path.join(extractedRoot(), 'usr/lib/blueox-tools/oxview.js'))});
+    require(${JSON.stringify(path.join(extractedRoot(), 'usr/lib/blueox-oxd/node_modules/sd-notify'))});
+  `], { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const resolved: string[] = JSON.parse((trace.output[3] as string) || '[]');
+  t.true(resolved.some((f) => f.endsWith('addon.node')), resolved.join('\n'));
+  for (const f of resolved.filter((x) => path.isAbsolute(x))) t.true(f.startsWith(extractedRoot()), `loaded from outside the package: ${f}`);
+});
+
+/** A stand-in for systemd's notification socket (test/helpers/notify_listener.py). */
+function notifyListener(t: any, file: string): { text: string } {
+  const child = spawn('/usr/bin/python3', [path.join(REPO, 'test/helpers/notify_listener.py'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  const got = { text: '' };
+  child.stdout.on('data', (d: Buffer) => (got.text += d.toString()));
+  return got;
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+test('packaged oxd under socket activation with the units\' socket names: READY through sd-notify, events in through oxingest, out through oxctl and oxview', async (t) => {
+  const root = extractedRoot();
+  const dir = tempDir('blueox-pkg-run-');
+  const notify = path.join(dir, 'notify');
+  const got = notifyListener(t, notify);
+  await waitUntil(() => got.text.includes('bound'), 'the notification socket is bound');
+  const names = ['oxd-control.socket', 'oxd.socket'].map((u) => parseUnit(unitText(u)).get('Socket')!.get('FileDescriptorName')![0]);
+  const [controlPort, collectPort] = await freePorts(2);
+  // Control first: oxd must tell its sockets apart by name, not by position.
+  const oxd = spawn(
+    'systemd-socket-activate',
+    ['-l', `127.0.0.1:${controlPort}`, '-l', `127.0.0.1:${collectPort}`, `--fdname=${names.join(':')}`,
+      // systemd-socket-activate passes on only the variables it is told to
+      '-E', `NOTIFY_SOCKET=${notify}`, '-E', 'WATCHDOG_USEC=1000000',
+      path.join(root, 'usr/sbin/oxd'), '--config', path.join(root, 'etc/blueox/oxd.conf'),
+      '--log-path', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
+    { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  oxd.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => oxd.once('exit', (code) => resolve(code)));
+  t.teardown(() => oxd.kill('SIGKILL'));
+  await waitUntil(() => /Listening on/.test(stderr), 'systemd-socket-activate listens');
+  const sent = await runExtracted('usr/bin/oxingest', ['-H', `127.0.0.1:${collectPort}`, 'packaged'], { input: 'one\ntwo\nthree\n' });
+  t.is(sent.code, 0, sent.stderr);
+  await waitUntil(() => got.text.includes('READY=1'), 'READY=1 from the packaged sd-notify addon', 20_000);
+  let status: any = null;
+  const deadline = Date.now() + 20_000;
+  while (status?.totals?.written !== 3 && Date.now() < deadline) {
+    const r = await runExtracted('usr/bin/oxctl', ['-H', `127.0.0.1:${controlPort}`, '--raw']);
+    t.is(r.code, 0, r.stderr);
+    status = JSON.parse(r.stdout);
+  }
+  t.is(status.totals.written, 3);
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+  const file = path.join(dir, 'log', day, `packaged-${day}.log`);
+  const shown = await runExtracted('usr/bin/oxview', [file]);
+  t.is(shown.code, 0, shown.stderr);
+  t.deepEqual(shown.stdout.trim().split('\n').map((l) => JSON.parse(l).body.data), ['one', 'two', 'three']);
+  await waitUntil(() => got.text.includes('WATCHDOG=1'), 'a watchdog ping');
+  oxd.kill('SIGTERM');
+  t.is(await exited, 0);
+  t.regex(got.text, /STOPPING=1/);
+  t.regex(stderr, new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort} `));
+});
+
+test('the packaged files are the repository\'s: units, oxd.conf, logrotate file, example', (t) => {
+  const root = extractedRoot();
+  const same: Array<[string, string]> = [
+    ...['oxd.service', 'oxd.socket', 'oxd-control.socket', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'].map(
+      (u): [string, string] => [`systemd/${u}`, `lib/systemd/system/${u}`],
+    ),
+    ['etc/oxd.conf', 'etc/blueox/oxd.conf'],
+    ['etc/logrotate/blueox-oxd', 'etc/logrotate.d/blueox-oxd'],
+    ['etc/ingest.d/example.conf', 'usr/share/doc/blueox-tools/examples/ingest.d/example.conf'],
+    ['debian/blueox-oxd.sysusers', 'usr/lib/sysusers.d/blueox-oxd.conf'],
+    ['debian/blueox-tools.sysusers', 'usr/lib/sysusers.d/blueox-tools.conf'],
+  ];
+  for (const [repo, shipped] of same) t.is(fs.readFileSync(path.join(root, shipped), 'utf8'), fs.readFileSync(path.join(REPO, repo), 'utf8'), shipped);
+  // The example is a working instance file: the variables oxingest@.service reads.
+  const example = fs.readFileSync(path.join(REPO, 'etc/ingest.d/example.conf'), 'utf8');
+  t.regex(example, /^FILE=\/\S+$/m);
+  t.regex(example, /^TYPE=\S+$/m);
+});
+
+test('on Debian bookworm\'s nodejs 18: the packaged oxd starts, tells systemd READY (sd-notify for ABI 108), and the tools talk to it', async (t) => {
+  const node18 = bookwormNode();
+  const root = extractedRoot();
+  const version = spawnSync(node18, ['--version'], { encoding: 'utf8' });
+  t.regex(version.stdout, /^v18\./, version.stderr);
+  const dir = tempDir('blueox-node18-');
+  const notify = path.join(dir, 'notify');
+  const got = notifyListener(t, notify);
+  await waitUntil(() => got.text.includes('bound'), 'the notification socket is bound');
+  const oxd = spawn(node18, [path.join(root, 'usr/sbin/oxd'), '--config', path.join(root, 'etc/blueox/oxd.conf'), '-c', '127.0.0.1:0', '-t', '127.0.0.1:0',
+    '--log-path', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
+  { cwd: os.tmpdir(), env: cleanEnv({ NOTIFY_SOCKET: notify }), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  oxd.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => oxd.once('exit', (code) => resolve(code)));
+  t.teardown(() => oxd.kill('SIGKILL'));
+  await waitUntil(() => got.text.includes('READY=1'), 'READY=1 from oxd on Node 18', 20_000);
+  t.notRegex(stderr, /sd-notify addon did not load/);
+  const control = /ready collect=(\S+) control=(\S+)/.exec(stderr)!;
+  const run = (tool: string, args: string[], input = '') => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const c = spawn(node18, [path.join(root, 'usr/bin', tool), ...args], { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.stdin.end(input);
+    c.once('close', (code) => resolve({ code, stdout: out, stderr: err }));
+  });
+  const sent = await run('oxingest', ['-H', control[1], 'node18'], 'a\nb\n');
+  t.is(sent.code, 0, sent.stderr);
+  let status: any = null;
+  const deadline = Date.now() + 20_000;
+  while (status?.totals?.written !== 2 && Date.now() < deadline) {
+    const r = await run('oxctl', ['-H', control[2], '--raw']);
+    t.is(r.code, 0, r.stderr);
+    status = JSON.parse(r.stdout);
+  }
+  t.is(status.totals.written, 2);
+  oxd.kill('SIGTERM');
+  t.is(await exited, 0);
+});
