@@ -3,8 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VERSION := $(shell node -p "require('./package.json').version")
-# Debian packages the build, the tests and the benchmarks use.
-APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2
+# Debian packages the build, the tests and the benchmarks use; the second line builds and checks
+# the .debs (dpkg-buildpackage, lintian, systemd-analyze; strace for the units' system call filters).
+APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2 groff-base man-db \
+	build-essential dpkg-dev debhelper lintian systemd strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
@@ -13,7 +15,7 @@ TOOLS := oxview oxctl oxingest oxstash oxstore
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
 	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
 
-.PHONY: help setup apt npm check build npm-package test bench run clean
+.PHONY: help setup apt npm check build bundles deb-addons deb npm-package test system-test bench run clean
 
 help:
 	@echo "make run       set up, build, run oxd in the foreground (logs under ./$(LOG_PATH))"
@@ -21,6 +23,8 @@ help:
 	@echo "make setup     install Debian packages (apt-get) and npm packages"
 	@echo "make check     type-check with tsc"
 	@echo "make build     type-check, compile tests, bundle dist/oxd.js, build the npm package in dist/npm"
+	@echo "make deb       build the Debian packages blueox-oxd and blueox-tools in dist/deb"
+	@echo "make system-test  boot Debian under qemu, install the .debs and test them there (part of make test)"
 	@echo "make bench     run the benchmarks (figures, not pass/fail)"
 	@echo "make clean     remove build outputs"
 
@@ -47,9 +51,32 @@ check: npm
 
 build: npm
 	npx tsc -p .
+	$(MAKE) --no-print-directory bundles
+	$(MAKE) --no-print-directory npm-package
+
+# Only the esbuild bundles dist/oxd.js and dist/<tool>.js (what the Debian packages ship).
+bundles: npm
 	npx esbuild src/daemon/main.ts $(ESBUILD_FLAGS) --outfile=dist/oxd.js
 	@for t in $(TOOLS); do [ ! -f src/tools/$$t.ts ] || npx esbuild src/tools/$$t.ts $(ESBUILD_FLAGS) --log-level=warning --outfile=dist/$$t.js || exit 1; done
-	$(MAKE) --no-print-directory npm-package
+
+# sd-notify's addon for each Node ABI the packages support (debian/build-addons.sh says why).
+deb-addons: npm
+	bash debian/build-addons.sh
+
+# The Debian packages, in dist/deb: blueox-oxd_<version>_<arch>.deb and blueox-tools_<version>_<arch>.deb
+# (with the .buildinfo and .changes there too, not in the parent folder). Builds in this tree take
+# turns (flock): two at once would share debian/<package>/ and build/deb/.
+deb: setup
+	@mkdir -p build
+	flock build/deb.lock $(MAKE) --no-print-directory deb-unlocked
+
+deb-unlocked:
+	rm -rf dist/deb && mkdir -p dist/deb
+	v=$$(dpkg-parsechangelog -SVersion) a=$$(dpkg --print-architecture) && \
+	[ "$$v" = "$(VERSION)" ] || { echo "debian/changelog is at $$v, package.json at $(VERSION)" >&2; exit 1; } && \
+	dpkg-buildpackage -b -us -uc --post-clean \
+		--buildinfo-file=dist/deb/blueox_$${v}_$$a.buildinfo --buildinfo-option=-udist/deb \
+		--changes-file=dist/deb/blueox_$${v}_$$a.changes --changes-option=-udist/deb
 
 # The npm package `blueox` (the client library) in dist/npm, and its tarball in dist/.
 npm-package:
@@ -58,8 +85,18 @@ npm-package:
 	node npm/build.js
 	cd dist/npm && npm pack --silent --pack-destination .. >/dev/null
 
-test: setup build
-	npx ava
+# Every test: first all but the booted-Debian one, then that one alone (it keeps both cores busy).
+test: setup build deb
+	npx ava 'build/test/**/*.test.js' '!build/test/system/**'
+	$(SYSTEM_TEST)
+
+# The booted-Debian system test (test/system/): Debian bookworm with systemd under qemu (software
+# emulation), the .debs from dist/deb installed and used in it, results asserted by ava. About 4
+# minutes, plus 1 to build the VM image when what goes into it changed (cached in /var/tmp/blueox-vm).
+SYSTEM_TEST = BLUEOX_DEBS_DIR=dist/deb bash test/system/run-system-test.sh build/system-test && \
+	BLUEOX_SYSTEM_RESULTS=build/system-test/results npx ava build/test/system/booted-debian.test.js
+system-test: setup build deb
+	$(SYSTEM_TEST)
 
 bench: setup build
 	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js && node build/test/bench/ingest-run.js

@@ -100,6 +100,13 @@ export class CollectConnection implements FrameHandler {
     }
   }
 
+  /** Shutdown: count quiet from `since`, and keep reading even if a sink wanted a pause. */
+  drainFrom(since: number): void {
+    this.lastData = Math.max(this.lastData, since);
+    this.waitingForSinks = false;
+    this.resumeIfFree();
+  }
+
   private resumeIfFree(): void {
     if (!this.waitingForSinks && !this.yielding && !this.socket.destroyed) this.socket.resume();
   }

@@ -88,7 +88,11 @@ export class CollectSource {
   async stop(drainTimeoutMs: number): Promise<void> {
     // close() resolves only once every connection has ended, so it is awaited last.
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const deadline = Date.now() + drainTimeoutMs;
+    const started = Date.now();
+    const deadline = started + drainTimeoutMs;
+    // Quiet is measured from now, and only after the loop has had turns to read: data that
+    // was already waiting in a socket when the signal came is read, not thrown away.
+    for (const conn of this.connections) conn.drainFrom(started);
     await new Promise<void>((resolve) => {
       const check = (): void => {
         const now = Date.now();
@@ -96,7 +100,7 @@ export class CollectSource {
         if (!busy || now >= deadline) resolve();
         else setTimeout(check, QUIET_MS / 2);
       };
-      check();
+      setTimeout(check, QUIET_MS);
     });
     for (const conn of this.connections) conn.socket.destroy();
     this.connections.clear();

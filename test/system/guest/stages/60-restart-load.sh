@@ -1,0 +1,60 @@
+# systemctl restart oxd while a sender pushes events at a steady rate: how many are lost?
+# Sent (libzmq accepted them) against found in the files, by sequence number; plus what
+# each oxd process said it received, and the sockets' queues sampled around the restart,
+# to tell where the missing ones went.
+require_oxd
+RATE=1000 DURATION=12 RESTART_AT=3000
+obs restart.rate "$RATE"
+obs restart.duration_s "$DURATION"
+# What the running oxd has received so far: its "stopped received=N" line counts those too.
+obs restart.old_baseline "$(oxctl --raw 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["received"])')"
+
+# Socket queues of the collect port (Recv-Q on oxd's side, Send-Q on the sender's) every 50 ms.
+rm -f /tmp/ss.stop
+( while [ ! -e /tmp/ss.stop ]; do
+      echo "@ $(date +%s.%N)"
+      ss -Htn state all '( sport = :3514 or dport = :3514 )'
+      sleep 0.05
+  done ) > "$OUT/restart-ss.txt" 2>&1 &
+sampler=$!
+
+rm -f /tmp/load.progress
+python3 "$IN/py/load_sender.py" --type systest_load --rate "$RATE" --duration "$DURATION" \
+    --progress /tmp/load.progress --out "$OUT/restart-sender.json" > "$OUT/restart-sender.txt" 2>&1 &
+sender=$!
+progress_past() { [ "$(cat /tmp/load.progress 2>/dev/null || echo 0)" -ge "$1" ]; }
+wait_for 60 restart.sender_running progress_past "$RESTART_AT"
+
+old=$(main_pid)
+c=$(journal_cursor)
+obs restart.begin "$(date +%s.%N)"
+obs restart.sent_at_begin "$(cat /tmp/load.progress)"
+t0=$(now_ms)
+save restart-systemctl.txt systemctl restart oxd.service
+obs restart.ms "$(( $(now_ms) - t0 ))"
+obs restart.end "$(date +%s.%N)"
+obs restart.sent_at_end "$(cat /tmp/load.progress)"
+obs restart.old_pid "$old"
+obs restart.new_pid "$(main_pid)"
+obs restart.watchdog_usec "$(unit_prop oxd.service WatchdogUSec)"
+
+sender_done() { ! kill -0 "$sender" 2>/dev/null; }
+wait_for 90 restart.sender_finished sender_done
+wait "$sender"; obs restart.sender_rc "$?"
+# Everything oxd took in is written once no sender is connected and written == received.
+settled() {
+    oxctl --raw 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if s["collect"]["connections"] == 0 and s["totals"]["received"] == s["totals"]["written"] else 1)'
+}
+wait_for 30 restart.settled settled
+touch /tmp/ss.stop; wait "$sampler"
+
+save restart-oxctl.json oxctl --raw
+save restart-count.json python3 "$IN/py/count_events.py" /var/log/blueox systest_load --seq
+obs restart.sent "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$OUT/restart-sender.json" 2>&1)"
+obs restart.in_files "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["distinct"])' "$OUT/restart-count.json" 2>&1)"
+save restart-journal.txt journal_since "$c" -o short-unix -u oxd.service -u oxd.socket
+obs restart.old_stopped_line "$(journal_since "$c" -u oxd.service | grep -m1 'stopped received=')"
+obs restart.new_received "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["received"])' "$OUT/restart-oxctl.json" 2>&1)"
