@@ -169,7 +169,7 @@ test('control fields: version, architecture, Debian-only dependencies, descripti
   t.is(changelog, VERSION);
 });
 
-test('maintainer scripts: the user before the units, sockets started, oxd only restarted on upgrade, purge', (t) => {
+test('maintainer scripts: the user before the units, sockets started, oxd only restarted on upgrade, removal in one job, purge', (t) => {
   const postinst = controlFile('blueox-oxd', 'postinst');
   const sysusers = postinst.indexOf('systemd-sysusers ${DPKG_ROOT:+--root="$DPKG_ROOT"} blueox-oxd.conf');
   const chown = postinst.indexOf('chown _blueox:_blueox /var/log/blueox');
@@ -183,9 +183,8 @@ test('maintainer scripts: the user before the units, sockets started, oxd only r
   t.deepEqual(serviceLines, ["deb-systemd-invoke try-restart 'oxd.service' >/dev/null || true"]);
   t.regex(postinst, /if \[ -n "\$2" \]; then\s+deb-systemd-invoke try-restart 'oxd\.service'/);
   const prerm = controlFile('blueox-oxd', 'prerm');
-  const stopService = prerm.indexOf('deb-systemd-invoke stop oxd.service');
-  const stopSockets = prerm.indexOf("deb-systemd-invoke stop 'oxd-control.socket' 'oxd.socket'");
-  t.true(stopService >= 0 && stopSockets > stopService, 'removal stops oxd, then its sockets');
+  // One job for sockets and service: no sender can start oxd again between the two.
+  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop oxd\.socket oxd-control\.socket oxd\.service/);
   t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop 'oxd-control\.socket' 'oxd\.socket'/);
   t.is(controlFile('blueox-oxd', 'preinst'), '', 'nothing is stopped before an upgrade');
   const postrm = controlFile('blueox-oxd', 'postrm');
