@@ -5,35 +5,18 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { eventFrames } from '../helpers/events';
 import { OXD_BUNDLE, tempDir } from '../helpers/oxd-process';
 import { waitUntil } from '../helpers/proc';
 import { ControlClient } from '../helpers/control-client';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
-
-function listener(t: any, file: string) {
-  const child = spawn('/usr/bin/python3', [path.join(__dirname, '../../../test/helpers/notify_listener.py'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  const got = { text: '' };
-  child.stdout.on('data', (d: Buffer) => (got.text += d.toString()));
-  return got;
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+import { freePorts, notifyListener } from '../helpers/systemd-stand-ins';
 
 test('READY after the ports are open, STATUS with counters, WATCHDOG at half the interval, STOPPING on SIGTERM', async (t) => {
   const dir = tempDir('oxd-notify-');
   const socket = path.join(dir, 'notify');
-  const got = listener(t, socket);
+  const got = notifyListener(t, socket);
   await waitUntil(() => got.text.includes('bound'), 'the notification socket is bound');
   const oxd = spawn(process.execPath, [OXD_BUNDLE, '--config', '/dev/null', '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', '--admin-socket', '', '-l', path.join(dir, 'log')], {
     env: { ...process.env, NOTIFY_SOCKET: socket, WATCHDOG_USEC: '400000' },

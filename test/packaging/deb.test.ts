@@ -8,13 +8,13 @@
 import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { settingKeys } from '../../src/config/oxd-settings';
 import { DEFAULT_COLLECT_PORT, DEFAULT_CONTROL_PORT } from '../../src/protocol/endpoint';
 import { REPO, tempDir } from '../helpers/oxd-process';
 import { waitUntil } from '../helpers/proc';
+import { freePorts, notifyListener } from '../helpers/systemd-stand-ins';
 import {
   bookwormNode,
   cleanEnv,
@@ -380,23 +380,6 @@ test('the extracted /usr/sbin/oxd and tools run with only the packages\' files (
 });
 
 /** A stand-in for systemd's notification socket (test/helpers/notify_listener.py). */
-function notifyListener(t: any, file: string): { text: string } {
-  const child = spawn('/usr/bin/python3', [path.join(REPO, 'test/helpers/notify_listener.py'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  const got = { text: '' };
-  child.stdout.on('data', (d: Buffer) => (got.text += d.toString()));
-  return got;
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
 test('packaged oxd under socket activation with the units\' socket names: READY through sd-notify, events in through oxingest, out through oxctl and oxview', async (t) => {
   const root = extractedRoot();
   const dir = tempDir('blueox-pkg-run-');
