@@ -165,6 +165,11 @@ export class Transport {
       }
     });
     socket.on('drain', () => this.flush());
+    // oxd half-closes when it stops: from here on nothing more is written on this connection
+    // (Node sends what was already written, then closes its side); the queue waits for the next one.
+    socket.on('end', () => {
+      if (this.socket === socket) this.ready = false;
+    });
     socket.on('error', (err) => {
       this.lastError = err.message;
       warn('connection', `oxd at ${formatEndpoint(this.endpoint)}: ${err.message}; ${this.queue.length} events waiting`);

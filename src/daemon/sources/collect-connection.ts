@@ -34,7 +34,6 @@ export interface ConnectionOptions {
 
 export class CollectConnection implements FrameHandler {
   readonly peer: string;
-  lastData = Date.now();
   private handshake: ZmtpHandshake | null;
   private decoder: ZmtpDecoder | null = null;
   private handshakeTimer: NodeJS.Timeout | null;
@@ -69,7 +68,7 @@ export class CollectConnection implements FrameHandler {
   }
 
   private onData(chunk: Buffer): void {
-    this.arrival = this.lastData = Date.now();
+    this.arrival = Date.now();
     try {
       if (this.decoder !== null) this.decoder.push(chunk);
       else this.continueHandshake(chunk);
@@ -100,10 +99,18 @@ export class CollectConnection implements FrameHandler {
     }
   }
 
-  /** Shutdown: count quiet from `since`, and keep reading even if a sink wanted a pause. */
-  drainFrom(since: number): void {
-    this.lastData = Math.max(this.lastData, since);
+  /**
+   * Shutdown: half-close (FIN) and keep reading, even if a sink wanted a
+   * pause, until the peer closes. A peer still in its handshake has sent no
+   * event yet and is simply closed.
+   */
+  sayGoodbye(): void {
     this.waitingForSinks = false;
+    if (this.decoder === null) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end();
     this.resumeIfFree();
   }
 

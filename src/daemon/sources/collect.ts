@@ -20,9 +20,6 @@ export interface CollectOptions {
   maxConnections: number;
 }
 
-/** How long a connection must stay silent during shutdown to count as drained. */
-const QUIET_MS = 50;
-
 export class CollectSource {
   private readonly server: net.Server;
   private readonly connections = new Set<CollectConnection>();
@@ -34,6 +31,8 @@ export class CollectSource {
     pongsSkipped: 0,
     backpressurePauses: 0,
   };
+  /** Connections still open when the drain timeout ran out at shutdown, closed with what they had in flight. */
+  private drainCut = 0;
   private bound: Endpoint | null = null;
 
   constructor(
@@ -82,27 +81,34 @@ export class CollectSource {
   }
 
   /**
-   * Stops accepting, keeps reading until every sender has gone quiet (or the
-   * deadline passes) so that what they already wrote is routed, then closes.
+   * Stops accepting and says goodbye to every sender: a TCP FIN on each
+   * connection, then reading on until the sender closes its side. A ZeroMQ
+   * peer (libzmq, the blueox client, a forwarding oxd) answers the FIN by
+   * closing after the last byte it wrote, keeps what it had not written yet
+   * and sends it after reconnecting, so nothing in flight is cut in half.
+   * Closing with unread data instead would reset the connection and lose
+   * every event still in the kernel's buffers. A sender that has not closed
+   * within the drain timeout is cut off (counted as drain_cut).
    */
   async stop(drainTimeoutMs: number): Promise<void> {
     // close() resolves only once every connection has ended, so it is awaited last.
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const started = Date.now();
-    const deadline = started + drainTimeoutMs;
-    // Quiet is measured from now, and only after the loop has had turns to read: data that
-    // was already waiting in a socket when the signal came is read, not thrown away.
-    for (const conn of this.connections) conn.drainFrom(started);
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        const now = Date.now();
-        const busy = [...this.connections].some((c) => now - c.lastData < QUIET_MS);
-        if (!busy || now >= deadline) resolve();
-        else setTimeout(check, QUIET_MS / 2);
-      };
-      setTimeout(check, QUIET_MS);
-    });
-    for (const conn of this.connections) conn.socket.destroy();
+    const open = [...this.connections];
+    const allClosed = Promise.all(open.map((c) => new Promise<void>((resolve) => (c.socket.destroyed ? resolve() : c.socket.once('close', () => resolve())))));
+    for (const conn of open) conn.sayGoodbye();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs)))]);
+    clearTimeout(timer);
+    const left = [...this.connections];
+    if (left.length > 0) {
+      this.drainCut += left.length;
+      this.warn.log(
+        'warning',
+        'collect-drain',
+        `${left.length} sender(s) still connected after drain_timeout_ms=${drainTimeoutMs} (${left.slice(0, 5).map((c) => c.peer).join(', ')}): closing; what they had in flight is lost`,
+      );
+    }
+    for (const conn of left) conn.socket.destroy();
     this.connections.clear();
     await closed;
   }
@@ -117,6 +123,7 @@ export class CollectSource {
       pings: this.counters.pings,
       pongs_skipped: this.counters.pongsSkipped,
       backpressure_pauses: this.counters.backpressurePauses,
+      drain_cut: this.drainCut,
     };
   }
 }
