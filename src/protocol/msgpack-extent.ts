@@ -14,7 +14,7 @@ export const INCOMPLETE = -1;
 export const INVALID = -2;
 
 /** Containers nested deeper than this are treated as corrupt data, not recursed into. */
-const MAX_DEPTH = 512;
+export const MAX_DEPTH = 512;
 
 /**
  * The end offset of the value starting at `pos` in `buf[pos, end)`, or
