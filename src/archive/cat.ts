@@ -3,7 +3,8 @@
  * from the files that may hold them, oldest first, decompressed. By default
  * the output is the events' msgpack bytes exactly as stored (so it can be
  * piped into oxview, as the original's was); `--json` prints one JSON object
- * per line instead. Damaged or cut-off regions are skipped and reported.
+ * per line instead, written from the bytes by src/json/ as oxview writes
+ * it. Damaged or cut-off regions are skipped and reported.
  *
  * A period present both uncompressed and archived (a zip interrupted after
  * its rename, or racing with this read) is read once, from the uncompressed
@@ -11,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { Event } from '../store/event-reader';
+import { JsonWriter } from '../json/json-writer';
 import { findLogFiles, LogFile } from '../store/find-logs';
 import { describeProblems, readLogFile } from '../store/read-log';
 import { groupKey } from './zip-plan';
@@ -54,14 +55,8 @@ export class ByteOutput {
   }
 }
 
-/** JSON for one event: bigints as text, byte strings as UTF-8 text. */
-export function eventJson(event: Event): string {
-  return JSON.stringify(event, (_k, v: unknown) =>
-    typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
-  ) + '\n';
-}
-
 const RANK = { none: 0, gz: 1, bz2: 2 } as const;
+const JSON_FLUSH_AT = 64 * 1024;
 
 /** One file per type, host and period: the uncompressed one, else .gz, else .bz2. */
 export function onePerPeriod(files: LogFile[]): LogFile[] {
@@ -97,14 +92,21 @@ export async function runCat(opts: CatOptions): Promise<CatResult> {
   const { out } = opts;
   const files = onePerPeriod(findLogFiles(opts.root, opts.type, opts.start, opts.end));
   const result: CatResult = { files: files.length, events: 0, skipped: false };
+  // Raw: the events' bytes, gathered per input chunk. JSON: lines gathered in a writer.
   let pending: Buffer[] = [];
+  const json = new JsonWriter({}, 2 * JSON_FLUSH_AT);
   const flush = (): void => {
     if (pending.length) out.write(pending.length === 1 ? Buffer.from(pending[0]) : Buffer.concat(pending));
     pending = [];
+    if (json.length) out.write(json.take());
   };
   const onEvent = opts.json
-    ? (event: Event): void => out.write(eventJson(event))
-    : (_event: Event, raw: Buffer): void => void pending.push(raw);
+    ? (raw: Buffer): void => {
+        json.whole(raw);
+        json.byte(0x0a);
+        if (json.length >= JSON_FLUSH_AT) out.write(json.take());
+      }
+    : (raw: Buffer): void => void pending.push(raw);
   for (const file of files) {
     if (out.closed) break;
     // A zip may have finished this file since the listing: read its archive then.

@@ -14,23 +14,13 @@ export const INCOMPLETE = -1;
 export const INVALID = -2;
 
 /** Containers nested deeper than this are treated as corrupt data, not recursed into. */
-const MAX_DEPTH = 512;
+export const MAX_DEPTH = 512;
 
 /**
  * The end offset of the value starting at `pos` in `buf[pos, end)`, or
  * INCOMPLETE, or INVALID. Iterative: a hostile file cannot exhaust the stack.
  */
-/** Filled by msgpackExtent when asked: whether the value holds byte strings or extension types. */
-export interface ExtentInfo {
-  binary: boolean;
-}
-
-export function msgpackExtent(
-  buf: Uint8Array,
-  pos: number,
-  end: number = buf.length,
-  info?: ExtentInfo,
-): Extent | typeof INCOMPLETE | typeof INVALID {
+export function msgpackExtent(buf: Uint8Array, pos: number, end: number = buf.length): Extent | typeof INCOMPLETE | typeof INVALID {
   let remaining = 1; // values still to skip at the current level, and above
   const stack: number[] = [];
   let p = pos;
@@ -45,7 +35,6 @@ export function msgpackExtent(
     remaining--;
     let children = 0;
     let skip: number;
-    if (info !== undefined && ((tag >= 0xc4 && tag <= 0xc9) || (tag >= 0xd4 && tag <= 0xd8))) info.binary = true;
     if (tag <= 0x7f || tag >= 0xe0) skip = 1;
     else if (tag <= 0x8f) {
       skip = 1;

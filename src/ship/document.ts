@@ -3,11 +3,13 @@
  * document.
  *
  * The document is the event's map as it is (id, type, host, pid, start, end,
- * body...; see msgpack-json.ts for how bytes become JSON) with two fields
- * added, as the original oxstash did:
+ * body...), written from its msgpack bytes by src/json/ exactly as oxview
+ * and `oxstore cat --json` write it, except that NaN and ±Infinity become
+ * null: Elasticsearch refuses the bare tokens, and takes null as "no value".
+ * Two fields are added, as the original oxstash did:
  *   `@timestamp`  the event's `end` as ISO 8601 UTC with milliseconds and Z
- *   `duration`    `end - start`, in seconds (left out when `start` is not a number)
- * An event's own `@timestamp` or `duration` key is replaced by these.
+ *   `duration`    `end - start`, in seconds, a float (left out when `start` is not a number)
+ * An event's own top-level `@timestamp` or `duration` key is replaced by these.
  *
  * The index is `<base>-YYYY.MM.DD` from the same `end` (UTC), or one fixed
  * name. The `_id` is derived from the event's bytes (SHA-1, base64url), so a
@@ -15,7 +17,9 @@
  * twice, overwrites the same documents instead of duplicating them.
  */
 import { createHash } from 'node:crypto';
-import { msgpackMapMembers } from './msgpack-json';
+import { floatText } from '../json/json-number';
+import { JsonWriter } from '../json/json-writer';
+import type { EventFields } from '../store/event-fields';
 
 export interface IndexChoice {
   /** `<base>-YYYY.MM.DD` per event... */
@@ -34,7 +38,9 @@ export interface BulkEntry {
 
 export class EventProblem extends Error {}
 
-const ADDED = new Set(['@timestamp', 'duration']);
+const ADDED = [Buffer.from('@timestamp'), Buffer.from('duration')];
+/** One writer for every document (a bulk entry is taken as a string at once). */
+const documentJson = new JsonWriter({ nonFinite: 'null' }, 64 * 1024);
 /** Dates Elasticsearch's default date format reads: years 0000 to 9999. */
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const YEAR_ZERO_MS = new Date('0000-01-01T00:00:00.000Z').getTime();
@@ -82,26 +88,28 @@ export function endMillis(end: unknown): number {
 }
 
 /**
- * The bulk entry for one event. `event` is the decoded event (for `type`,
+ * The bulk entry for one event. `event` holds its fields (for `type`,
  * `start` and `end`), `raw` its msgpack bytes (for the document).
  * Throws EventProblem for an event that cannot become a document.
  */
-export function buildEntry(event: Record<string, unknown>, raw: Buffer, choice: IndexChoice): BulkEntry {
+export function buildEntry(event: EventFields, raw: Buffer, choice: IndexChoice): BulkEntry {
   const ms = endMillis(event.end);
-  let members: string[];
+  const json = documentJson;
+  json.reset();
+  json.byte(0x7b);
   try {
-    members = msgpackMapMembers(raw, ADDED);
+    if (json.members(raw, ADDED) > 0) json.byte(0x2c);
   } catch (err) {
     throw new EventProblem((err as Error).message);
   }
-  members.push(`"@timestamp":"${new Date(ms).toISOString()}"`);
+  json.ascii(`"@timestamp":"${new Date(ms).toISOString()}"`);
   if (typeof event.start === 'number' && Number.isFinite(event.start)) {
-    const duration = (event.end as number) - event.start;
-    members.push(`"duration":${duration}`);
+    json.ascii(`,"duration":${floatText((event.end as number) - event.start, 'null')}`);
   }
+  json.ascii('}\n');
   const index = indexFor(choice, ms);
   const id = documentId(raw);
   const action = `{"index":{"_index":${JSON.stringify(index)},"_id":"${id}"}}`;
   const type = typeof event.type === 'string' ? event.type : '';
-  return { index, id, type, text: `${action}\n{${members.join(',')}}\n` };
+  return { index, id, type, text: `${action}\n${json.takeString()}` };
 }

@@ -6,10 +6,10 @@
  * the shipper has a full batch waiting, and stops when asked to.
  */
 import type { Readable } from 'node:stream';
-import { decode } from '@msgpack/msgpack';
 import { describeError } from '../errors';
 import type { Endpoint } from '../protocol/endpoint';
 import { subscribeStream } from '../remote/stream-subscriber';
+import { eventFields, isEventBytes } from '../store/event-fields';
 import { findLogFiles, typeMatcher } from '../store/find-logs';
 import { openLog } from '../store/open-log';
 import { describeProblems, readEvents, readLogFile } from '../store/read-log';
@@ -49,10 +49,11 @@ export class EventFeed {
     return this.stopRequested || this.shipper.stopped !== null;
   }
 
-  /** Takes one event: filtered out, rejected as unusable, or handed to the shipper. */
-  accept(event: Record<string, unknown>, raw: Buffer, type = event.type): void {
+  /** Takes one event: filtered out, rejected as unusable, or handed to the shipper. `type`: the stream's, when live. */
+  accept(raw: Buffer, type?: string): void {
     this.read++;
-    const name = typeof type === 'string' ? type : '';
+    const event = eventFields(raw);
+    const name = type ?? (typeof event.type === 'string' ? event.type : '');
     if (!this.match(name)) {
       this.filtered++;
       return;
@@ -92,7 +93,7 @@ export class EventFeed {
 
   private async stream(stream: Readable, source: string): Promise<void> {
     this.current = stream;
-    const result = await readEvents(stream, source, (event, raw) => this.accept(event, raw), async () => {
+    const result = await readEvents(stream, source, (raw) => this.accept(raw), async () => {
       await this.shipper.ready();
       if (this.stopping) stream.destroy();
     });
@@ -118,18 +119,12 @@ export class EventFeed {
       onStatus: (message) => (message.startsWith('subscribed') ? this.report.verbose(message) : this.report.warn(message)),
     });
     for await (const { type, body } of stream) {
-      let event: unknown;
-      try {
-        event = decode(body);
-      } catch {
-        event = null;
-      }
-      if (event === null || typeof event !== 'object' || Array.isArray(event) || event instanceof Uint8Array) {
+      if (!isEventBytes(body)) {
         this.read++;
         this.shipper.reject(`${type} event`, 'invalid_event', 'the stream message is not a msgpack map');
         continue;
       }
-      this.accept(event as Record<string, unknown>, body, type);
+      this.accept(body, type);
       await this.shipper.ready();
       if (this.stopRequested) break;
     }

@@ -3,10 +3,14 @@
  * events, tolerating what real files contain: a last event cut short (the
  * file is still being written, or was truncated), and damaged regions, which
  * are stepped over to the next plausible event and reported. Every byte is
- * either part of a decoded event or counted as skipped.
+ * either part of an event or counted as skipped.
+ *
+ * Events are handed on as their msgpack bytes, not decoded: the tools print
+ * them from the bytes (src/json/) and read the few fields they act on
+ * without decoding the body (event-fields.ts). An event is a complete
+ * msgpack map; what it holds is never a reason to skip it.
  */
-import { Decoder } from '@msgpack/msgpack';
-import { ExtentInfo, INCOMPLETE, INVALID, msgpackExtent } from '../protocol/msgpack-extent';
+import { INCOMPLETE, INVALID, msgpackExtent } from '../protocol/msgpack-extent';
 
 export interface SkippedRegion {
   /** Offset of the first skipped byte in the input. */
@@ -22,8 +26,6 @@ const EVENT_KEYS = ['body', 'end', 'pid', 'start', 'host', 'type', 'id'].map((k)
 export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024;
 /** How much of a new chunk is joined to a held partial event to finish it. */
 const HEAD_BYTES = 64 * 1024;
-
-export type Event = Record<string, unknown>;
 
 function isMapTag(tag: number): boolean {
   return (tag >= 0x80 && tag <= 0x8f) || tag === 0xde || tag === 0xdf;
@@ -48,15 +50,10 @@ export class EventReader {
   private pending: Buffer = Buffer.alloc(0);
   /** Input offset of pending[0]. */
   private base = 0;
-  private readonly decoder = new Decoder();
-  private readonly info: ExtentInfo = { binary: false };
-  /** Ends and byte-string flags of the run of complete events being delivered. */
-  private readonly ends: number[] = [];
-  private readonly binary: boolean[] = [];
 
   constructor(
-    /** `binary`: the event holds byte strings (msgpack bin/ext), which JSON cannot show as they are. */
-    private readonly onEvent: (event: Event, raw: Buffer, binary: boolean) => void,
+    /** `raw`: the event's bytes, a view into the input (not copied). */
+    private readonly onEvent: (raw: Buffer) => void,
     private readonly maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
   ) {}
 
@@ -104,47 +101,18 @@ export class EventReader {
     else this.skipped.push({ offset, bytes, reason });
   }
 
-  /** Decodes what it can from `buf`; returns how many bytes were used up. */
-  /** Decodes `run` complete events in `buf` from `start` (ends in this.ends) with one decoder pass; returns how many. */
-  private deliverRun(buf: Buffer, start: number, count: number): number {
-    const ends = this.ends;
-    let i = 0;
-    try {
-      for (const event of this.decoder.decodeMulti(buf.subarray(start, ends[count - 1]))) {
-        if (event === null || typeof event !== 'object' || Array.isArray(event) || event instanceof Uint8Array) return i;
-        const from = i === 0 ? start : ends[i - 1];
-        this.events++;
-        this.onEvent(event as Event, buf.subarray(from, ends[i]), this.binary[i]);
-        if (++i === count) break;
-      }
-    } catch {
-      // Event i does not decode although its extent is sound: the caller treats it as damage.
-    }
-    return i;
-  }
-
+  /** Hands on the events in `buf`; returns how many bytes were used up. */
   private scan(buf: Buffer, atEnd: boolean): number {
     const len = buf.length;
     let pos = 0;
     while (pos < len) {
-      // The common case: a run of complete events, decoded in one pass (one decoder set-up for all).
-      let count = 0;
-      for (let p = pos; p < len && isMapTag(buf[p]); count++) {
-        this.info.binary = false;
-        const e = msgpackExtent(buf, p, len, this.info);
-        if (e < 0) break;
-        this.ends[count] = e;
-        this.binary[count] = this.info.binary;
-        p = e;
+      const end = isMapTag(buf[pos]) ? msgpackExtent(buf, pos, len) : INVALID;
+      if (end >= 0) {
+        this.events++;
+        this.onEvent(buf.subarray(pos, end));
+        pos = end;
+        continue;
       }
-      if (count > 0) {
-        const delivered = this.deliverRun(buf, pos, count);
-        if (delivered > 0) pos = this.ends[delivered - 1];
-        if (delivered === count) continue;
-      }
-      // What stopped the run: an event cut off, damage, or an event that does not decode.
-      this.info.binary = false;
-      const end = isMapTag(buf[pos]) ? msgpackExtent(buf, pos, len, this.info) : INVALID;
       if (end === INCOMPLETE) {
         if (len - pos <= this.maxEventBytes && !atEnd) return pos;
         if (atEnd) {
@@ -156,22 +124,7 @@ export class EventReader {
           continue;
         }
       }
-      if (end >= 0) {
-        const raw = buf.subarray(pos, end as number);
-        let event: unknown;
-        try {
-          event = this.decoder.decode(raw);
-        } catch {
-          event = undefined;
-        }
-        if (event !== null && typeof event === 'object' && !Array.isArray(event) && !(event instanceof Uint8Array)) {
-          this.events++;
-          this.onEvent(event as Event, raw, this.info.binary);
-          pos = end as number;
-          continue;
-        }
-      }
-      // Damaged here: step to the next place an event plausibly starts.
+      // Damaged here (or not a map): step to the next place an event plausibly starts.
       const next = this.resync(buf, pos + 1);
       if (next === len && !atEnd) {
         // Keep a little, in case an event starts across the chunk boundary.

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { describeError } from '../errors';
-import { Event, EventReader, SkippedRegion } from './event-reader';
+import { EventReader, SkippedRegion } from './event-reader';
 import { openLog } from './open-log';
 
 export interface ReadResult {
@@ -15,7 +15,8 @@ export interface ReadResult {
   error: string | null;
 }
 
-export type EventSink = (event: Event, raw: Buffer, binary: boolean) => void;
+/** Takes each event's msgpack bytes. */
+export type EventSink = (raw: Buffer) => void;
 
 /**
  * Feeds every event of `stream` to `sink`. `sink` may return a promise (an

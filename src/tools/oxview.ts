@@ -3,17 +3,17 @@
  * date range, or live from oxd.
  */
 import { Command, Option } from 'commander';
-import { decode } from '@msgpack/msgpack';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, increase, parseCommandLine, UsageExit } from '../config/command-line';
 import { BlueOxError, describeError } from '../errors';
 import { controlEndpoint } from '../remote/control-request';
 import { subscribeStream } from '../remote/stream-subscriber';
-import type { Event } from '../store/event-reader';
+import { eventFields, isEventBytes } from '../store/event-fields';
 import { findLogFiles, parseDateArg, typeMatcher } from '../store/find-logs';
 import { describeProblems, readLogFile, ReadResult } from '../store/read-log';
-import { jsonLine, palette, prettyEvent } from '../view/format';
+import { palette } from '../view/format';
 import { Grouper } from '../view/grouper';
 import { Output } from '../view/output';
+import { EventPrinter } from '../view/printer';
 import { VERSION } from '../version';
 import { guardInspectorSignal } from '../config/process-guards';
 
@@ -106,20 +106,20 @@ async function main(argv: string[]): Promise<number> {
 
   const out = new Output();
   const colors = palette(Boolean(process.stdout.isTTY), flags.color === undefined ? undefined : flags.color);
+  const printer = new EventPrinter(out, Boolean(flags.pretty), colors);
   const matches = typeMatcher(flags.typeName);
   let window: [number, number] | null = null;
-  const print = (event: Event, binary = false): void => out.write(flags.pretty ? prettyEvent(event, colors) : jsonLine(event, binary));
-  const grouper = flags.group
-    ? new Grouper((group) => {
-        if (flags.pretty) group.forEach((e) => print(e));
-        else out.write(jsonLine(group, true));
-      })
-    : null;
-  const show = (event: Event, binary = false): void => {
-    if (!matches(String(event.type))) return;
-    if (window && typeof event.end === 'number' && (event.end * 1000 < window[0] || event.end * 1000 >= window[1])) return;
-    if (grouper) grouper.push(event);
-    else print(event, binary);
+  const grouper = flags.group ? new Grouper((group) => printer.group(group)) : null;
+  // Plain JSON lines of every event need nothing from inside the event: the common case stays a copy.
+  const needFields = Boolean(flags.pretty || flags.group || flags.typeName || flags.logPath);
+  const show = (raw: Buffer): void => {
+    if (!needFields) return printer.event(raw, null);
+    const fields = eventFields(raw);
+    if (!matches(String(fields.type))) return;
+    const end = fields.end;
+    if (window && typeof end === 'number' && (end * 1000 < window[0] || end * 1000 >= window[1])) return;
+    if (grouper) grouper.push({ raw, fields });
+    else printer.event(raw, fields);
   };
 
   let failed = false;
@@ -140,15 +140,12 @@ async function main(argv: string[]): Promise<number> {
       void out.gone.then(stop);
       const control = controlEndpoint(flags.host);
       for await (const { body } of subscribeStream(control, { filter: flags.typeName, onStatus: say, signal: abort.signal })) {
-        let event: unknown;
-        try {
-          event = decode(body);
-        } catch {
-          process.stderr.write('oxview: skipped a streamed event that is not msgpack\n');
+        if (!isEventBytes(body)) {
+          process.stderr.write('oxview: skipped a streamed event that is not a msgpack map\n');
           continue;
         }
-        if (event && typeof event === 'object') show(event as Event, true);
-        out.flush();
+        show(body);
+        printer.flush();
         await out.ready();
       }
     } else {
@@ -161,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const source of sources) {
         say(`reading ${source}`);
-        report(await readLogFile(source, (event, _raw, binary) => show(event, binary), () => out.ready()));
+        report(await readLogFile(source, show, () => out.ready()));
         if (out.closed) break;
       }
     }
@@ -171,7 +168,8 @@ async function main(argv: string[]): Promise<number> {
     failed = true;
   }
   grouper?.end();
-  await out.end();
+  printer.flush();
+  await out.ready();
   return failed ? EXIT_FAILURE : skipped ? EXIT_SKIPPED : EXIT_OK;
 }
 

@@ -5,30 +5,36 @@
  * At most `maxGroups` unfinished groups are held; the oldest are let go
  * (emitted as they are) beyond that.
  */
-import type { Event } from '../store/event-reader';
+import type { EventFields } from '../store/event-fields';
+
+/** An event as the grouper holds it: its bytes (to print) and its fields (to group by). */
+export interface HeldEvent {
+  raw: Buffer;
+  fields: EventFields;
+}
 
 export class Grouper {
-  private readonly groups = new Map<string, Event[]>();
+  private readonly groups = new Map<string, HeldEvent[]>();
 
   constructor(
-    private readonly emit: (group: Event[]) => void,
+    private readonly emit: (group: HeldEvent[]) => void,
     private readonly maxGroups = 1000,
   ) {}
 
-  push(event: Event): void {
-    const id = String(event.id ?? '');
+  push(event: HeldEvent): void {
+    const id = String(event.fields.id ?? '');
     let group = this.groups.get(id);
     if (group === undefined) {
       group = [];
       this.groups.set(id, group);
       if (this.groups.size > this.maxGroups) {
-        const [oldest, events] = this.groups.entries().next().value as [string, Event[]];
+        const [oldest, events] = this.groups.entries().next().value as [string, HeldEvent[]];
         this.groups.delete(oldest);
         this.emit(events);
       }
     }
     group.push(event);
-    if (!String(event.type ?? '').includes('.')) {
+    if (!String(event.fields.type ?? '').includes('.')) {
       this.groups.delete(id);
       this.emit(group);
     }

@@ -1,16 +1,13 @@
 /**
- * Writing a tool's output: text is gathered into large writes (one write
- * per line would cost more than decoding), the writer waits when the reader
- * is slower, and a reader that goes away (`oxview ... | head`) ends the
- * output quietly instead of with an EPIPE stack.
+ * Writing a tool's output: the writer waits when the reader is slower, and
+ * a reader that goes away (`oxview ... | head`) ends the output quietly
+ * instead of with an EPIPE stack. Callers hand over large pieces (the
+ * printer gathers events into 64 KiB), since one write per line would cost
+ * more than producing it.
  */
 import type { Writable } from 'node:stream';
 
-const FLUSH_AT = 64 * 1024;
-
 export class Output {
-  private parts: string[] = [];
-  private size = 0;
   private waiting: Promise<void> | null = null;
   /** True once the reader has gone away; nothing more is written. */
   closed = false;
@@ -38,19 +35,9 @@ export class Output {
     return this.closedPromise;
   }
 
-  write(text: string): void {
-    if (this.closed) return;
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= FLUSH_AT) this.flush();
-  }
-
-  flush(): void {
-    if (this.closed || this.size === 0) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!this.stream.write(text) && this.waiting === null) {
+  write(data: Buffer | string): void {
+    if (this.closed || data.length === 0) return;
+    if (!this.stream.write(data) && this.waiting === null) {
       this.waiting = new Promise<void>((resolve) => {
         const done = (): void => {
           this.waiting = null;
@@ -65,11 +52,5 @@ export class Output {
   /** Resolves when the reader has taken what was written (await it between input chunks). */
   ready(): Promise<void> {
     return this.waiting ?? Promise.resolve();
-  }
-
-  /** Writes what is left and waits until it is out. */
-  async end(): Promise<void> {
-    this.flush();
-    await this.ready();
   }
 }

@@ -71,6 +71,8 @@ export class FakeElasticsearch extends EventEmitter {
   /** Documents by index, then by _id. */
   readonly indices = new Map<string, Map<string, Doc>>();
   readonly requests: RequestRecord[] = [];
+  /** The document lines as they were sent, by `index/_id` (for tests of the exact JSON text). */
+  readonly sourceText = new Map<string, string>();
   private readonly mappings = new Map<string, Map<string, string>>();
   private readonly faults: Fault[] = [];
   private readonly itemRules: ItemRule[] = [];
@@ -293,6 +295,7 @@ export class FakeElasticsearch extends EventEmitter {
     const exists = docs.has(id);
     if (exists && op.action === 'create') return fail(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists (current version [1])`);
     docs.set(id, doc);
+    this.sourceText.set(`${op.index}/${id}`, op.source!);
     this.indices.set(op.index, docs);
     const shards = { total: 2, successful: 1, failed: 0 };
     return { [op.action]: { _index: op.index, _id: id, _version: 1, result: exists ? 'updated' : 'created', _shards: shards, _seq_no: this.nextSeq++, _primary_term: 1, status: exists ? 200 : 201 } };

@@ -8,6 +8,7 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { decode } from '@msgpack/msgpack';
 import { compatPack, Float64 } from '../../src/protocol/compat-pack';
 import { documentId } from '../../src/ship/document';
 import { readLogFile } from '../../src/store/read-log';
@@ -31,7 +32,7 @@ async function fake(t: any): Promise<FakeElasticsearch> {
 interface Stored { event: Record<string, any>; raw: Buffer }
 async function eventsOf(...files: string[]): Promise<Stored[]> {
   const out: Stored[] = [];
-  for (const f of files) await readLogFile(f, (event, raw) => out.push({ event, raw: Buffer.from(raw) }));
+  for (const f of files) await readLogFile(f, (raw) => out.push({ event: decode(raw) as Record<string, any>, raw: Buffer.from(raw) }));
   return out;
 }
 

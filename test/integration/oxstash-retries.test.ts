@@ -29,7 +29,7 @@ async function fake(t: any, options: FakeEsOptions = {}): Promise<FakeElasticsea
 let expectedIds: Set<string>;
 test.before(async () => {
   const ids: string[] = [];
-  await readLogFile(REQUESTS, (_e, raw) => ids.push(documentId(Buffer.from(raw))));
+  await readLogFile(REQUESTS, (raw) => void ids.push(documentId(raw)));
   expectedIds = new Set(ids);
 });
 

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { PassThrough } from 'node:stream';
-import { eventJson, onePerPeriod } from '../../src/archive/cat';
+import { onePerPeriod } from '../../src/archive/cat';
 import { catRange, formatTable, formatTsv, listRange, ListedFile } from '../../src/archive/listing';
 import { formatBytes, Progress } from '../../src/archive/progress';
 import type { LogFile } from '../../src/store/find-logs';
@@ -55,10 +55,6 @@ test('cat reads one file per type, host and period: uncompressed, else .gz, else
   const lf = (rel: string): LogFile => ({ ...parseLogFileName(rel.split('/')[1])!, relative: rel, path: rel, start: 0, end: DAY, size: 1 });
   const all = ['d/a-20261120.log.bz2', 'd/a-20261120.log.gz', 'd/a-20261120.log', 'd/b-20261120.log.bz2', 'd/b-20261120.log.gz', 'd/c-20261120.log.bz2', 'd/a-20261120-h.log.gz'].map(lf);
   t.deepEqual(onePerPeriod(all).map((f) => f.relative), ['d/a-20261120.log', 'd/b-20261120.log.gz', 'd/c-20261120.log.bz2', 'd/a-20261120-h.log.gz']);
-});
-
-test('event JSON: bigints as text, byte strings as UTF-8 text, one line', (t) => {
-  t.is(eventJson({ n: 2n ** 64n - 1n, b: new Uint8Array(Buffer.from('héllo')), x: [1.5] }), '{"n":"18446744073709551615","b":"héllo","x":[1.5]}\n');
 });
 
 test('progress: files, bytes of total and speed; a line per second off a terminal, redrawn in place on one', (t) => {

@@ -1,16 +1,17 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeMulti } from '@msgpack/msgpack';
+import { decode, decodeMulti } from '@msgpack/msgpack';
 import { EventReader } from '../../src/store/event-reader';
 import { INCOMPLETE, INVALID, msgpackExtent } from '../../src/protocol/msgpack-extent';
 import { compatPack, Float64 } from '../../src/protocol/compat-pack';
+import { array, bool, ext, f64, hex, map, nil, str, uint } from '../helpers/msgpack-samples';
 
 const FIXTURE = fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/original/daily/request-20261121.log'));
 
 function read(data: Buffer, chunk: number) {
   const events: unknown[] = [];
-  const r = new EventReader((e) => events.push(e));
+  const r = new EventReader((raw) => void events.push(decode(raw)));
   for (let i = 0; i < data.length; i += chunk) r.push(data.subarray(i, i + chunk));
   r.end();
   return { events, skipped: r.skipped };
@@ -59,6 +60,25 @@ test('msgpack values that are not maps are skipped as damage; the events around 
   t.is(events.length, 2);
   t.deepEqual(skipped.map((s) => s.reason), ['corrupt', 'corrupt']);
   t.is(skipped.reduce((n, s) => n + s.bytes, 0), data.length - 2 * first.length);
+});
+
+test('events are handed on as their bytes, whatever they hold: keys that are not strings, any extension, bad UTF-8', (t) => {
+  const odd = [
+    map([[array([uint('fix', 1n)]), nil()]]),
+    map([[str('t'), ext(-1, hex('0102'))]]),
+    map([[str(hex('c3 28')), uint(64, 2n ** 64n - 1n)]]),
+    map([[bool(true), map([[nil(), f64(Number.NaN)]])]]),
+  ];
+  const data = Buffer.concat([...odd, FIXTURE]);
+  for (const chunk of [1, 5, data.length]) {
+    const raws: Buffer[] = [];
+    const r = new EventReader((raw) => void raws.push(Buffer.from(raw)));
+    for (let i = 0; i < data.length; i += chunk) r.push(data.subarray(i, i + chunk));
+    r.end();
+    t.deepEqual(r.skipped, [], `chunk ${chunk}`);
+    t.deepEqual(raws.slice(0, odd.length), odd);
+    t.true(Buffer.concat(raws).equals(data), 'every byte, in order');
+  }
 });
 
 /** Bytes an event took in the fixture: re-encoding reproduces them exactly (see event-body.test.ts). */
