@@ -6,7 +6,7 @@
  * either part of a decoded event or counted as skipped.
  */
 import { Decoder } from '@msgpack/msgpack';
-import { ExtentInfo, INCOMPLETE, INVALID, msgpackExtent } from '../protocol/msgpack-extent';
+import { ExtentInfo, INCOMPLETE, INVALID, isMapTag, msgpackExtent } from '../protocol/msgpack-extent';
 
 export interface SkippedRegion {
   /** Offset of the first skipped byte in the input. */
@@ -24,10 +24,6 @@ export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
 
 export type Event = Record<string, unknown>;
-
-function isMapTag(tag: number): boolean {
-  return (tag >= 0x80 && tag <= 0x8f) || tag === 0xde || tag === 0xdf;
-}
 
 /** True when `buf[at]` starts a map whose first key is a known event key. */
 function looksLikeEvent(buf: Buffer, at: number, end: number): boolean {
