@@ -99,7 +99,7 @@ system-test: setup build deb
 	$(SYSTEM_TEST)
 
 bench: setup build
-	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js && node build/test/bench/ingest-run.js
+	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js && node build/test/bench/ingest-run.js && node build/test/bench/body-check-run.js
 
 run: setup build
 	mkdir -p $(LOG_PATH)

@@ -11,6 +11,7 @@ import {
   META_VERSION,
   PASCAL_MAX,
 } from '../protocol/meta';
+import { BODY_RULES, checkEventBody } from '../protocol/event-body';
 import { TYPE_NAME_RULES, TypeNameProblem } from '../protocol/type-name';
 import type { RateLimitedLog } from './rate-limit';
 import type { EventView, Sink } from './sink';
@@ -24,6 +25,7 @@ export type InvalidReason =
   | 'meta-version'
   | 'meta-field'
   | 'empty-body'
+  | 'body-malformed'
   | `type-${TypeNameProblem}`;
 
 const REASON_TEXT: Record<string, string> = {
@@ -33,6 +35,7 @@ const REASON_TEXT: Record<string, string> = {
   'meta-version': `the meta frame version must be ${META_VERSION}`,
   'meta-field': `a host or type length byte is over ${PASCAL_MAX}`,
   'empty-body': 'the body frame is empty',
+  'body-malformed': 'the body frame must be exactly one complete msgpack map that strict readers can decode',
 };
 
 export function describeInvalid(reason: string): string {
@@ -100,6 +103,9 @@ export class Router {
     const type = stats.typeFor(metaBuf, typeAt + 1, typeAt + 1 + typeLength);
     if (typeof type === 'string') return this.invalid(`type-${type}`, peer);
     if (bodyEnd <= bodyStart) return this.invalid('empty-body', peer, type);
+    // Checked here, before any sink: files, subscribers and the next oxd all get only sound bodies.
+    const bodyProblem = checkEventBody(bodyBuf, bodyStart, bodyEnd);
+    if (bodyProblem !== null) return this.invalid('body-malformed', peer, type, BODY_RULES[bodyProblem]);
     const host = stats.hostFor(metaBuf, hostAt + 1, hostAt + 1 + hostLength);
     const size = bodyEnd - bodyStart;
 
@@ -131,10 +137,11 @@ export class Router {
     for (let i = 0; i < sinks.length; i++) sinks[i].accept(v);
   }
 
-  /** Counts a dropped message and logs it, rate limited. */
-  invalid(reason: InvalidReason, peer: string, type: TypeEntry | null = null): void {
+  /** Counts a dropped message and logs it, rate limited; `detail` says more than the reason. */
+  invalid(reason: InvalidReason, peer: string, type: TypeEntry | null = null, detail?: string): void {
     this.stats.countInvalid(reason, type);
-    this.warn.log('warning', `invalid:${reason}`, `dropped a message from ${peer}: ${describeInvalid(reason)}`);
+    const why = detail === undefined ? describeInvalid(reason) : `${describeInvalid(reason)} (${detail})`;
+    this.warn.log('warning', `invalid:${reason}`, `dropped a message from ${peer}: ${why}`);
   }
 
   /** True when some sink wants the sources to stop reading for a while. */

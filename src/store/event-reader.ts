@@ -10,7 +10,7 @@
  * without decoding the body (event-fields.ts). An event is a complete
  * msgpack map; what it holds is never a reason to skip it.
  */
-import { INCOMPLETE, INVALID, msgpackExtent } from '../protocol/msgpack-extent';
+import { INCOMPLETE, INVALID, isMapTag, msgpackExtent } from '../protocol/msgpack-extent';
 
 export interface SkippedRegion {
   /** Offset of the first skipped byte in the input. */
@@ -27,9 +27,6 @@ export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024;
 /** How much of a new chunk is joined to a held partial event to finish it. */
 const HEAD_BYTES = 64 * 1024;
 
-function isMapTag(tag: number): boolean {
-  return (tag >= 0x80 && tag <= 0x8f) || tag === 0xde || tag === 0xdf;
-}
 
 /** True when `buf[at]` starts a map whose first key is a known event key. */
 function looksLikeEvent(buf: Buffer, at: number, end: number): boolean {

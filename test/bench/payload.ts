@@ -14,7 +14,7 @@ export const BODY_SIZE = 200;
 export const TYPES = ['request', 'request.db', 'worker.job'];
 
 /** One body of exactly `size` bytes: the client's envelope plus a user map padded to fit. */
-function body(type: string, host: string, end: number, size: number): Buffer {
+export function eventBody(type: string, host: string, end: number, size: number): Buffer {
   const id = randomBytes(16).toString('hex');
   const make = (pad: number, user: number): Buffer =>
     compatPack({
@@ -50,7 +50,7 @@ export function buildPayload(messages: number, host: string, bodySize = BODY_SIZ
   const parts: Buffer[] = [];
   for (let i = 0; i < messages; i++) {
     const type = TYPES[i % TYPES.length];
-    parts.push(encodeMessage([encodeMeta({ end, host, type }), body(type, host, end, bodySize)]));
+    parts.push(encodeMessage([encodeMeta({ end, host, type }), eventBody(type, host, end, bodySize)]));
   }
   return { bytes: Buffer.concat(parts), messages, bodySize };
 }

@@ -3,12 +3,15 @@
  * type names that try to leave the log folder. Each must be dropped, counted in
  * STATUS under its reason, never be fatal, and leave the connection usable.
  */
-import test from 'ava';
+import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decode } from '@msgpack/msgpack';
+import * as zmq from 'zeromq';
+import { BAD_BODIES, GOOD_BODIES } from '../helpers/body-cases';
 import { eventFrames, listFiles, readEvents, utcDay } from '../helpers/events';
+import { unreadableFiles } from '../helpers/strict-msgpack';
 import { startOxd, tempDir } from '../helpers/oxd-process';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 import { META_SIZE, META_HOST_OFFSET, META_TYPE_OFFSET } from '../../src/protocol/meta';
@@ -47,6 +50,13 @@ function tree(root: string): string[] {
   return out.sort();
 }
 
+/** Every file oxd wrote reads to the end with Python's strict msgpack.Unpacker. */
+async function strictlyReadable(t: ExecutionContext, logPath: string): Promise<void> {
+  const files = listFiles(logPath).map((f) => path.join(logPath, f));
+  t.true(files.length > 0);
+  t.deepEqual(await unreadableFiles(files), [], 'Python reads every file to the end');
+}
+
 const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
 
 test('malformed messages are dropped, counted by reason, and the connection keeps working', async (t) => {
@@ -73,6 +83,7 @@ test('malformed messages are dropped, counted by reason, and the connection keep
     ['type length 64', [rawMeta({ typeLen: 64, type: 'x'.repeat(63) }), body], 'meta-field'],
     ['type length 200', [rawMeta({ typeLen: 200 }), body], 'meta-field'],
     ['empty body', [rawMeta({ type: 'eb' }), Buffer.alloc(0)], 'empty-body'],
+    ['body not a map', [rawMeta({ type: 'bb' }), Buffer.from([0x01])], 'body-malformed'],
   ];
   for (const [, frames] of cases) await peer.send(frames);
   await peer.send([meta, body]);
@@ -84,6 +95,7 @@ test('malformed messages are dropped, counted by reason, and the connection keep
   t.is(s.totals.invalid, cases.length);
   t.is(s.totals.received, 1, 'only the good event was received');
   t.falsy(s.events.eb?.received, 'an event with an empty body is not received under its type');
+  t.falsy(s.events.bb?.received, 'an event with a bad body is not received under its type');
   t.deepEqual(Object.keys(s.events).filter((k) => s.events[k].received > 0), ['ok']);
   t.is(s.collect.accepted, 1, 'one connection carried everything');
   t.is(s.collect.connections, 1, 'the connection is still open');
@@ -91,6 +103,7 @@ test('malformed messages are dropped, counted by reason, and the connection keep
   const files = listFiles(oxd.logPath!);
   t.is(files.length, 1, `files: ${files.join(', ')}`);
   t.true(fs.readFileSync(path.join(oxd.logPath!, files[0])).equals(body));
+  await strictlyReadable(t, oxd.logPath!);
 });
 
 test('oversized frames (--max-event-size 2048) are skipped without losing the connection', async (t) => {
@@ -112,11 +125,12 @@ test('oversized frames (--max-event-size 2048) are skipped without losing the co
   await sendGood();
   await peer.send([meta(), Buffer.alloc(3000, 3), Buffer.alloc(5, 4), Buffer.alloc(6, 5)]); // counted once
   await sendGood();
-  // Boundary: 2048 bytes is allowed, 2049 is not.
+  // Boundary: 2048 bytes is allowed, 2049 is not. A map {"p": <2042-byte str16>} is 2048 bytes.
   const [m2048] = eventFrames({ type: 'edge' });
-  const b2048 = Buffer.alloc(2048, 0x7a);
+  const b2048 = Buffer.concat([Buffer.from([0x81, 0xa1, 0x70, 0xda, 0x07, 0xfa]), Buffer.alloc(2042, 0x7a)]);
+  t.is(b2048.length, 2048);
   await peer.send([m2048, b2048]);
-  await peer.send([m2048, Buffer.alloc(2049, 0x7a)]);
+  await peer.send([m2048, Buffer.concat([b2048, Buffer.from([0x7a])])]);
   await sendGood();
 
   // A long frame declaring 4 MiB, followed by those real bytes in many writes; the
@@ -147,6 +161,60 @@ test('oversized frames (--max-event-size 2048) are skipped without losing the co
   t.is(s.collect.protocol_errors, 0);
   const day = listFiles(oxd.logPath!).find((f) => f.includes('/ok-'))!;
   t.deepEqual(readEvents(path.join(oxd.logPath!, day)).map((e) => e.body.n), good.map((_, i) => i));
+  await strictlyReadable(t, oxd.logPath!);
+});
+
+// Every sink appends or passes bodies on as they came: one that is not exactly one map
+// would stop every strict reader of the file (and of the stream, and of the next oxd).
+test('bodies that are not exactly one readable map reach no file, subscriber or next oxd', async (t) => {
+  const central = await startOxd();
+  t.teardown(() => central.stop());
+  const oxd = await startOxd({ args: ['--forward', central.collect] });
+  t.teardown(() => oxd.stop());
+  const sub = new zmq.Subscriber({ linger: 0, receiveTimeout: 10_000 });
+  t.teardown(() => sub.close());
+  sub.connect(`tcp://${oxd.stream}`);
+  sub.subscribe('');
+  await oxd.waitForStatus((st) => st.sinks.stream.subscriptions === 1);
+  const peer = await ZmtpPeer.connect(oxd.collect);
+  t.teardown(() => peer.destroy());
+
+  // Good and bad bodies interleaved under one type, then an event that marks the end.
+  const good = GOOD_BODIES.map(([, body]) => body);
+  const [meta] = eventFrames({ type: 'mixed' });
+  for (let i = 0; i < Math.max(good.length, BAD_BODIES.length); i++) {
+    if (i < BAD_BODIES.length) await peer.send([meta, BAD_BODIES[i][1]]);
+    if (i < good.length) await peer.send([meta, good[i]]);
+  }
+  const [endMeta, endBody] = eventFrames({ type: 'end' });
+  await peer.send([endMeta, endBody]);
+
+  const s = await oxd.waitForStatus((st) => st.totals.written === good.length + 1 && st.totals.forwarded === good.length + 1);
+  const labels = BAD_BODIES.map(([label, , problem]) => `${label} (${problem})`).join('; ');
+  t.deepEqual(s.invalid, { 'body-malformed': BAD_BODIES.length }, labels);
+  t.is(s.events.mixed.received, good.length);
+  t.is(s.events.mixed.invalid, BAD_BODIES.length);
+  t.is(s.totals.streamed, good.length + 1);
+  t.is(s.collect.connections, 1, 'the connection survived every bad body');
+  t.true(/dropped a message from .*the body frame must be exactly one complete msgpack map/.test(oxd.stderr), 'the drop is logged with its reason');
+
+  const streamed: Buffer[] = [];
+  for (;;) {
+    const [type, body] = await sub.receive();
+    if (type.toString() === 'end') break;
+    t.is(type.toString(), 'mixed');
+    streamed.push(body);
+  }
+  t.deepEqual(streamed, good, 'the subscriber got the good bodies, in order, and nothing else');
+
+  const up = await central.waitForStatus((st) => st.totals.written === good.length + 1);
+  t.deepEqual(up.invalid, {}, 'nothing bad was forwarded');
+  for (const node of [oxd, central]) {
+    const day = listFiles(node.logPath!).find((f) => f.includes('/mixed-'))!;
+    t.true(fs.readFileSync(path.join(node.logPath!, day)).equals(Buffer.concat(good)), 'the file holds the good bodies unchanged, in order');
+    t.is(listFiles(node.logPath!).length, 2);
+    await strictlyReadable(t, node.logPath!);
+  }
 });
 
 const BAD_TYPES: Array<[string, Bytes, string]> = [
@@ -225,6 +293,7 @@ test('hostile type names are refused and counted, and nothing is created outside
   const files = listFiles(logPath);
   t.is(files.length, 1, files.join(', '));
   t.true(fs.readFileSync(path.join(logPath, files[0])).equals(body));
+  await strictlyReadable(t, logPath);
 });
 
 test('unusual but valid type names are written under their own names inside the log path', async (t) => {
@@ -252,6 +321,7 @@ test('unusual but valid type names are written under their own names inside the 
     t.is(`${type}-${day}.log`, name);
     t.true(bodies.get(type)?.equals(fs.readFileSync(path.join(oxd.logPath!, f))), `content of ${f}`);
   }
+  await strictlyReadable(t, oxd.logPath!);
 });
 
 /** Decodes a STATUS reply the strict way a tool would. */
@@ -276,6 +346,7 @@ test('a type named "__proto__" is refused and counted; a host of that name is li
   t.deepEqual(Object.keys(s.hosts), ['(__proto__)']);
   t.is(s.hosts['(__proto__)'].received, 1);
   t.false(listFiles(oxd.logPath!).some((f) => f.includes('__proto__')));
+  await strictlyReadable(t, oxd.logPath!);
 });
 
 // Beyond 10,000 distinct hosts oxd stops tracking new names (memory), but counts them together.

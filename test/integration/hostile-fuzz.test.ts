@@ -1,9 +1,11 @@
 /**
- * Fuzzing the collect port over well-framed ZMTP: random frames and mutated
- * valid events on several connections at once. An independent model of the
- * rules (PROTOCOL.md and the STATUS reasons) predicts every counter; oxd must
- * match it exactly, write every accepted body unchanged inside the log path,
- * and still serve a clean event and STATUS afterwards.
+ * Fuzzing the collect port over well-framed ZMTP: random frames, mutated
+ * valid events and fuzzed bodies on several connections at once. An
+ * independent model of the rules (PROTOCOL.md and the STATUS reasons, with
+ * Python's strict msgpack reader as the judge of bodies) predicts every
+ * counter; oxd must match it exactly, write every accepted body unchanged
+ * inside the log path, in files Python reads to the end, and still serve a
+ * clean event and STATUS afterwards.
  *
  * Reproduce a failure with HOSTILE_SEED=<seed printed in the message>.
  */
@@ -14,6 +16,8 @@ import { eventFrames, listFiles } from '../helpers/events';
 import { startOxd, tempDir } from '../helpers/oxd-process';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 import { mulberry32, SEED } from '../helpers/random';
+import { fuzzBody } from '../helpers/body-fuzz';
+import { strictVerdicts, unreadableFiles } from '../helpers/strict-msgpack';
 
 
 interface Frame {
@@ -60,6 +64,8 @@ class Model {
   /** Accepted bodies by type, then by connection, in sending order. */
   bodies = new Map<string, Buffer[][]>();
   conn = 0;
+  /** Messages that passed every other rule, waiting for the verdict on their body. */
+  private pending: Array<{ type: string; conn: number; body: Buffer }> = [];
 
   private drop(reason: string): void {
     this.invalid[reason] = (this.invalid[reason] ?? 0) + 1;
@@ -81,13 +87,24 @@ class Model {
       return;
     }
     if (body.length === 0) return this.drop('empty-body');
-    this.received++;
-    this.bytes += body.length;
-    this.perType.set(type, (this.perType.get(type) ?? 0) + 1);
-    if (!this.bodies.has(type)) this.bodies.set(type, []);
-    const byConn = this.bodies.get(type)!;
-    while (byConn.length <= this.conn) byConn.push([]);
-    byConn[this.conn].push(body);
+    this.pending.push({ type, conn: this.conn, body });
+  }
+
+  /** A body is written when Python's strict reader decodes it to exactly one map. */
+  async judgeBodies(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    const verdicts = await strictVerdicts(pending.map((m) => m.body));
+    pending.forEach(({ type, conn, body }, i) => {
+      if (!verdicts[i]) return this.drop('body-malformed');
+      this.received++;
+      this.bytes += body.length;
+      this.perType.set(type, (this.perType.get(type) ?? 0) + 1);
+      if (!this.bodies.has(type)) this.bodies.set(type, []);
+      const byConn = this.bodies.get(type)!;
+      while (byConn.length <= conn) byConn.push([]);
+      byConn[conn].push(body);
+    });
   }
 }
 
@@ -129,7 +146,7 @@ function generate(rand: () => number, conn: number, count: number): Frame[] {
     let msg: Buffer[] = [meta, body];
     const mutations = rand() < 0.15 ? 0 : 1 + int(3);
     for (let m = 0; m < mutations; m++) {
-      const which = int(12);
+      const which = int(14);
       const target = msg[int(msg.length)] ?? meta;
       if (which === 0 && target.length) target[int(target.length)] ^= 1 + int(255);
       else if (which === 1) target[73] = int(256) & 0xff; // type length
@@ -148,7 +165,7 @@ function generate(rand: () => number, conn: number, count: number): Frame[] {
         target.fill(0, 73);
         target[73] = name.length;
         name.copy(target, 74);
-      }
+      } else if (which >= 12 && msg.length > 1) msg = [msg[0], fuzzBody(rand), ...msg.slice(2)]; // a fuzzed body
     }
     msg = msg.map((f) => Buffer.from(f));
     if (msg.length === 0) msg = [Buffer.alloc(0)];
@@ -217,13 +234,14 @@ test('random frames and mutated events are all accounted for, and oxd keeps serv
       await peer.end(); // oxd closes its side once it has read everything
     }),
   );
+  await model.judgeBodies();
   const msg = `seed ${SEED} (HOSTILE_SEED=${SEED} to reproduce), ${sentFrames} frames`;
   t.log(`${msg}: ${model.received} accepted (${model.perType.size} types), ${model.typeInvalid} bad type names, ${JSON.stringify(model.invalid)}`);
 
   const s = await oxd.waitForStatus((st) => st.totals.received + st.totals.invalid >= model.received + model.invalidTotal && st.totals.written >= st.totals.received);
   t.is(s.totals.received, model.received, msg);
   t.is(s.totals.invalid, model.invalidTotal, msg);
-  for (const reason of ['frame-count', 'meta-size', 'meta-version', 'meta-field', 'empty-body', 'oversized']) {
+  for (const reason of ['frame-count', 'meta-size', 'meta-version', 'meta-field', 'empty-body', 'body-malformed', 'oversized']) {
     t.is(s.invalid[reason] ?? 0, model.invalid[reason] ?? 0, `${reason}: ${msg}`);
   }
   const typeReasons = Object.entries<number>(s.invalid).filter(([k]) => k.startsWith('type-'));
@@ -234,7 +252,10 @@ test('random frames and mutated events are all accounted for, and oxd keeps serv
   t.deepEqual(Object.fromEntries(seen.map(([k, e]) => [k, e.received])), Object.fromEntries(model.perType), msg);
   t.is(s.collect.protocol_errors, 0, msg);
   t.is(s.collect.accepted, conns, msg);
-  t.true(model.received > 100 && model.typeInvalid > 50 && model.invalid['frame-count'] > 100, `the fuzz reached every stage: ${JSON.stringify(model.invalid)}`);
+  t.true(
+    model.received > 100 && model.typeInvalid > 50 && model.invalid['frame-count'] > 100 && model.invalid['body-malformed'] > 100,
+    `the fuzz reached every stage: ${JSON.stringify(model.invalid)}`,
+  );
 
   // Every accepted body is in its type's file, unchanged and in order; nothing else anywhere.
   const files = listFiles(logPath);
@@ -250,6 +271,7 @@ test('random frames and mutated events are all accounted for, and oxd keeps serv
     const written = Buffer.concat(byType.get(type) ?? []);
     t.true(isInterleaving(written, byConn), `${JSON.stringify(type)}: the file is not the bodies of each connection in order: ${msg}`);
   }
+  t.deepEqual(await unreadableFiles(files.map((f) => path.join(logPath, f))), [], `Python reads every file to the end: ${msg}`);
 
   // Alive, and a clean event on a fresh connection is written correctly.
   t.is(oxd.child.exitCode, null);
