@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { settingKeys } from '../../src/config/oxd-settings';
 import { DEFAULT_COLLECT_PORT, DEFAULT_CONTROL_PORT } from '../../src/protocol/endpoint';
 import { REPO, tempDir } from '../helpers/oxd-process';
-import { waitUntil } from '../helpers/proc';
+import { Output } from '../helpers/output';
 import { freePorts, notifyListener } from '../helpers/systemd-stand-ins';
 import {
   bookwormNode,
@@ -384,8 +384,7 @@ test('packaged oxd under socket activation with the units\' socket names: READY 
   const root = extractedRoot();
   const dir = tempDir('blueox-pkg-run-');
   const notify = path.join(dir, 'notify');
-  const got = notifyListener(t, notify);
-  await waitUntil(() => got.text.includes('bound'), 'the notification socket is bound');
+  const got = await notifyListener(t, notify);
   const names = ['oxd-control.socket', 'oxd.socket'].map((u) => parseUnit(unitText(u)).get('Socket')!.get('FileDescriptorName')![0]);
   const [controlPort, collectPort] = await freePorts(2);
   // Control first: oxd must tell its sockets apart by name, not by position.
@@ -398,14 +397,13 @@ test('packaged oxd under socket activation with the units\' socket names: READY 
       '--log-path', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
     { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  let stderr = '';
-  oxd.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => oxd.once('exit', (code) => resolve(code)));
+  const stderr = new Output(oxd.stderr!, 'systemd-socket-activate and oxd');
+  const closed = new Promise<number | null>((resolve) => oxd.once('close', (code) => resolve(code)));
   t.teardown(() => oxd.kill('SIGKILL'));
-  await waitUntil(() => /Listening on/.test(stderr), 'systemd-socket-activate listens');
+  await stderr.waitFor(/Listening on/);
   const sent = await runExtracted('usr/bin/oxingest', ['-H', `127.0.0.1:${collectPort}`, 'packaged'], { input: 'one\ntwo\nthree\n' });
   t.is(sent.code, 0, sent.stderr);
-  await waitUntil(() => got.text.includes('READY=1'), 'READY=1 from the packaged sd-notify addon', 20_000);
+  await got.waitFor(/READY=1/);
   let status: any = null;
   const deadline = Date.now() + 20_000;
   while (status?.totals?.written !== 3 && Date.now() < deadline) {
@@ -419,11 +417,11 @@ test('packaged oxd under socket activation with the units\' socket names: READY 
   const shown = await runExtracted('usr/bin/oxview', [file]);
   t.is(shown.code, 0, shown.stderr);
   t.deepEqual(shown.stdout.trim().split('\n').map((l) => JSON.parse(l).body.data), ['one', 'two', 'three']);
-  await waitUntil(() => got.text.includes('WATCHDOG=1'), 'a watchdog ping');
+  await got.waitFor(/WATCHDOG=1/);
+  await stderr.waitFor(new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort} `));
   oxd.kill('SIGTERM');
-  t.is(await exited, 0);
-  t.regex(got.text, /STOPPING=1/);
-  t.regex(stderr, new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort} `));
+  t.is(await closed, 0);
+  await got.waitFor(/STOPPING=1/);
 });
 
 test('the packaged files are the repository\'s: units, oxd.conf, logrotate file, example', (t) => {
@@ -452,18 +450,17 @@ test('on Debian bookworm\'s nodejs 18: the packaged oxd starts, tells systemd RE
   t.regex(version.stdout, /^v18\./, version.stderr);
   const dir = tempDir('blueox-node18-');
   const notify = path.join(dir, 'notify');
-  const got = notifyListener(t, notify);
-  await waitUntil(() => got.text.includes('bound'), 'the notification socket is bound');
+  const got = await notifyListener(t, notify);
   const oxd = spawn(node18, [path.join(root, 'usr/sbin/oxd'), '--config', path.join(root, 'etc/blueox/oxd.conf'), '-c', '127.0.0.1:0', '-t', '127.0.0.1:0',
     '--log-path', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
   { cwd: os.tmpdir(), env: cleanEnv({ NOTIFY_SOCKET: notify }), stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  oxd.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => oxd.once('exit', (code) => resolve(code)));
+  const stderr = new Output(oxd.stderr!, 'oxd on Node 18');
+  const closed = new Promise<number | null>((resolve) => oxd.once('close', (code) => resolve(code)));
   t.teardown(() => oxd.kill('SIGKILL'));
-  await waitUntil(() => got.text.includes('READY=1'), 'READY=1 from oxd on Node 18', 20_000);
-  t.notRegex(stderr, /sd-notify addon did not load/);
-  const control = /ready collect=(\S+) control=(\S+)/.exec(stderr)!;
+  await got.waitFor(/READY=1/);
+  const control = await stderr.waitFor(/ready collect=(\S+) control=(\S+)/);
+  // (said before the ready line, if at all)
+  t.notRegex(stderr.text, /sd-notify addon did not load/);
   const run = (tool: string, args: string[], input = '') => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const c = spawn(node18, [path.join(root, 'usr/bin', tool), ...args], { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -484,5 +481,5 @@ test('on Debian bookworm\'s nodejs 18: the packaged oxd starts, tells systemd RE
   }
   t.is(status.totals.written, 2);
   oxd.kill('SIGTERM');
-  t.is(await exited, 0);
+  t.is(await closed, 0);
 });
