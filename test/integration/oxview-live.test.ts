@@ -14,7 +14,7 @@ function spawnOxview(args: string[]) {
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, out, exited };
 }
 
@@ -37,6 +37,7 @@ test('-H: live events by prefix, through SOCK_STREAM; SIGINT ends it with 0', as
 
 test('-H with an exact name shows that type only, and follows oxd across a restart', async (t) => {
   const first = await startOxd({ logPath: null });
+  t.teardown(() => first.stop());
   const controlPort = first.controlAddr.split(':')[1];
   const view = spawnOxview(['-H', first.controlAddr, '-n', 'request', '-v']);
   t.teardown(() => view.child.kill('SIGKILL'));
