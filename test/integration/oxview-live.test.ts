@@ -18,7 +18,8 @@ function spawnOxview(args: string[]) {
   return { child, out, exited };
 }
 
-const types = (stdout: string): string[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).type);
+/** The types of the complete lines read so far (a pipe may hand over the last one in pieces). */
+const types = (stdout: string): string[] => stdout.slice(0, stdout.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l).type);
 
 test('-H: live events by prefix, through SOCK_STREAM; SIGINT ends it with 0', async (t) => {
   const oxd = await startOxd({ logPath: null });
