@@ -467,7 +467,7 @@ test('on Debian bookworm\'s nodejs 18: the packaged oxd starts, tells systemd RE
   // (said before the ready line, if at all)
   t.notRegex(stderr.text, /sd-notify addon did not load/);
   const run = (tool: string, args: string[], input = '') => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(node18, [path.join(root, 'usr/bin', tool), ...args], { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(node18, [path.join(root, 'usr/bin', tool), ...args], { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -51,7 +51,7 @@ interface Rotation {
 }
 
 function logrotate(conf: string, state: string, force: boolean): Promise<Rotation> {
-  const child = spawn('logrotate', [...(force ? ['-f'] : []), '-v', '-s', state, conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('logrotate', [...(force ? ['-f'] : []), '-v', '-s', state, conf], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, killSignal: 'SIGKILL' });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
