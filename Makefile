@@ -4,9 +4,10 @@ SHELL := /bin/bash
 
 VERSION := $(shell node -p "require('./package.json').version")
 # Debian packages the build, the tests and the benchmarks use; the second line builds and checks
-# the .debs (dpkg-buildpackage, lintian, systemd-analyze; strace for the units' system call filters).
+# the .debs (dpkg-buildpackage, lintian, systemd-analyze; strace for the units' system call filters);
+# stress-ng keeps the cores busy for make stress-test.
 APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2 groff-base man-db \
-	build-essential dpkg-dev debhelper lintian systemd strace
+	build-essential dpkg-dev debhelper lintian systemd strace stress-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
@@ -15,11 +16,12 @@ TOOLS := oxview oxctl oxingest oxstash oxstore
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
 	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
 
-.PHONY: help setup apt npm check build bundles deb-addons deb npm-package test system-test bench run clean
+.PHONY: help setup apt npm check build bundles deb-addons deb npm-package test stress-test system-test bench run clean
 
 help:
 	@echo "make run       set up, build, run oxd in the foreground (logs under ./$(LOG_PATH))"
 	@echo "make test      set up, build, run every test"
+	@echo "make stress-test  the same tests but the booted-Debian one, while stress-ng keeps every core busy (STRESS_WORKERS=$(STRESS_WORKERS))"
 	@echo "make setup     install Debian packages (apt-get) and npm packages"
 	@echo "make check     type-check with tsc"
 	@echo "make build     type-check, compile tests, bundle dist/oxd.js, build the npm package in dist/npm"
@@ -86,9 +88,22 @@ npm-package:
 	cd dist/npm && npm pack --silent --pack-destination .. >/dev/null
 
 # Every test: first all but the booted-Debian one, then that one alone (it keeps both cores busy).
+AVA_TESTS := 'build/test/**/*.test.js' '!build/test/system/**'
 test: setup build deb
-	npx ava 'build/test/**/*.test.js' '!build/test/system/**'
+	npx ava $(AVA_TESTS)
 	$(SYSTEM_TEST)
+
+# The tests of make test but the booted-Debian one, on a machine kept busy: STRESS_WORKERS stress-ng
+# processes spinning on the CPU (default two per core, a load of about 2 per core on top of the
+# suite's own). stress-ng is stopped by its pid whatever the outcome; the suite's status is returned.
+STRESS_WORKERS ?= $(shell echo $$(( 2 * $$(nproc) )))
+stress-test: setup build deb
+	@stress-ng --cpu $(STRESS_WORKERS) --quiet & stress=$$!; \
+	trap 'kill $$stress 2>/dev/null; wait $$stress' EXIT; \
+	echo "stress-ng --cpu $(STRESS_WORKERS) (pid $$stress); load $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	start=$$(date +%s); status=0; npx ava $(AVA_TESTS) || status=$$?; \
+	echo "ava: exit $$status after $$(( $$(date +%s) - start )) s under load; load $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	exit $$status
 
 # The booted-Debian system test (test/system/): Debian bookworm with systemd under qemu (software
 # emulation), the .debs from dist/deb installed and used in it, results asserted by ava. About 4

@@ -26,6 +26,8 @@ process.once('exit', () => {
 /** One oxingest process. Register `stop` with t.teardown. */
 export class Ingest {
   stderr = '';
+  /** Set once the process has exited and its stderr is read to the end. */
+  private closed = false;
   private readonly exit: Promise<IngestExit>;
   private readonly listeners = new Set<() => void>();
 
@@ -38,6 +40,7 @@ export class Ingest {
     this.exit = new Promise((resolve) =>
       child.once('close', (code, signal) => {
         running.delete(child);
+        this.closed = true;
         resolve({ code, signal, stderr: this.stderr });
         for (const l of [...this.listeners]) l();
       }),
@@ -69,15 +72,19 @@ export class Ingest {
         if (matches.length >= count) {
           done();
           resolve(matches[count - 1]);
-        } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        } else if (this.closed) {
           done();
           reject(new Error(`oxingest exited before printing ${re}:\n${this.stderr}`));
         }
       };
-      const timer = setTimeout(() => {
+      // A late timer (this process was busy) runs before pending reads: give them a turn first.
+      const timer = setTimeout(() => setImmediate(() => {
+        if (!this.listeners.has(check)) return;
+        check();
+        if (!this.listeners.has(check)) return;
         done();
         reject(new Error(`timed out waiting for ${re} from oxingest:\n${this.stderr}`));
-      }, timeoutMs);
+      }), timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
         this.listeners.delete(check);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControlClient } from './control-client';
+import { Output } from './output';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const OXD_BUNDLE = path.join(REPO, 'dist', 'oxd.js');
@@ -31,8 +32,6 @@ export class Oxd {
   readonly control: ControlClient;
   /** The admin socket's path (null when oxd runs without one). */
   adminSocket: string | null = null;
-  private exitPromise: Promise<ExitResult>;
-  private stderrText = '';
 
   constructor(
     readonly child: ChildProcess,
@@ -40,12 +39,9 @@ export class Oxd {
     readonly controlAddr: string,
     readonly stream: string,
     readonly logPath: string | null,
-    stderrSoFar: string,
-    exit: Promise<ExitResult>,
+    private readonly errors: Output,
+    private readonly exitPromise: Promise<ExitResult>,
   ) {
-    this.stderrText = stderrSoFar;
-    child.stderr!.on('data', (d: Buffer) => (this.stderrText += d.toString()));
-    this.exitPromise = exit;
     this.control = new ControlClient(controlAddr);
   }
 
@@ -53,15 +49,21 @@ export class Oxd {
     return this.child.pid!;
   }
 
+  /** What oxd wrote to stderr so far; wait with `waitForStderr` for a line before asserting on it. */
   get stderr(): string {
-    return this.stderrText;
+    return this.errors.text;
+  }
+
+  /** Resolves with the match once oxd has written `re` to stderr (`count` times); rejects if it exits first. */
+  waitForStderr(re: RegExp, count = 1, timeoutMs = 30_000): Promise<RegExpExecArray> {
+    return this.errors.waitFor(re, timeoutMs, count);
   }
 
   get collectPort(): number {
     return Number(this.collect.split(':').pop());
   }
 
-  /** Resolves when the process exits (for tests that expect it to). */
+  /** Resolves when the process has exited and its stderr is read to the end (for tests that expect it to). */
   exited(): Promise<ExitResult> {
     return this.exitPromise;
   }
@@ -69,13 +71,13 @@ export class Oxd {
   /** Polls STATUS until `pred` holds; fails with the last status after `timeoutMs`. */
   async waitForStatus(pred: (s: any) => boolean, timeoutMs = 20_000): Promise<any> {
     const deadline = Date.now() + timeoutMs;
-    let last: any = null;
-    while (Date.now() < deadline) {
-      last = await this.control.request({ cmd: 'STATUS' });
+    // Always judged on a STATUS asked for after the deadline, never on one from before a pause.
+    for (;;) {
+      const last = await this.control.request({ cmd: 'STATUS' });
       if (pred(last)) return last;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for oxd status; last: ${JSON.stringify(last?.totals ?? last)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error(`timed out waiting for oxd status; last: ${JSON.stringify(last?.totals ?? last)}`);
   }
 
   /** Sends `signal` and waits for the exit. Safe to call twice. */
@@ -101,6 +103,8 @@ export function tempDir(prefix = 'blueox-test-'): string {
   return dir;
 }
 
+const READY = /ready collect=(\S+) control=(\S+) stream=(\S+) .* admin=(\S+)/;
+
 export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
   const ownTemp = tempDir();
   const logPath = opts.logPath === undefined ? path.join(ownTemp, 'log') : opts.logPath;
@@ -113,31 +117,20 @@ export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
-  let stderr = '';
+  const errors = new Output(child.stderr!, 'oxd');
+  // 'close', not 'exit': by then stderr is read to its end (the "stopped" line included).
   const exit = new Promise<ExitResult>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, stderr })),
+    child.once('close', (code, signal) => resolve({ code, signal, stderr: errors.text })),
   );
-  const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`oxd did not become ready:\n${stderr}`));
-    }, opts.readyTimeoutMs ?? 15_000);
-    const onData = (d: Buffer): void => {
-      stderr += d.toString();
-      const m = /ready collect=(\S+) control=(\S+) stream=(\S+) .* admin=(\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        child.stderr!.off('data', onData);
-        resolve(m);
-      }
-    };
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`oxd exited with ${code} before it was ready:\n${stderr}`));
-    });
-  });
-  const oxd: Oxd = new Oxd(child, ready[1], ready[2], ready[3], logPath, stderr, exit.then((r) => ({ ...r, stderr: oxd.stderr })));
+  let ready: RegExpExecArray;
+  try {
+    ready = await errors.waitFor(READY, opts.readyTimeoutMs ?? 15_000);
+  } catch {
+    child.kill('SIGKILL');
+    const { code } = await exit;
+    throw new Error(code === null ? `oxd did not become ready:\n${errors.text}` : `oxd exited with ${code} before it was ready:\n${errors.text}`);
+  }
+  const oxd = new Oxd(child, ready[1], ready[2], ready[3], logPath, errors, exit);
   oxd.adminSocket = ready[4] === '-' ? null : ready[4];
   return oxd;
 }

@@ -8,13 +8,18 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { REPO } from './oxd-process';
+import { Output } from './output';
 
-/** Starts the stand-in at `file`; `text` collects one line per notification. Stopped at teardown. */
-export function notifyListener(t: { teardown(fn: () => void): void }, file: string): { text: string } {
-  const child = spawn('/usr/bin/python3', [path.join(REPO, 'test/helpers/notify_listener.py'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts the stand-in at `file` and resolves once it is bound; its output has one line per
+ * notification (wait for the one a test asserts on with `waitFor`). Stopped at teardown; its own
+ * alarm (10 minutes) only bounds a run whose teardown never came.
+ */
+export async function notifyListener(t: { teardown(fn: () => void): void }, file: string): Promise<Output> {
+  const child = spawn('/usr/bin/python3', [path.join(REPO, 'test/helpers/notify_listener.py'), file, '600'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
-  const got = { text: '' };
-  child.stdout!.on('data', (d: Buffer) => (got.text += d.toString()));
+  const got = new Output(child.stdout!, 'the notification socket stand-in');
+  await got.waitFor(/^bound$/m);
   return got;
 }
 

@@ -4,9 +4,9 @@
  * TypeScript, sending to a real oxd.
  */
 import test from 'ava';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runCommand } from '../helpers/command';
 import { REPO, startOxd, tempDir } from '../helpers/oxd-process';
 
 const TARBALL = (() => {
@@ -16,28 +16,28 @@ const TARBALL = (() => {
   return path.join(dist, found);
 })();
 
-function installApp(): string {
+// Commands run asynchronously: npm and tsc take a minute on a busy machine, and the test
+// with an oxd runs meanwhile.
+async function installApp(): Promise<string> {
   const app = tempDir('blueox-app-');
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', TARBALL], {
-    cwd: app,
-    stdio: 'pipe',
-  });
+  const r = await runCommand('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', TARBALL], { cwd: app });
+  if (r.code !== 0) throw new Error(`npm install failed (${r.code ?? r.signal}):\n${r.stdout}${r.stderr}`);
   return app;
 }
 
-function run(app: string, file: string, source: string, args: string[] = []): { status: number | null; out: string } {
+async function run(app: string, file: string, source: string, args: string[] = []): Promise<{ status: number | null; out: string }> {
   fs.writeFileSync(path.join(app, file), source);
-  const r = spawnSync(process.execPath, [file, ...args], { cwd: app, encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  const r = await runCommand(process.execPath, [file, ...args], { cwd: app, timeoutMs: 60_000 });
+  return { status: r.code, out: `${r.stdout}${r.stderr}` };
 }
 
-test('the package installs offline with no dependencies and no native code', (t) => {
-  const app = installApp();
+test('the package installs offline with no dependencies and no native code', async (t) => {
+  const app = await installApp();
   const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/blueox/package.json'), 'utf8'));
   t.is(pkg.dependencies, undefined);
   t.true(Object.values(pkg.peerDependenciesMeta as Record<string, { optional: boolean }>).every((m) => m.optional));
-  const files = execFileSync('tar', ['tzf', TARBALL], { encoding: 'utf8' }).split('\n');
+  const files = (await runCommand('tar', ['tzf', TARBALL])).stdout.split('\n');
   t.false(files.some((f) => f.endsWith('.node')), 'no native addon');
   t.deepEqual(fs.readdirSync(path.join(app, 'node_modules')).sort(), ['.package-lock.json', 'blueox']);
 });
@@ -45,8 +45,8 @@ test('the package installs offline with no dependencies and no native code', (t)
 test('require and import share one configuration; events reach oxd', async (t) => {
   const oxd = await startOxd();
   t.teardown(() => oxd.stop());
-  const app = installApp();
-  const r = run(
+  const app = await installApp();
+  const r = await run(
     app,
     'main.mjs',
     `
@@ -70,13 +70,13 @@ test('require and import share one configuration; events reach oxd', async (t) =
   t.is(JSON.parse(r.out.trim()).sent, 2);
   const status = await oxd.waitForStatus((s) => s.totals.written === 2);
   t.deepEqual(Object.keys(status.events).sort(), ['request', 'request.db']);
-  const c = run(app, 'main.cjs', `const b = require('blueox'); const { blueoxExpress } = require('blueox/express'); console.log(typeof b.context, typeof blueoxExpress);`);
+  const c = await run(app, 'main.cjs', `const b = require('blueox'); const { blueoxExpress } = require('blueox/express'); console.log(typeof b.context, typeof blueoxExpress);`);
   t.is(c.status, 0, c.out);
   t.is(c.out.trim(), 'function function');
 });
 
-test('the types compile in a TypeScript application', (t) => {
-  const app = installApp();
+test('the types compile in a TypeScript application', async (t) => {
+  const app = await installApp();
   fs.writeFileSync(
     path.join(app, 'main.ts'),
     `import * as blueox from 'blueox';
@@ -104,6 +104,6 @@ test('the types compile in a TypeScript application', (t) => {
     }),
   );
   const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', app], { encoding: 'utf8' });
-  t.is(r.status, 0, `${r.stdout}${r.stderr}`);
+  const r = await runCommand(process.execPath, [tsc, '-p', app]);
+  t.is(r.code, 0, `${r.stdout}${r.stderr}`);
 });

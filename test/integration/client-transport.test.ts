@@ -128,6 +128,7 @@ for (const how of ['ends on its own', 'calls process.exit()'] as const) {
       ${how === 'calls process.exit()' ? 'setTimeout(() => process.exit(3), 0);' : ''}
     `;
     const child = spawn(process.execPath, ['-e', script, oxd.collect], { stdio: 'inherit' });
+    t.teardown(() => child.kill('SIGKILL'));
     const code = await new Promise((resolve) => child.once('exit', resolve));
     t.is(code, how === 'calls process.exit()' ? 3 : 0);
     const status = await oxd.waitForStatus((st) => st.totals.written === 500);

@@ -33,6 +33,7 @@ test('a forwarding oxd passes both frames on unchanged to the next oxd, which wr
 
 test('events sent while the next oxd is down are spooled and delivered when it comes back', async (t) => {
   const first = await startOxd();
+  t.teardown(() => first.stop());
   const port = first.collectPort;
   const logPath = first.logPath!;
   const local = await startOxd({ logPath: null, args: ['--forward', first.collect] });

@@ -213,9 +213,11 @@ test('half-open connections do not stop other senders and are closed after --han
   const partial = [Buffer.alloc(0), Buffer.alloc(0), greeting().subarray(0, 5), greeting().subarray(0, 11), greeting(), Buffer.concat([greeting(), encodeReady('PUSH').subarray(0, 7)])];
   const half: Array<{ peer: ZmtpPeer; opened: number }> = [];
   for (const bytes of partial) {
+    // Before connecting: oxd's timer starts when it accepts, which can be well before this
+    // process sees its connect complete.
+    const opened = Date.now();
     const peer = await ZmtpPeer.raw(oxd.collect);
     t.teardown(() => peer.destroy());
-    const opened = Date.now();
     if (bytes.length) await peer.writeRaw(bytes);
     half.push({ peer, opened });
   }

@@ -29,6 +29,7 @@ test('SHUTDOWN replies {ok: true}, then oxd writes what it holds and exits 0', a
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} while a sender is busy: every event oxd received is in the file, exit 0`, async (t) => {
     const oxd = await startOxd();
+    t.teardown(() => oxd.stop());
     const peer = await ZmtpPeer.connect(oxd.collect);
     t.teardown(() => peer.destroy());
     let sending = true;

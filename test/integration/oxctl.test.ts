@@ -42,7 +42,7 @@ test('shutdown and reopen go through the admin socket', async (t) => {
   t.teardown(() => oxd.stop());
   const reopen = await runTool('oxctl', ['--admin-socket', oxd.adminSocket!, 'reopen']);
   t.is(reopen.code, 0, reopen.stderr);
-  t.regex(oxd.stderr, /reopening log files/);
+  await oxd.waitForStderr(/reopening log files/);
   const r = await runTool('oxctl', ['--admin-socket', oxd.adminSocket!, 'shutdown']);
   t.is(r.code, 0, r.stderr);
   t.is((await oxd.exited()).code, 0);

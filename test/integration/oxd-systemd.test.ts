@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { eventFrames } from '../helpers/events';
 import { OXD_BUNDLE, tempDir } from '../helpers/oxd-process';
-import { waitUntil } from '../helpers/proc';
+import { listeningPorts } from '../helpers/proc';
+import { Output } from '../helpers/output';
 import { ControlClient } from '../helpers/control-client';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 import { freePorts, notifyListener } from '../helpers/systemd-stand-ins';
@@ -16,23 +17,24 @@ import { freePorts, notifyListener } from '../helpers/systemd-stand-ins';
 test('READY after the ports are open, STATUS with counters, WATCHDOG at half the interval, STOPPING on SIGTERM', async (t) => {
   const dir = tempDir('oxd-notify-');
   const socket = path.join(dir, 'notify');
-  const got = notifyListener(t, socket);
-  await waitUntil(() => got.text.includes('bound'), 'the notification socket is bound');
+  const got = await notifyListener(t, socket);
   const oxd = spawn(process.execPath, [OXD_BUNDLE, '--config', '/dev/null', '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', '--admin-socket', '', '-l', path.join(dir, 'log')], {
     env: { ...process.env, NOTIFY_SOCKET: socket, WATCHDOG_USEC: '400000' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   t.teardown(() => oxd.kill('SIGKILL'));
-  let stderr = '';
-  oxd.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitUntil(() => got.text.includes('READY=1'), 'READY=1 arrived');
-  t.regex(stderr, /ready collect=/, 'READY is sent once the ports are open');
+  const stderr = new Output(oxd.stderr!, 'oxd');
+  const closed = new Promise((resolve) => oxd.once('close', resolve));
+  await got.waitFor(/READY=1/);
+  // Which ports are open when READY has arrived (oxd names them on stderr, a channel of its own).
+  const listening = listeningPorts(oxd.pid!);
+  const [, collect, control] = await stderr.waitFor(/ready collect=\S+:(\d+) control=\S+:(\d+)/);
+  t.true(listening.includes(Number(collect)) && listening.includes(Number(control)), `READY is sent once the ports are open: ${listening.join(' ')}`);
   t.regex(got.text, /STATUS=received 0, written 0, forwarded 0, dropped 0, invalid 0/);
-  await waitUntil(() => (got.text.match(/WATCHDOG=1/g) ?? []).length >= 3, 'three watchdog pings');
-  const exited = new Promise((resolve) => oxd.once('exit', resolve));
+  await got.waitFor(/WATCHDOG=1/, 30_000, 3);
   oxd.kill('SIGTERM');
-  t.is(await exited, 0);
-  t.regex(got.text, /STATUS=stopping: received 0.*\nSTOPPING=1/s);
+  t.is(await closed, 0);
+  await got.waitFor(/STATUS=stopping: received 0.*\nSTOPPING=1/s);
 });
 
 test('socket activation: oxd adopts the collect and control sockets systemd passes, by name', async (t) => {
@@ -45,9 +47,8 @@ test('socket activation: oxd adopts the collect and control sockets systemd pass
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   t.teardown(() => activate.kill('SIGKILL'));
-  let stderr = '';
-  activate.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitUntil(() => /Listening on/.test(stderr), 'systemd-socket-activate listens');
+  const stderr = new Output(activate.stderr!, 'systemd-socket-activate');
+  await stderr.waitFor(/Listening on/);
   // The first connection starts oxd, which takes over the listening sockets.
   const peer = await ZmtpPeer.connect(`127.0.0.1:${collectPort}`);
   t.teardown(() => peer.destroy());
@@ -62,8 +63,8 @@ test('socket activation: oxd adopts the collect and control sockets systemd pass
   }
   t.is(status.totals.written, 1);
   t.is(status.collect.endpoint, `127.0.0.1:${collectPort}`);
-  t.regex(stderr, new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort}`));
-  const exited = new Promise((resolve) => activate.once('exit', resolve));
+  await stderr.waitFor(new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort}`));
+  const closed = new Promise((resolve) => activate.once('close', resolve));
   activate.kill('SIGTERM');
-  t.is(await exited, 0);
+  t.is(await closed, 0);
 });

@@ -191,7 +191,8 @@ test('SIGTERM: reading stops, what was read is sent, the summary is printed; a s
   t.teardown(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close': stderr is read to its end, summary included.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   child.stdin.write(fs.readFileSync(REQUESTS).subarray(0, 6000)); // part of the file; stdin stays open
   await new Promise((r) => es.once('held', r));
   child.kill('SIGTERM');
@@ -211,7 +212,7 @@ test('SIGTERM: reading stops, what was read is sent, the summary is printed; a s
   t.teardown(() => child2.kill('SIGKILL'));
   let stderr2 = '';
   child2.stderr.on('data', (d: Buffer) => (stderr2 += d.toString()));
-  const exited2 = new Promise<number | null>((resolve) => child2.once('exit', (code) => resolve(code)));
+  const exited2 = new Promise<number | null>((resolve) => child2.once('close', (code) => resolve(code)));
   await new Promise((r) => stuck.once('held', r));
   child2.kill('SIGINT');
   await new Promise<void>((r) => child2.stderr.on('data', () => stderr2.includes('SIGINT: stopping') && r()));

@@ -31,7 +31,7 @@ interface Raw {
 
 /** Runs oxstore keeping standard output as bytes. */
 function oxstore(args: string[]): Promise<Raw> {
-  const child = spawn(process.execPath, [toolPath('oxstore'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [toolPath('oxstore'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -129,6 +129,7 @@ test('output into a pipe the reader closes ends quietly with exit 0', async (t) 
   const root = tempDir();
   put(root, `${d2}/request-${d2}.log`, Buffer.concat(Array.from({ length: 800 }, () => daily('request'))));
   const child = spawn(process.execPath, [toolPath('oxstore'), 'cat', 'request', '-p', root, '-s', d2], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));

@@ -106,7 +106,7 @@ test('list --json, a type filter and a date range', async (t) => {
 /** Runs oxstore on a pseudo-terminal (util-linux `script`): output as the terminal shows it, and the exit status. */
 function onTerminal(args: string[]): Promise<{ code: number | null; text: string }> {
   const command = [process.execPath, toolPath('oxstore'), ...args].map((a) => `'${a}'`).join(' ');
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TERM: 'dumb' } });
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TERM: 'dumb' }, timeout: 60_000, killSignal: 'SIGKILL' });
   let text = '';
   child.stdout.on('data', (d: Buffer) => (text += d.toString()));
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, text })));

@@ -14,11 +14,12 @@ function spawnOxview(args: string[]) {
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, out, exited };
 }
 
-const types = (stdout: string): string[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).type);
+/** The types of the complete lines read so far (a pipe may hand over the last one in pieces). */
+const types = (stdout: string): string[] => stdout.slice(0, stdout.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l).type);
 
 test('-H: live events by prefix, through SOCK_STREAM; SIGINT ends it with 0', async (t) => {
   const oxd = await startOxd({ logPath: null });
@@ -37,6 +38,7 @@ test('-H: live events by prefix, through SOCK_STREAM; SIGINT ends it with 0', as
 
 test('-H with an exact name shows that type only, and follows oxd across a restart', async (t) => {
   const first = await startOxd({ logPath: null });
+  t.teardown(() => first.stop());
   const controlPort = first.controlAddr.split(':')[1];
   const view = spawnOxview(['-H', first.controlAddr, '-n', 'request', '-v']);
   t.teardown(() => view.child.kill('SIGKILL'));

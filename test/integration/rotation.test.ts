@@ -66,7 +66,7 @@ test('SIGHUP lets go of every file at once; the next event opens the file at its
   await oxd.waitForStatus((s) => s.totals.written === 60);
   t.deepEqual(numbers(`${file}.1`), range(0, 30));
   t.deepEqual(numbers(file), range(30, 60));
-  t.regex(oxd.stderr, /reopening log files/);
+  await oxd.waitForStderr(/reopening log files/);
 });
 
 test('an idle file is closed after --idle-close, and reopened when events come back', async (t) => {

@@ -23,7 +23,7 @@ for (const [tool, args] of [['oxview', ['-H', '127.0.0.1:1']], ['oxstash', ['-H'
     await waitUntil(() => /waiting for oxd|oxstash/.test(stderr), `${tool} started`);
     child.kill('SIGUSR1');
     child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await new Promise((resolve) => child.once('close', resolve)); // stderr read to its end
     t.notRegex(stderr, /Debugger listening/);
   });
 }

@@ -51,7 +51,7 @@ interface Rotation {
 }
 
 function logrotate(conf: string, state: string, force: boolean): Promise<Rotation> {
-  const child = spawn('logrotate', [...(force ? ['-f'] : []), '-v', '-s', state, conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('logrotate', [...(force ? ['-f'] : []), '-v', '-s', state, conf], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, killSignal: 'SIGKILL' });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -143,7 +143,7 @@ test('logrotate -f under load: no event lost, compressed and renamed files read 
   // open (always for the quiet file, which oxd holds without writing).
   t.is(oxd.child.exitCode, null);
   t.is(oxd.child.signalCode, null);
-  t.regex(oxd.stderr, /reopening log files/);
+  await oxd.waitForStderr(/reopening log files/);
   t.log(`oxd noticed ${status.sinks.file.reopened} renames by itself; SIGHUPs: ${(oxd.stderr.match(/reopening log files/g) ?? []).length}`);
 
   const all = listFiles(oxd.logPath!);

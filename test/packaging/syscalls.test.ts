@@ -15,7 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listFiles } from '../helpers/events';
 import { startOxd, tempDir } from '../helpers/oxd-process';
-import { waitUntil } from '../helpers/proc';
+import { Output } from '../helpers/output';
+import { notifyListener } from '../helpers/systemd-stand-ins';
 import { cleanEnv, extractedRoot, parseUnit, runExtracted, unitText } from './packages';
 
 const groupCache = new Map<string, string[]>();
@@ -85,13 +86,34 @@ function readTrace(file: string): Traced {
   return { syscalls, families };
 }
 
-/** Runs an extracted program under strace (signals go to the program's own pid, not strace's). */
-function straced(file: string, program: string, args: string[], env: NodeJS.ProcessEnv = {}, user?: string) {
-  return spawn('strace', ['-f', '-qq', '-o', file, ...(user ? ['-u', user] : []), path.join(extractedRoot(), program), ...args], {
+const groups = new Set<number>();
+/** Kills process group `pgid` (strace and what it traces), if any of it is left. */
+function killGroup(pgid: number): void {
+  groups.delete(pgid);
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // all gone already
+  }
+}
+// Should the worker end before the teardowns ran, nothing traced outlives it either.
+process.once('exit', () => [...groups].forEach(killGroup));
+
+/**
+ * Runs an extracted program under strace (signals for the program go to its own pid, not
+ * strace's). strace and the program are a process group of their own, killed whole at teardown:
+ * killing strace alone would leave the program running, detached.
+ */
+function straced(t: any, file: string, program: string, args: string[], env: NodeJS.ProcessEnv = {}, user?: string) {
+  const child = spawn('strace', ['-f', '-qq', '-o', file, ...(user ? ['-u', user] : []), path.join(extractedRoot(), program), ...args], {
     cwd: os.tmpdir(),
     env: cleanEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
+  groups.add(child.pid!);
+  t.teardown(() => killGroup(child.pid!));
+  return child;
 }
 
 /** The pid of the program strace (pid `stracePid`) started: its only child. */
@@ -117,34 +139,21 @@ test('oxd.service: oxd --check-config and oxd at work (notify, events, status, S
   const dir = tempDir('blueox-strace-');
   const conf = path.join(root, 'etc/blueox/oxd.conf');
 
-  const check = straced(path.join(dir, 'check.trace'), 'usr/sbin/oxd', ['--check-config', '--config', conf]);
+  const check = straced(t, path.join(dir, 'check.trace'), 'usr/sbin/oxd', ['--check-config', '--config', conf]);
   check.stdin!.end();
   t.is(await exited(check), 0);
   within(t, 'oxd --check-config', readTrace(path.join(dir, 'check.trace')), sandbox);
 
   const notify = path.join(dir, 'notify');
-  const listener = spawn('/usr/bin/python3', [path.join(__dirname, '../../../test/helpers/notify_listener.py'), notify], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => listener.kill('SIGKILL'));
-  let notes = '';
-  listener.stdout!.on('data', (d: Buffer) => (notes += d.toString()));
-  await waitUntil(() => notes.includes('bound'), 'the notification socket is bound');
-  const oxd = straced(path.join(dir, 'oxd.trace'), 'usr/sbin/oxd',
+  const notes = await notifyListener(t, notify);
+  const oxd = straced(t, path.join(dir, 'oxd.trace'), 'usr/sbin/oxd',
     ['--config', conf, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', '-l', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
     { NOTIFY_SOCKET: notify, WATCHDOG_USEC: '400000' });
   oxd.stdin!.end();
-  t.teardown(() => oxd.kill('SIGKILL'));
-  let stderr = '';
-  oxd.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stderr = new Output(oxd.stderr!, 'oxd under strace');
   const done = exited(oxd);
-  await waitUntil(() => notes.includes('READY=1'), 'READY=1', 30_000);
-  const [, collect, control, pid] = /ready collect=(\S+) control=(\S+) .* pid=(\d+)/.exec(stderr)!;
-  t.teardown(() => {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
+  await notes.waitFor(/READY=1/, 60_000);
+  const [, collect, control, pid] = await stderr.waitFor(/ready collect=(\S+) control=(\S+) .* pid=(\d+)/);
   const sent = await runExtracted('usr/bin/oxingest', ['-H', collect, 'traced'], { input: 'a\nb\n' });
   t.is(sent.code, 0, sent.stderr);
   let written = 0;
@@ -157,10 +166,10 @@ test('oxd.service: oxd --check-config and oxd at work (notify, events, status, S
   const reopen = await runExtracted('usr/bin/oxctl', ['--admin-socket', path.join(dir, 'admin.sock'), 'reopen']);
   t.is(reopen.code, 0, reopen.stderr);
   process.kill(Number(pid), 'SIGHUP');
-  await waitUntil(() => /configuration reloaded/.test(stderr), 'the reload after SIGHUP');
-  await waitUntil(() => notes.includes('WATCHDOG=1'), 'a watchdog ping');
+  await stderr.waitFor(/configuration reloaded/);
+  await notes.waitFor(/WATCHDOG=1/);
   process.kill(Number(pid), 'SIGTERM');
-  t.is(await done, 0, stderr);
+  t.is(await done, 0, stderr.text);
   within(t, 'oxd', readTrace(path.join(dir, 'oxd.trace')), sandbox);
 });
 
@@ -171,20 +180,12 @@ test('oxingest@.service: oxingest following a file through a rename stays within
   const dir = tempDir('blueox-strace-');
   const file = path.join(dir, 'app.log');
   fs.writeFileSync(file, 'first\n');
-  const ingest = straced(path.join(dir, 'ingest.trace'), 'usr/bin/oxingest',
+  const ingest = straced(t, path.join(dir, 'ingest.trace'), 'usr/bin/oxingest',
     ['-H', oxd.collect, '--state-file', path.join(dir, 'state.json'), '--from-beginning', '--rotate-wait', '200', '-F', `app:${file}`]);
   ingest.stdin!.end();
-  t.teardown(() => ingest.kill('SIGKILL'));
   const done = exited(ingest);
   await oxd.waitForStatus((s) => s.totals.written === 1, 30_000);
   const ingestPid = tracedPid(ingest.pid!);
-  t.teardown(() => {
-    try {
-      process.kill(ingestPid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
   fs.appendFileSync(file, 'second\n');
   fs.renameSync(file, `${file}.1`);
   fs.writeFileSync(file, 'third\n');
@@ -213,7 +214,7 @@ test('oxstore-archive.service: oxstore zip and prune stay within its filters', a
     ['prune', ['prune', '--quiet', '--wait', '10', '--retain-days', '7', '--log-path', path.join(dir, 'log')]],
   ] as const) {
     const trace = path.join(dir, `${name}.trace`);
-    const run = straced(trace, 'usr/bin/oxstore', [...args], {}, 'nobody');
+    const run = straced(t, trace, 'usr/bin/oxstore', [...args], {}, 'nobody');
     run.stdin!.end();
     let err = '';
     run.stderr!.on('data', (d: Buffer) => (err += d.toString()));
