@@ -16,7 +16,7 @@ TOOLS := oxview oxctl oxingest oxstash oxstore
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
 	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
 
-.PHONY: help setup apt npm check build bundles deb-addons deb npm-package test stress-test system-test bench run clean
+.PHONY: help setup apt npm check build bundles deb-addons deb npm-package test stress-test system-test bench fuzz run clean
 
 help:
 	@echo "make run       set up, build, run oxd in the foreground (logs under ./$(LOG_PATH))"
@@ -28,6 +28,7 @@ help:
 	@echo "make deb       build the Debian packages blueox-oxd and blueox-tools in dist/deb"
 	@echo "make system-test  boot Debian under qemu, install the .debs and test them there (part of make test)"
 	@echo "make bench     run the benchmarks (figures, not pass/fail)"
+	@echo "make fuzz      fuzz oxd's ports with a million frames each (FUZZ_SEED, FUZZ_FRAMES); not part of make test"
 	@echo "make clean     remove build outputs"
 
 setup: apt npm
@@ -115,6 +116,11 @@ system-test: setup build deb
 
 bench: setup build
 	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js && node build/test/bench/ingest-run.js && node build/test/bench/body-check-run.js
+
+# A million fuzzed frames per port against the hostile tests' oracles; several minutes. The seed
+# is printed first: FUZZ_SEED=<seed> replays a run, FUZZ_FRAMES=<n> sizes it.
+fuzz: setup build
+	node build/test/fuzz/run.js
 
 run: setup build
 	mkdir -p $(LOG_PATH)

@@ -27,6 +27,8 @@ export class StreamPublisher implements Sink {
   private version = 0;
   private streamed = 0;
   private sendErrors = 0;
+  /** Messages from subscribers that are neither a subscribe nor an unsubscribe. */
+  private ignored = 0;
   private bound: Endpoint | null = null;
 
   constructor(
@@ -68,7 +70,10 @@ export class StreamPublisher implements Sink {
   private async watchSubscriptions(): Promise<void> {
     try {
       for await (const [msg] of this.sock) {
-        if (msg.length === 0 || msg[0] > 1) continue;
+        if (msg.length === 0 || msg[0] > 1) {
+          this.ignored++;
+          continue;
+        }
         const prefix = Buffer.from(msg.subarray(1));
         const key = prefix.toString('latin1');
         if (msg[0] === 1) this.prefixes.set(key, prefix);
@@ -121,6 +126,7 @@ export class StreamPublisher implements Sink {
       subscriptions: this.prefixes.size,
       streamed: this.streamed,
       send_errors: this.sendErrors,
+      ignored: this.ignored,
     };
   }
 }
