@@ -45,11 +45,11 @@ test('BLUEOX_HOST is the default host; more lines than the queue holds all arriv
 
 test('lines that cannot reach oxd within --linger are counted on stderr, exit 1', async (t) => {
   const port = await freePort();
-  const started = Date.now();
+  // Not timed: on a busy machine starting node alone can take seconds. A linger that is not
+  // honoured keeps oxingest waiting until runTool kills it (exit status null, not 1).
   const r = await runTool('oxingest', ['-H', `127.0.0.1:${port}`, '--linger', '300', 'notices'], { input: 'a\nb\nc\n' });
   t.is(r.code, 1);
   t.regex(r.stderr, /oxingest: 3 of 3 lines could not be delivered to oxd at 127\.0\.0\.1:\d+ within --linger 300 ms/);
-  t.true(Date.now() - started < 10_000);
 });
 
 test('long lines of standard input are split at --max-line-bytes, or cut with --truncate-long-lines', async (t) => {
