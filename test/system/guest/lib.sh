@@ -64,6 +64,10 @@ wait_for() {
     return 0
 }
 
+# The guest is emulated (TCG) on a host that may be busy: oxd answering its control port
+# is what the stages assert, not that it answers within oxctl's interactive 5 s.
+oxctl() { command oxctl --timeout 60000 "$@"; }
+
 unit_prop() { systemctl show -P "$2" "$1" 2>/dev/null; }
 main_pid() { unit_prop oxd.service MainPID; }
 
