@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { listFiles, readEvents } from '../helpers/events';
 import type { Oxd } from '../helpers/oxd-process';
+import { Output } from '../helpers/output';
 import { toolPath } from '../helpers/tool';
 
 export interface IngestExit {
@@ -25,24 +26,16 @@ process.once('exit', () => {
 
 /** One oxingest process. Register `stop` with t.teardown. */
 export class Ingest {
-  stderr = '';
-  /** Set once the process has exited and its stderr is read to the end. */
-  private closed = false;
+  private readonly err: Output;
   private readonly exit: Promise<IngestExit>;
-  private readonly listeners = new Set<() => void>();
 
   constructor(readonly child: ChildProcess) {
     running.add(child);
-    child.stderr!.on('data', (d: Buffer) => {
-      this.stderr += d.toString();
-      for (const l of [...this.listeners]) l();
-    });
+    this.err = new Output(child.stderr!, 'oxingest');
     this.exit = new Promise((resolve) =>
       child.once('close', (code, signal) => {
         running.delete(child);
-        this.closed = true;
-        resolve({ code, signal, stderr: this.stderr });
-        for (const l of [...this.listeners]) l();
+        resolve({ code, signal, stderr: this.err.text });
       }),
     );
   }
@@ -63,35 +56,14 @@ export class Ingest {
     return this.child.pid!;
   }
 
-  /** Resolves when stderr has matched `re` `count` times; rejects on exit or after `timeoutMs`. */
-  waitFor(re: RegExp, count = 1, timeoutMs = 20_000): Promise<string> {
-    const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const matches = this.stderr.match(global) ?? [];
-        if (matches.length >= count) {
-          done();
-          resolve(matches[count - 1]);
-        } else if (this.closed) {
-          done();
-          reject(new Error(`oxingest exited before printing ${re}:\n${this.stderr}`));
-        }
-      };
-      // A late timer (this process was busy) runs before pending reads: give them a turn first.
-      const timer = setTimeout(() => setImmediate(() => {
-        if (!this.listeners.has(check)) return;
-        check();
-        if (!this.listeners.has(check)) return;
-        done();
-        reject(new Error(`timed out waiting for ${re} from oxingest:\n${this.stderr}`));
-      }), timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-      check();
-    });
+  /** What oxingest has written to stderr so far. */
+  get stderr(): string {
+    return this.err.text;
+  }
+
+  /** Resolves when stderr has matched `re` `count` times; rejects once stderr closes without, or after `timeoutMs`. */
+  async waitFor(re: RegExp, count = 1, timeoutMs = 20_000): Promise<string> {
+    return (await this.err.waitFor(re, timeoutMs, count))[0];
   }
 
   /** Sends SIGUSR1 and returns the report's lines, once the report for every followed file is there. */
