@@ -208,7 +208,7 @@ export class GraphiteSink {
     }
     this.flushStart = 0;
     this.settleWaiters(true);
-    if (wasConnected) this.log.warning(`graphite: lost the connection to carbon at ${this.target}; ${this.queue.length} lines queued`);
+    if (wasConnected && !this.closing) this.log.warning(`graphite: lost the connection to carbon at ${this.target}; ${this.queue.length} lines queued`);
     if (this.closing) return;
     const ceiling = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
@@ -254,29 +254,36 @@ export class GraphiteSink {
     this.settleWaiters();
   }
 
-  /** Hands carbon what is queued (if connected, within 2 s), then closes the connection. */
+  /**
+   * Hands carbon what is queued, then closes the connection. Carbon gets 2 s to take the lines,
+   * including a connection still being set up; what is left after that is counted dropped.
+   */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    const deadline = Date.now() + CLOSE_WAIT_MS;
     const sock = this.socket;
-    if (sock !== null && this.connected) {
+    if (sock !== null && !this.connected) {
+      await within(new Promise((r) => (sock.once('connect', r), sock.once('close', r))), deadline);
+    }
+    if (sock !== null && this.socket === sock && this.connected) {
       const flushed = new Promise<void>((resolve) => this.waiters.push({ until: this.queue.pushed, resolve }));
       this.settleWaiters();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([flushed, new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))]);
-      clearTimeout(timer);
-      if (this.socket === sock) {
+      await within(flushed, deadline);
+    }
+    if (sock !== null && this.socket === sock) {
+      if (this.connected) {
         // end() sends FIN after what the kernel holds, so carbon reads every line before the close.
         const closed = new Promise((r) => sock.once('close', r));
         sock.end();
-        const done = await Promise.race([closed.then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), CLOSE_WAIT_MS)))]);
-        clearTimeout(timer);
-        if (!done) sock.destroy();
+        if (!(await within(closed, Date.now() + CLOSE_WAIT_MS))) sock.destroy();
+      } else {
+        sock.destroy();
       }
-    } else if (sock !== null) {
-      sock.destroy();
+      this.socket = null;
+      this.connected = false;
     }
     const lost = this.queue.length + this.inFlight.reduce((n, c) => n + c.lines.length, 0);
     if (lost > 0) {
@@ -301,5 +308,16 @@ export class GraphiteSink {
       last_flush_lines: this.lastFlushLines,
       last_error: this.lastError,
     };
+  }
+}
+
+/** Waits for `promise` until `deadline` (ms since the epoch); true if it settled in time. */
+async function within(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
