@@ -55,7 +55,8 @@ async function main(argv: string[]): Promise<number> {
     log.notice(
       `ready collect=${formatEndpoint(ep.collect)} control=${formatEndpoint(ep.control)} stream=${formatEndpoint(ep.stream)}` +
         ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatEndpoint(settings.forward) : '-'}` +
-        ` admin=${ep.admin ?? '-'} pid=${process.pid}`,
+        ` admin=${ep.admin ?? '-'}${ep.statsd ? ` statsd=${formatEndpoint(ep.statsd)}` : ''}` +
+        `${settings.graphite ? ` graphite=${formatEndpoint(settings.graphite)}` : ''} pid=${process.pid}`,
     );
   } catch (err) {
     log.error(`cannot start: ${describeError(err)}`);

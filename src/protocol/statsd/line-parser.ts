@@ -13,7 +13,7 @@ import { parseDogCheck, parseDogEvent, DogCheck, DogEvent } from './dogstatsd';
 import { sanitizeKey, MAX_NAME_LENGTH } from './key-name';
 import { parseStatsdNumber } from './number';
 
-export type BadLineReason = 'no-type' | 'type' | 'value' | 'rate' | 'name' | 'event';
+export type BadLineReason = 'no-type' | 'type' | 'value' | 'rate' | 'name' | 'event' | 'too-long';
 
 /** What each reason means, for STATUS and log lines. */
 export const BAD_LINE_RULES: Record<BadLineReason, string> = {
@@ -23,6 +23,7 @@ export const BAD_LINE_RULES: Record<BadLineReason, string> = {
   rate: 'the sample rate is not @ followed by a number greater than 0',
   name: `the name is empty after sanitising, or longer than ${MAX_NAME_LENGTH} bytes`,
   event: 'a DogStatsD event (_e{…}) or service check (_sc|…) is malformed',
+  'too-long': 'a line on a TCP connection is longer than the limit (64 KiB) before its newline',
 };
 
 export interface StatsdTarget {
