@@ -65,7 +65,7 @@ export interface StatsdReference {
   readonly udpPort: number;
   readonly mgmtPort: number;
   readonly pid: number;
-  /** What statsd printed (stdout and stderr together): its "Bad line" log among others. */
+  /** What statsd prints to stdout: its "Bad line: …" log among others (errors at start-up name stderr too). */
   readonly output: Output;
   /** Sends one datagram to its UDP port. */
   send(datagram: Buffer | string): Promise<void>;
