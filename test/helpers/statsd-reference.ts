@@ -20,6 +20,33 @@ import { freePorts } from './systemd-stand-ins';
 
 export const STATSD_DIR = path.join(REPO, 'node_modules', 'statsd');
 
+/**
+ * What statsd writes of itself each flush besides the metrics it was sent (legacy namespace,
+ * the default prefixStats `statsd`; timestamp_lag from the second flush on).
+ */
+export const STATSD_OWN_METRICS: readonly string[] = [
+  'stats.statsd.bad_lines_seen',
+  'stats_counts.statsd.bad_lines_seen',
+  'stats.statsd.packets_received',
+  'stats_counts.statsd.packets_received',
+  'stats.statsd.metrics_received',
+  'stats_counts.statsd.metrics_received',
+  'statsd.numStats',
+  'stats.gauges.statsd.timestamp_lag',
+  'stats.statsd.processing_time',
+  'stats.statsd.graphiteStats.calculationtime',
+  'stats.statsd.graphiteStats.flush_length',
+  'stats.statsd.graphiteStats.flush_time',
+  'stats.statsd.graphiteStats.last_exception',
+  'stats.statsd.graphiteStats.last_flush',
+];
+
+/**
+ * Those of STATSD_OWN_METRICS whose values depend on timing or on statsd's own previous
+ * flush rather than on what it was sent: no second implementation can be expected to match them.
+ */
+export const VARYING = /^stats\.(statsd\.(processing_time|graphiteStats\.)|gauges\.statsd\.timestamp_lag)/;
+
 export interface StatsdOptions {
   flushIntervalMs: number;
   /** Where its Graphite backend connects (a CarbonCapture's port). */
@@ -38,7 +65,7 @@ export interface StatsdReference {
   readonly udpPort: number;
   readonly mgmtPort: number;
   readonly pid: number;
-  /** What statsd printed (stdout and stderr together): its "Bad line" log among others. */
+  /** What statsd prints to stdout: its "Bad line: …" log among others (errors at start-up name stderr too). */
   readonly output: Output;
   /** Sends one datagram to its UDP port. */
   send(datagram: Buffer | string): Promise<void>;

@@ -8,7 +8,7 @@
 import test, { ExecutionContext } from 'ava';
 import { CarbonCapture, Flush } from '../helpers/carbon-capture';
 import { CorpusEntry, MANY_TIMER_VALUES, OXD_DIFFERS, STATSD_CORPUS, datagrams } from '../helpers/statsd-corpus';
-import { StatsdOptions, StatsdReference, startStatsd } from '../helpers/statsd-reference';
+import { STATSD_OWN_METRICS, StatsdOptions, StatsdReference, startStatsd } from '../helpers/statsd-reference';
 
 const INTERVAL_MS = 2000;
 /** A flush is due every interval; allow for a busy machine. */
@@ -127,6 +127,10 @@ test('statsd flushes the corpus as worked out by hand, then idles', async (t) =>
   t.is(valueOf(f, 'stats_counts.statsd.metrics_received'), String(lineCount(STATSD_CORPUS)));
   t.is(valueOf(f, 'stats_counts.statsd.bad_lines_seen'), '16');
   t.is(valueOf(f, 'stats.statsd.packets_received'), String(STATSD_CORPUS.length / 2), 'per-second rate over 2 s');
+  // besides the corpus, only statsd's own metrics
+  t.deepEqual([...f.keys()].filter((n) => !n.includes('corpus')).sort(), STATSD_OWN_METRICS.slice().sort());
+  // numStats counts keys: 32 counters and statsd's 3, 8 timers, 9 gauges and timestamp_lag, 5 sets
+  t.is(valueOf(f, 'statsd.numStats'), '58');
 
   // counters: stats_counts.<key> is the total, stats.<key> the total per second
   t.deepEqual(namesUnder(f, 'stats_counts.'), Object.keys(COUNTERS).map((k) => `stats_counts.${k}`).sort());
