@@ -5,7 +5,7 @@
  * to its entry. `STATSD_CORPUS` is where the two must agree; `OXD_DIFFERS`
  * holds inputs oxd deliberately treats otherwise (each says how), which a
  * test keeps out of the comparison and asserts oxd's own behaviour on;
- * `UNDECIDED` holds statsd quirks oxd has not yet taken a side on.
+ * `QUIRKS` holds further statsd quirks and the side oxd takes on each.
  *
  * Values that statsd computes from these (flushIntervalMs 2000, the default
  * percentThreshold 90) are worked out in test/integration/statsd-reference.test.ts.
@@ -132,15 +132,15 @@ export const OXD_DIFFERS: readonly DifferingEntry[] = [
   { datagram: 'corpus.differs.rate0:1|c|@0', note: 'sample rate 0', statsd: 'counter Infinity (1 / 0)', oxd: 'bad line' },
 ];
 
-/** statsd quirks that oxd has not taken a side on: neither compared nor asserted yet. */
-export const UNDECIDED: readonly DifferingEntry[] = [
-  { datagram: ':1|c', note: 'empty key', statsd: 'counter named "", written as `stats.` and `stats_counts.`', oxd: 'undecided' },
-  { datagram: 'corpus.undecided.space: 1|c', note: 'space before the value', statsd: 'counter +1 (Number() skips blanks)', oxd: 'undecided' },
-  { datagram: 'corpus.undecided.blank: |c', note: 'a value that is one space', statsd: 'counter +0 (Number(" ") is 0)', oxd: 'undecided' },
-  { datagram: 'corpus.undecided.exprate:1|c|@1e-1', note: 'sample rate in exponent notation', statsd: 'valid, but read as rate 1 (only the leading digits are taken)', oxd: 'undecided' },
-  { datagram: 'corpus.undecided.emptyset:|s', note: 'empty set member', statsd: 'member "0": the set counts 1', oxd: 'undecided' },
-  { datagram: 'corpus.undecided.spacedtype:-5| ms', note: 'a type with a leading space', statsd: 'not checked as a timer (only exact "ms" is) but stored as one: timer value -5', oxd: 'undecided' },
-  { datagram: 'corpus.undecided.binary:0b11|c', note: 'a binary literal', statsd: 'counter +3', oxd: 'undecided' },
+/** statsd quirks on which oxd has taken a side (oxd: what it does, asserted by the conformance test). */
+export const QUIRKS: readonly DifferingEntry[] = [
+  { datagram: ':1|c', note: 'empty key', statsd: 'counter named "", written as `stats.` and `stats_counts.`', oxd: 'bad line (name)' },
+  { datagram: 'corpus.quirk.space: 1|c', note: 'space before the value', statsd: 'counter +1 (Number() skips blanks)', oxd: 'bad line (value)' },
+  { datagram: 'corpus.quirk.blank: |c', note: 'a value that is one space', statsd: 'counter +0 (Number(" ") is 0)', oxd: 'bad line (value)' },
+  { datagram: 'corpus.quirk.exprate:1|c|@1e-1', note: 'sample rate in exponent notation', statsd: 'valid, but read as rate 1 (only the leading digits are taken)', oxd: 'rate 0.1: counts 10' },
+  { datagram: 'corpus.quirk.emptyset:|s', note: 'empty set member', statsd: 'member "0": the set counts 1', oxd: 'the same as statsd' },
+  { datagram: 'corpus.quirk.spacedtype:-5| ms', note: 'a type with a leading space', statsd: 'not checked as a timer (only exact "ms" is) but stored as one: timer value -5', oxd: 'bad line (value): a timer is never negative' },
+  { datagram: 'corpus.quirk.binary:0b11|c', note: 'a binary literal', statsd: 'counter +3', oxd: 'bad line (value)' },
 ];
 
 /** The datagrams of a list, in order. */

@@ -10,7 +10,7 @@
 import test, { ExecutionContext } from 'ava';
 import { CarbonCapture, Flush, Interval } from '../helpers/carbon-capture';
 import { Oxd, startOxd } from '../helpers/oxd-process';
-import { datagrams, OXD_DIFFERS, STATSD_CORPUS, UNDECIDED } from '../helpers/statsd-corpus';
+import { datagrams, OXD_DIFFERS, STATSD_CORPUS, QUIRKS } from '../helpers/statsd-corpus';
 import { startStatsd } from '../helpers/statsd-reference';
 import { sendDatagrams } from '../helpers/statsd-send';
 
@@ -72,7 +72,7 @@ test('the corpus: oxd writes the Graphite lines statsd writes, value for value',
 
 test('what oxd reads otherwise than statsd, on purpose', async (t) => {
   const { oxd, capture, port } = await oxdWithCapture(t);
-  const sent = [...datagrams(OXD_DIFFERS), ...datagrams(UNDECIDED)];
+  const sent = [...datagrams(OXD_DIFFERS), ...datagrams(QUIRKS)];
   const m = (await oxdInterval(t, capture, port, sent)).points;
   // h and d are timers, and packed values all count.
   t.is(m.get('stats.timers.corpus.differs.h.upper'), '5');
@@ -80,13 +80,13 @@ test('what oxd reads otherwise than statsd, on purpose', async (t) => {
   t.is(m.get('stats.timers.corpus.differs.packed.count'), '3');
   t.is(m.get('stats.timers.corpus.differs.packed.sum'), '6');
   // A sample rate in exponent notation means what it says.
-  t.is(m.get('stats_counts.corpus.undecided.exprate'), '10');
+  t.is(m.get('stats_counts.corpus.quirk.exprate'), '10');
   // An empty set member is "0", as in statsd.
-  t.is(m.get('stats.sets.corpus.undecided.emptyset.count'), '1');
+  t.is(m.get('stats.sets.corpus.quirk.emptyset.count'), '1');
   // Everything else is a bad line, by reason.
   const names = [...m.keys()].filter((n) => n.includes('corpus.'));
   t.deepEqual(
-    names.filter((n) => /differs\.(x|big|inf|hex|rate0)|undecided\.(space|blank|spacedtype|binary)/.test(n)),
+    names.filter((n) => /differs\.(x|big|inf|hex|rate0)|quirk\.(space|blank|spacedtype|binary)/.test(n)),
     [],
     'no series for values oxd refuses',
   );
