@@ -148,3 +148,40 @@ test('carbon killed and started again: the sink reconnects and lines sent after 
   // The first ten were written before the kill; whisper keeps them across carbon's restart.
   t.deepEqual(nonNull(points), Array.from({ length: 30 }, (_, i): Point => [t0 + i, i]));
 });
+
+test('a stalled carbon: the socket takes what the kernel holds, the rest waits in the bounded queue', async (t) => {
+  const carbon = await startCarbon(t, { schemas: SCHEMAS });
+  const { sink } = makeSink(t, carbon, 20_000);
+  sink.start();
+  await waitUntil(() => sink.status().connected === true, 'the sink has connected');
+  // Stopped, carbon reads nothing: the kernel's buffers fill (a few MB on loopback) and stay full.
+  carbon.signal('SIGSTOP');
+  const t0 = Math.floor(Date.now() / 1000) - 3000;
+  const names = Array.from({ length: 40 }, (_, k) => `stalled.${'x'.repeat(60)}.m${k}`);
+  const total = 120_000;
+  // 12 MB of lines in intervals of 40 names x 250 seconds.
+  for (let sent = 0; sent < total; sent += names.length * 250) {
+    const lines: string[] = [];
+    for (let s = 0; s < 250; s++) for (const name of names) lines.push(`${name} ${sent + s} ${t0 + (sent / names.length) + s}`);
+    sink.send(lines);
+    // Write callbacks of what the kernel took come on the next turns of the event loop.
+    await new Promise((r) => setImmediate(r));
+    const st = sink.status();
+    t.is((st.lines_sent as number) + (st.lines_queued as number) + (st.lines_dropped as number), sent + lines.length);
+  }
+  const stalled = sink.status();
+  // Had the sink written everything into the socket, nothing would have been dropped.
+  t.true((stalled.lines_dropped as number) > 0, JSON.stringify(stalled));
+  t.true((stalled.lines_sent as number) > 0, JSON.stringify(stalled));
+  // Beyond the bound, at most one chunk sits in Node's socket buffer: 64 KiB of lines at least this long.
+  const shortest = `${names[0]} 0 ${t0}\n`.length;
+  t.true((stalled.lines_queued as number) <= 20_000 + Math.ceil((64 * 1024) / shortest), JSON.stringify(stalled));
+
+  carbon.signal('SIGCONT');
+  await waitUntil(() => sink.status().lines_queued === 0, 'the sink has written its queue once carbon reads again', 30_000);
+  const st = sink.status();
+  t.is((st.lines_sent as number) + (st.lines_dropped as number), total);
+  // The newest lines were kept: the last 250 seconds of the last name are all in whisper.
+  const lastFrom = t0 + total / names.length - 250;
+  await carbon.waitForValue(names[names.length - 1], hasAll(lastFrom, 250, (i) => total - 250 * names.length + i), 30_000);
+});
