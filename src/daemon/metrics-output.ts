@@ -80,7 +80,7 @@ export class MetricsOutput {
     interval.data.gauges.set(`${this.settings.statsdPrefixStats}.timestamp_lag`, interval.timestampLag);
     const w = this.window(interval.windowEnd);
     w.local = interval;
-    w.window.addLocal(interval.data);
+    w.window.addLocal(interval.data, this.host);
   }
 
   /** A part of another oxd's interval, from a `statsd.interval` event. */
@@ -105,7 +105,7 @@ export class MetricsOutput {
     if (w === undefined) {
       const wait = Math.max(0, end + this.settings.statsdMergeDelayMs - Date.now());
       const timer = setTimeout(() => this.write(end), wait);
-      w = { window: new MergedWindow(end, this.settings.statsdMaxNames, this.settings.statsdMaxTimerSamples), timer, local: null };
+      w = { window: new MergedWindow(end, this.settings.statsdMaxNames, this.settings.statsdMaxTimerSamples, this.settings.statsdPerHost), timer, local: null };
       this.windows.set(end, w);
     }
     return w;

@@ -26,6 +26,8 @@ export class MergedWindow {
     readonly windowEnd: number,
     private readonly maxNames: number,
     private readonly maxTimerSamples: number,
+    /** Also keep each host's own series, tagged `host=NAME`. */
+    private readonly perHost = false,
   ) {}
 
   get nameCount(): number {
@@ -42,20 +44,34 @@ export class MergedWindow {
     return true;
   }
 
-  addLocal(local: IntervalData): void {
-    for (const [name, v] of local.counters) this.addCounter(name, v);
-    for (const [name, v] of local.gauges) if (this.admit(this.data.gauges, name)) this.data.gauges.set(name, v);
-    for (const [name, members] of local.sets) this.addSet(name, members);
-    for (const [name, t] of local.timers) this.addTimer(name, { count: t.count, n: t.n, sum: t.sum, sumSquares: t.sumSquares, min: t.min, max: t.max, samples: t.sketch ? null : t.samples, sketch: t.sketch });
+  /** This oxd's own interval; `host` names it for per-host series. */
+  addLocal(local: IntervalData, host: string): void {
+    const timers = new Map<string, TimerPart>();
+    for (const [name, t] of local.timers) timers.set(name, { count: t.count, n: t.n, sum: t.sum, sumSquares: t.sumSquares, min: t.min, max: t.max, samples: t.sketch ? null : t.samples, sketch: t.sketch });
+    this.add(host, local.counters, local.gauges, local.sets, timers);
   }
 
   addPart(part: IntervalPart): void {
     this.parts++;
     this.hosts.add(part.host);
-    for (const [name, v] of part.counters) this.addCounter(name, v);
-    for (const [name, v] of part.gauges) if (this.admit(this.data.gauges, name)) this.data.gauges.set(name, v);
-    for (const [name, members] of part.sets) this.addSet(name, members);
-    for (const [name, t] of part.timers) this.addTimer(name, t);
+    this.add(part.host, part.counters, part.gauges, part.sets, part.timers);
+  }
+
+  private add(
+    host: string,
+    counters: Map<string, number>,
+    gauges: Map<string, number>,
+    sets: Map<string, Iterable<string>>,
+    timers: Map<string, TimerPart>,
+  ): void {
+    const tag = this.perHost ? `;host=${hostTag(host)}` : '';
+    for (const name of this.perHost ? [null, tag] : [null]) {
+      const as = (n: string): string => (name === null ? n : n + name);
+      for (const [n, v] of counters) this.addCounter(as(n), v);
+      for (const [n, v] of gauges) if (this.admit(this.data.gauges, as(n))) this.data.gauges.set(as(n), v);
+      for (const [n, members] of sets) this.addSet(as(n), members);
+      for (const [n, t] of timers) this.addTimer(as(n), t);
+    }
   }
 
   private addCounter(name: string, v: number): void {
@@ -75,6 +91,11 @@ export class MergedWindow {
     if (t === undefined) this.data.timers.set(name, (t = new TimerSamples()));
     if (part.n > 0) t.merge(part, this.maxTimerSamples);
   }
+}
+
+/** A host name as a Graphite tag value: what carbon's tag syntax cannot hold becomes "_". */
+export function hostTag(host: string): string {
+  return host.replace(/[^A-Za-z0-9_.-]/g, '_') || '_';
 }
 
 /** The names written in earlier windows, for statsd's carry-over. */
