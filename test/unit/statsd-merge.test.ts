@@ -21,6 +21,7 @@ function travel(host: string, lines: string) {
 test('an interval travels as msgpack and merges back: counters add, sets unite, timers stay exact when few', (t) => {
   const w = new MergedWindow(10_000, 1000, 10_000);
   for (const part of [...travel('a', 'c:1|c\ns:x|s\nt:1|ms\nt:3|ms\ng:5|g'), ...travel('b', 'c:2|c|@0.5\ns:y|s\ns:x|s\nt:2|ms\ng:7|g')]) w.addPart(part);
+  w.mergeNow();
   t.is(w.data.counters.get('c'), 5);
   t.deepEqual([...w.data.sets.get('s')!].sort(), ['x', 'y']);
   t.is(w.data.gauges.get('g'), 7);
@@ -40,6 +41,7 @@ test('many samples travel as a sketch; a big interval is cut into parts that mer
   t.true(parts.length > 1, `${parts.length} parts`);
   const w = new MergedWindow(10_000, 100_000, 10_000);
   for (const p of parts) w.addPart(p);
+  w.mergeNow();
   t.is(w.data.counters.size, 30_000 + 3, 'every counter (and the three of statsd itself)');
   const timer = w.data.timers.get('big')!;
   t.not(timer.sketch, null);
@@ -52,6 +54,7 @@ test('many samples travel as a sketch; a big interval is cut into parts that mer
 test('per-host series: each host also under host=NAME', (t) => {
   const w = new MergedWindow(10_000, 1000, 10_000, true);
   for (const part of [...travel('web-1', 'c:1|c'), ...travel('web 2', 'c:2|c')]) w.addPart(part);
+  w.mergeNow();
   t.is(w.data.counters.get('c'), 3);
   t.is(w.data.counters.get('c;host=web-1'), 1);
   t.is(w.data.counters.get('c;host=web_2'), 2);
@@ -72,6 +75,7 @@ test('carry-over across windows, as statsd: zeros for counters, timers and sets,
   const memory = new NameMemory(new Set(), 1000);
   const first = new MergedWindow(10_000, 1000, 10_000);
   first.addPart(travel('a', 'c:1|c\nt:1|ms\ns:x|s\ng:4|g')[0]);
+  first.mergeNow();
   memory.carryInto(first.data);
   const second = new MergedWindow(20_000, 1000, 10_000);
   memory.carryInto(second.data);
