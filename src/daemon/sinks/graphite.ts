@@ -40,6 +40,8 @@ export interface GraphiteOptions {
 
 /** Bytes per write: large enough that a 100,000-key interval is a few dozen writes. */
 const CHUNK_BYTES = 64 * 1024;
+/** Writes per turn of the event loop: about 2 ms of work here. */
+const CHUNKS_PER_TURN = 4;
 /**
  * Carbon drops the connection on a line longer than this (LineOnlyReceiver.MAX_LENGTH):
  * sent again after each reconnect, such a line would cut every connection, so it is dropped here.
@@ -74,6 +76,7 @@ export class GraphiteSink {
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private waitingForDrain = false;
+  private pumpLater: NodeJS.Immediate | null = null;
   private waiters: FlushWaiter[] = [];
   private readonly backoffMinMs: number;
   private readonly backoffMaxMs: number;
@@ -220,8 +223,17 @@ export class GraphiteSink {
   /** Writes whole-line chunks while the socket takes them without buffering. */
   private pump(): void {
     const sock = this.socket;
-    if (!this.connected || sock === null || this.waitingForDrain) return;
-    while (this.queue.length > 0) {
+    if (!this.connected || sock === null || this.waitingForDrain || this.pumpLater !== null) return;
+    for (let chunks = 0; this.queue.length > 0; chunks++) {
+      if (chunks === CHUNKS_PER_TURN) {
+        // A large interval is written over several turns of the event loop, so control and
+        // the sources are served in between.
+        this.pumpLater = setImmediate(() => {
+          this.pumpLater = null;
+          this.pump();
+        });
+        return;
+      }
       if (this.flushStart === 0) {
         this.flushStart = Date.now();
         this.flushLines = 0;
@@ -292,6 +304,8 @@ export class GraphiteSink {
     }
     this.queue.dropOldest(this.queue.length);
     this.inFlight = [];
+    if (this.pumpLater !== null) clearImmediate(this.pumpLater);
+    this.pumpLater = null;
     this.settleWaiters(true);
   }
 
