@@ -32,7 +32,11 @@ import { LineQueue } from './line-queue';
 
 export interface GraphiteOptions {
   endpoint: Endpoint;
-  /** Lines held while carbon is away or slow; past it the oldest are dropped. */
+  /**
+   * Lines held while carbon is away or slow; past it the oldest are dropped. It bounds every
+   * interval too, so it should hold several intervals' worth of lines: an interval with more
+   * lines than this loses its oldest even while carbon keeps up.
+   */
   maxQueuedLines: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -122,12 +126,16 @@ export class GraphiteSink {
       else this.queue.push(line);
     }
     if (tooLong > 0) this.drop(tooLong, `lines longer than carbon's limit of ${CARBON_MAX_LINE_BYTES} bytes`);
-    const excess = this.queue.length - this.options.maxQueuedLines;
-    if (excess > 0) {
-      this.queue.dropOldest(excess);
-      this.drop(excess, `queue full (${this.options.maxQueuedLines} lines) while carbon at ${this.target} is away or slow; oldest lines dropped`);
-    }
+    this.enforceBound();
     this.pump();
+  }
+
+  private enforceBound(): void {
+    const excess = this.queue.length - this.options.maxQueuedLines;
+    if (excess <= 0) return;
+    this.queue.dropOldest(excess);
+    const state = this.connected ? 'slow' : 'away';
+    this.drop(excess, `queue full (${this.options.maxQueuedLines} lines) while carbon at ${this.target} is ${state}; oldest lines dropped`);
   }
 
   private drop(n: number, why: string): void {
@@ -203,19 +211,15 @@ export class GraphiteSink {
       for (const c of this.inFlight) back.push(...c.lines);
       this.queue.unshift(back, this.inFlight[0].first);
       this.inFlight = [];
-      const excess = this.queue.length - this.options.maxQueuedLines;
-      if (excess > 0) {
-        this.queue.dropOldest(excess);
-        this.drop(excess, `queue full (${this.options.maxQueuedLines} lines) after losing carbon at ${this.target}`);
-      }
     }
+    this.enforceBound();
     this.flushStart = 0;
     this.settleWaiters(true);
     if (wasConnected && !this.closing) this.log.warning(`graphite: lost the connection to carbon at ${this.target}; ${this.queue.length} lines queued`);
     if (this.closing) return;
     const ceiling = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
-    // Full jitter over the upper half: senders that lost carbon together do not return together.
+    // Jitter over the upper half of the delay: senders that lost carbon together do not return together.
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.timer = setTimeout(() => this.connect(), delay);
   }
