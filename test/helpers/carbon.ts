@@ -22,6 +22,12 @@
  *
  * Carbon writes asynchronously (a writer thread drains its cache), so tests
  * wait for a value with waitForValue, polling whisper with a deadline.
+ *
+ * Debian's own carbon-cache (the package's service, port 2003 on every
+ * interface) plays no part: installing graphite-carbon does not start it on
+ * these machines (no systemd as PID 1, and policy-rc.d refuses service
+ * starts; the SysV script also needs CARBON_CACHE_ENABLED=true in
+ * /etc/default/graphite-carbon), and the tests never use port 2003.
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -122,7 +122,7 @@ export class GraphiteSink {
     let tooLong = 0;
     for (const line of lines) {
       // Checking the UTF-16 length first keeps the byte count off the path of ordinary lines.
-      if (line.length * 3 > CARBON_MAX_LINE_BYTES && Buffer.byteLength(line) + 1 > CARBON_MAX_LINE_BYTES) tooLong++;
+      if (line.length * 3 > CARBON_MAX_LINE_BYTES && Buffer.byteLength(line) > CARBON_MAX_LINE_BYTES) tooLong++;
       else this.queue.push(line);
     }
     if (tooLong > 0) this.drop(tooLong, `lines longer than carbon's limit of ${CARBON_MAX_LINE_BYTES} bytes`);
@@ -313,6 +313,13 @@ export class GraphiteSink {
     this.settleWaiters(true);
   }
 
+  /**
+   * lines_sent: taken by the kernel (write callback); lines_queued: not yet, including chunks
+   * handed to the socket; reconnects: connections made after a failed attempt or a lost one;
+   * last_flush (unix seconds, 0 never), last_flush_ms and last_flush_lines: the last time the
+   * queue was written out empty, how long that took from its first write, and how many lines;
+   * last_error: the last connection error, kept after carbon comes back.
+   */
   status(): { [key: string]: Packable } {
     return {
       endpoint: this.target,
