@@ -217,10 +217,7 @@ export class GraphiteSink {
     this.settleWaiters(true);
     if (wasConnected && !this.closing) this.log.warning(`graphite: lost the connection to carbon at ${this.target}; ${this.queue.length} lines queued`);
     if (this.closing) return;
-    const ceiling = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    // Jitter over the upper half of the delay: senders that lost carbon together do not return together.
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    const delay = backoffDelay(this.attempt++, this.backoffMinMs, this.backoffMaxMs);
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
@@ -334,6 +331,16 @@ export class GraphiteSink {
       last_error: this.lastError,
     };
   }
+}
+
+/**
+ * The wait before connection attempt `attempt + 1` (0 after the first failure): doubling from
+ * `minMs` up to `maxMs`, then a random point in the upper half of that, so senders that lost
+ * carbon together do not all come back at the same moment.
+ */
+export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + random() * (ceiling / 2);
 }
 
 /** Waits for `promise` until `deadline` (ms since the epoch); true if it settled in time. */
