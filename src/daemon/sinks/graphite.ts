@@ -5,10 +5,10 @@
  *
  * Lines wait in a bounded queue while carbon is away (past the bound the
  * oldest go first, counted); the connection comes back by itself with
- * exponential backoff and jitter. Writes are large chunks of whole lines, and
- * at most what the socket accepts without buffering (then it waits for
- * 'drain'), so a slow carbon holds lines here, under the bound, rather than
- * in Node's socket buffer without one.
+ * exponential backoff and jitter. Writes are large chunks of whole lines, a
+ * few per turn of the event loop; the first write the socket has to buffer
+ * stops them until 'drain', so a slow carbon holds lines here, under the
+ * bound, rather than in Node's socket buffer without one.
  *
  * A line is never split across connections. Carbon's line receiver (Twisted's
  * LineOnlyReceiver) keeps the unterminated tail of a connection in a buffer of
@@ -18,7 +18,8 @@
  * goes back to the front of the queue whole and is sent again on the next
  * connection: the lines of it that did reach carbon arrive twice, which is
  * harmless, since whisper keeps one value per timestamp slot and the second
- * write stores the same value in the same slot (at-least-once, no corruption).
+ * write stores the same value in the same slot (at-least-once, no corruption;
+ * only a carbon-aggregator that sums points would count such a line twice).
  * Lines confirmed by the kernel (the write callback) count as sent: what the
  * kernel still held when carbon died is lost without a trace, as with any
  * plaintext carbon client.
