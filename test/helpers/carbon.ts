@@ -34,6 +34,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Output } from './output';
 import { freePorts } from './systemd-stand-ins';
 
@@ -121,8 +122,12 @@ export class Carbon {
       running.delete(child.pid!);
       if (this.child === child) this.child = null;
     });
-    const output = new Output(child.stdout!, `carbon-cache on port ${this.port}`);
-    child.stderr!.on('data', (d: Buffer) => (output.text += d.toString()));
+    // Its log (stdout) and Python's warnings and tracebacks (stderr) read as one text.
+    const merged = new PassThrough();
+    child.stdout!.pipe(merged, { end: false });
+    child.stderr!.pipe(merged, { end: false });
+    child.once('close', () => merged.end());
+    const output = new Output(merged, `carbon-cache on port ${this.port}`);
     this.output = output;
     // Twisted logs this once the port is bound and listening: connections are accepted from here on.
     await output.waitFor(new RegExp(`CarbonReceiverFactory starting on ${this.port}\\b`), timeoutMs);
