@@ -9,11 +9,12 @@ import {
   DEFAULT_CONTROL_PORT,
   DEFAULT_HOST,
   Endpoint,
-  parseEndpoint,
 } from '../protocol/endpoint';
 import { ConfigError } from './errors';
+import { integer, endpoint } from './setting-values';
+import { STATSD_DEFAULTS, STATSD_ROWS, StatsdSettings } from './statsd-settings';
 
-export interface OxdSettings {
+export interface OxdSettings extends StatsdSettings {
   collect: Endpoint;
   control: Endpoint;
   forward: Endpoint | null;
@@ -47,6 +48,7 @@ export const DEFAULTS: OxdSettings = {
   forwardSpoolBytes: 64 * 1024 * 1024,
   drainTimeoutMs: 2_000,
   adminSocket: '/run/blueox/oxd-admin.sock',
+  ...STATSD_DEFAULTS,
 };
 
 export interface SettingSpec<K extends keyof OxdSettings> {
@@ -55,24 +57,6 @@ export interface SettingSpec<K extends keyof OxdSettings> {
   field: K;
   allowed: string;
   parse(value: unknown): OxdSettings[K] | undefined;
-}
-
-function integer(min: number, max: number) {
-  return (value: unknown): number | undefined => {
-    const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-    return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : undefined;
-  };
-}
-
-function endpoint(defaultPort: number) {
-  return (value: unknown): Endpoint | undefined => {
-    if (typeof value !== 'string') return undefined;
-    try {
-      return parseEndpoint(value, defaultPort);
-    } catch {
-      return undefined;
-    }
-  };
 }
 
 function portRange(value: unknown): [number, number] | undefined {
@@ -142,6 +126,7 @@ const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
     parse: (v) =>
       typeof v !== 'string' ? undefined : v === '' ? null : v.startsWith('/') && Buffer.byteLength(v) <= 100 && !v.includes('\0') ? v : undefined,
   },
+  ...STATSD_ROWS,
 };
 
 /** Parses one value for `field`, throwing a ConfigError that names `source`. */

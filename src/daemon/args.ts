@@ -11,6 +11,7 @@ import { increase, parseCommandLine } from '../config/command-line';
 import { DEFAULT_CONFIG_FILE, readConfigFile, readEnvironment } from '../config/config-file';
 import { DEFAULTS, OxdSettings, parseSetting } from '../config/oxd-settings';
 import { formatEndpoint } from '../protocol/endpoint';
+import { DEFAULT_CARBON_PORT, DEFAULT_STATSD_PORT } from '../config/statsd-settings';
 import { VERSION } from '../version';
 
 export interface OxdInvocation {
@@ -38,6 +39,28 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['drainTimeout', 'drainTimeoutMs', '--drain-timeout'],
   ['forwardSpool', 'forwardSpoolBytes', '--forward-spool'],
   ['adminSocket', 'adminSocket', '--admin-socket'],
+  ['statsd', 'statsd', '--statsd'],
+  ['statsdFlush', 'statsdFlushMs', '--statsd-flush'],
+  ['statsdPercentThresholds', 'statsdPercentThresholds', '--statsd-percent-thresholds'],
+  ['statsdDeleteIdle', 'statsdDeleteIdle', '--statsd-delete-idle'],
+  ['statsdMaxNames', 'statsdMaxNames', '--statsd-max-names'],
+  ['statsdMaxTimerSamples', 'statsdMaxTimerSamples', '--statsd-max-timer-samples'],
+  ['statsdReceiveBuffer', 'statsdReceiveBuffer', '--statsd-receive-buffer'],
+  ['statsdHistogram', 'statsdHistogram', '--statsd-histogram'],
+  ['statsdPrefixStats', 'statsdPrefixStats', '--statsd-prefix-stats'],
+  ['statsdMergeDelay', 'statsdMergeDelayMs', '--statsd-merge-delay'],
+  ['statsdPerHost', 'statsdPerHost', '--statsd-per-host'],
+  ['graphite', 'graphite', '--graphite'],
+  ['graphiteLegacyNamespace', 'graphiteLegacyNamespace', '--graphite-legacy-namespace'],
+  ['graphiteGlobalPrefix', 'graphiteGlobalPrefix', '--graphite-global-prefix'],
+  ['graphitePrefixCounter', 'graphitePrefixCounter', '--graphite-prefix-counter'],
+  ['graphitePrefixTimer', 'graphitePrefixTimer', '--graphite-prefix-timer'],
+  ['graphitePrefixGauge', 'graphitePrefixGauge', '--graphite-prefix-gauge'],
+  ['graphitePrefixSet', 'graphitePrefixSet', '--graphite-prefix-set'],
+  ['graphiteGlobalSuffix', 'graphiteGlobalSuffix', '--graphite-global-suffix'],
+  ['graphiteFlushCounts', 'graphiteFlushCounts', '--graphite-flush-counts'],
+  ['graphiteQueueLines', 'graphiteQueueLines', '--graphite-queue-lines'],
+  ['graphiteSchemas', 'graphiteSchemas', '--graphite-schemas'],
 ];
 
 function program(): Command {
@@ -63,6 +86,28 @@ function program(): Command {
     .option('--drain-timeout <ms>', `on SIGTERM, keep reading connected senders for up to this long before exiting (default: ${d.drainTimeoutMs})`)
     .option('--forward-spool <bytes>', `memory for events waiting to be forwarded; beyond it they are dropped and counted (default: ${d.forwardSpoolBytes})`)
     .option('--admin-socket <path>', `local socket for oxctl shutdown/forward/reopen, usable by oxd's user and root only; "" for none (default: ${d.adminSocket})`)
+    .option('--statsd <host[:port]>', `receive statsd lines on this address, UDP and TCP (port ${DEFAULT_STATSD_PORT} unless given); "" for none (default: none)`)
+    .option('--statsd-flush <ms>', `close a statsd interval at every multiple of this many ms of the clock (default: ${d.statsdFlushMs})`)
+    .option('--statsd-percent-thresholds <pct>', `percentiles written for timers, comma-separated (default: ${d.statsdPercentThresholds.join(',')})`)
+    .option('--statsd-delete-idle <kinds>', 'forget names without data in an interval: none, all, or counters,timers,sets,gauges (default: none)')
+    .option('--statsd-max-names <n>', `most metric names tracked; new ones beyond it are dropped and counted (default: ${d.statsdMaxNames})`)
+    .option('--statsd-max-timer-samples <n>', `samples kept per timer per interval before a quantile sketch takes over (default: ${d.statsdMaxTimerSamples})`)
+    .option('--statsd-receive-buffer <bytes>', `UDP receive buffer asked for, capped by net.core.rmem_max (default: ${d.statsdReceiveBuffer})`)
+    .option('--statsd-histogram <rules>', 'histogram bins for timers: "NAME:BOUND,BOUND,inf;NAME:..." (default: none)')
+    .option('--statsd-prefix-stats <name>', `namespace of statsd's own figures (default: ${d.statsdPrefixStats})`)
+    .option('--statsd-merge-delay <ms>', `with --graphite: wait this long after a window ends for the intervals of the oxds below (default: ${d.statsdMergeDelayMs})`)
+    .option('--statsd-per-host <bool>', `with --graphite: also write each host's own series, tagged host=NAME (default: ${d.statsdPerHost})`)
+    .option('--graphite <host[:port]>', `write statsd intervals to carbon's plaintext port (${DEFAULT_CARBON_PORT} unless given); "" for none (default: none)`)
+    .option('--graphite-legacy-namespace <bool>', `statsd's legacy names stats.NAME, stats_counts.NAME, stats.timers.NAME (default: ${d.graphiteLegacyNamespace})`)
+    .option('--graphite-global-prefix <name>', `first name part in the newer namespace (default: ${d.graphiteGlobalPrefix})`)
+    .option('--graphite-prefix-counter <name>', `counters' part in the newer namespace (default: ${d.graphitePrefixCounter})`)
+    .option('--graphite-prefix-timer <name>', `timers' part in the newer namespace (default: ${d.graphitePrefixTimer})`)
+    .option('--graphite-prefix-gauge <name>', `gauges' part in the newer namespace (default: ${d.graphitePrefixGauge})`)
+    .option('--graphite-prefix-set <name>', `sets' part in the newer namespace (default: ${d.graphitePrefixSet})`)
+    .option('--graphite-global-suffix <name>', 'appended to every name (default: none)')
+    .option('--graphite-flush-counts <bool>', `also write each counter's count beside its rate (default: ${d.graphiteFlushCounts})`)
+    .option('--graphite-queue-lines <n>', `lines kept while carbon is away; beyond, the oldest are dropped and counted (default: ${d.graphiteQueueLines})`)
+    .option('--graphite-schemas <file>', `carbon's storage-schemas.conf, checked against --statsd-flush; "" for no check (default: ${d.graphiteSchemas})`)
     .addOption(new Option('-v, --verbose', 'log more: -v for info, -vv for debug').argParser(increase))
     .addHelpText(
       'after',

@@ -17,7 +17,10 @@ import type { Sink } from './sink';
 import { FileStore } from './sinks/file-store';
 import { Forwarder } from './sinks/forward';
 import { StreamPublisher } from './sinks/stream';
+import { MetricsOutput } from './metrics-output';
+import { IntervalMergeSink } from './sinks/interval-merge';
 import { CollectSource } from './sources/collect';
+import { statsdSource, StatsdSource } from './sources/statsd/statsd-source';
 import { Stats } from './stats';
 import { buildStatus } from './status-report';
 
@@ -25,6 +28,8 @@ import { buildStatus } from './status-report';
 export interface PassedSockets {
   collect?: number;
   control?: number;
+  /** oxd-statsd.socket: its datagram and stream sockets share the name. */
+  statsd?: number[];
 }
 
 export interface Endpoints {
@@ -33,6 +38,8 @@ export interface Endpoints {
   stream: Endpoint;
   /** The admin socket's path, or null when there is none. */
   admin: string | null;
+  /** The statsd address (UDP and TCP), or null when there is no statsd source. */
+  statsd: Endpoint | null;
 }
 
 const MAX_COLLECT_CONNECTIONS = 4096;
@@ -49,6 +56,8 @@ export class Daemon {
   private readonly collect: CollectSource;
   private readonly control: ControlServer;
   private admin: ControlServer | null;
+  private readonly statsd: StatsdSource | null;
+  private readonly metrics: MetricsOutput;
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -78,7 +87,16 @@ export class Daemon {
       ? new Forwarder(settings.forward, settings.forwardSpoolBytes, this.stats, log, this.warn)
       : null;
     if (this.forwarder) sinks.push(this.forwarder);
+    if (settings.graphite && settings.statsdMergeDelayMs >= settings.statsdFlushMs) {
+      throw new BlueOxError(
+        'ECONFIG',
+        `statsd_merge_delay_ms (${settings.statsdMergeDelayMs}) must be less than statsd_flush_ms (${settings.statsdFlushMs}): lower the delay or lengthen the interval`,
+      );
+    }
+    this.metrics = new MetricsOutput(settings, log, this.warn);
+    if (this.metrics.writesGraphite) sinks.push(new IntervalMergeSink(this.metrics, this.warn));
     this.router = new Router(this.stats, sinks, this.warn);
+    this.metrics.attach(this.router);
     const listenOn = passed.collect !== undefined ? { fd: passed.collect } : { endpoint: settings.collect };
     this.collect = new CollectSource(
       listenOn,
@@ -90,6 +108,8 @@ export class Daemon {
       },
       this.warn,
     );
+    this.statsd = statsdSource(settings, passed, this.router, this.warn);
+    if (this.statsd) this.statsd.onInterval = (interval) => this.metrics.local(interval);
     this.control = new ControlServer((req) => this.command(req), log, this.warn);
     this.admin = settings.adminSocket ? new ControlServer((req) => this.adminCommand(req), log, this.warn) : null;
   }
@@ -105,7 +125,13 @@ export class Daemon {
       });
       const stream = await this.stream.start(control.host, this.settings.streamRange);
       const admin = await this.startAdmin();
-      return { collect, control, stream, admin };
+      const statsd = this.statsd
+        ? await this.statsd.start().catch((err) => {
+            throw portError('statsd', this.settings.statsd ? formatEndpoint(this.settings.statsd) : 'passed by systemd', err);
+          })
+        : null;
+      this.metrics.start();
+      return { collect, control, stream, admin, statsd };
     } catch (err) {
       await this.stop();
       throw err;
@@ -196,7 +222,8 @@ export class Daemon {
       stats: this.stats,
       collect: this.collect.status(),
       control: { requests: this.control.requests, invalid: this.control.invalidRequests },
-      sinks,
+      sinks: { ...sinks, ...this.metrics.graphiteStatus() },
+      statsd: this.statsd || this.metrics.writesGraphite ? { ...(this.statsd?.status() ?? {}), output: this.metrics.status() } : null,
     });
   }
 
@@ -232,6 +259,9 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.collect.stop(this.settings.drainTimeoutMs).catch(() => undefined);
+      // The interval being filled is written before the writers close.
+      if (this.statsd) await this.statsd.stop();
+      await this.metrics.close();
       if (this.fileStore) await this.fileStore.close();
       if (this.forwarder) await this.forwarder.closeWithin(this.settings.drainTimeoutMs);
       await this.stream.close();

@@ -1,14 +1,15 @@
 /**
  * Listening sockets passed by systemd (sd_listen_fds(3)): LISTEN_PID names
  * this process, LISTEN_FDS counts descriptors from 3 up, LISTEN_FDNAMES gives
- * each its FileDescriptorName= (`collect`, `control`). Descriptors without a
- * known name are reported so the unit file can be fixed.
+ * each its FileDescriptorName= (`collect`, `control`, and `statsd` for both the
+ * datagram and the stream socket of oxd-statsd.socket). Descriptors without
+ * a known name are reported so the unit file can be fixed.
  */
 import { BlueOxError } from '../errors';
 import type { PassedSockets } from './daemon';
 
 const SD_LISTEN_FDS_START = 3;
-const KNOWN = ['collect', 'control'] as const;
+const KNOWN = ['collect', 'control', 'statsd'] as const;
 
 export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = process.pid): PassedSockets {
   if (!env.LISTEN_FDS || Number(env.LISTEN_PID) !== pid) return {};
@@ -21,10 +22,11 @@ export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = proces
     if (!(KNOWN as readonly string[]).includes(name)) {
       throw new BlueOxError(
         'ELISTEN_FDS',
-        `systemd passed socket #${i} named "${name}": give each ListenStream= of oxd.socket a FileDescriptorName= of ${KNOWN.join(' or ')}`,
+        `systemd passed socket #${i} named "${name}": give each socket unit of oxd a FileDescriptorName= of ${KNOWN.join(', ')}`,
       );
     }
-    passed[name as (typeof KNOWN)[number]] = SD_LISTEN_FDS_START + i;
+    if (name === 'statsd') (passed.statsd ??= []).push(SD_LISTEN_FDS_START + i);
+    else passed[name as 'collect' | 'control'] = SD_LISTEN_FDS_START + i;
   }
   return passed;
 }

@@ -15,6 +15,8 @@ export interface StatusParts {
   collect: PackMap;
   control: PackMap;
   sinks: Record<string, PackMap>;
+  /** The statsd source's part, null when there is none. */
+  statsd: PackMap | null;
 }
 
 function counters(c: Counters): PackMap {
@@ -29,7 +31,7 @@ function counters(c: Counters): PackMap {
   };
 }
 
-export function buildStatus({ stats, collect, control, sinks }: StatusParts): PackMap {
+export function buildStatus({ stats, collect, control, sinks, statsd }: StatusParts): PackMap {
   const arrived = stats.lastArrival / 1000;
   const events = new Map<string, Packable>();
   // As in the original, a name appears once an event of it was accepted: old readers
@@ -60,6 +62,7 @@ export function buildStatus({ stats, collect, control, sinks }: StatusParts): Pa
     invalid: Object.fromEntries(stats.invalidReasons),
     collect,
     control,
+    ...(statsd ? { statsd } : {}),
     sinks,
     pid: process.pid,
     uptime: new Float64(Date.now() / 1000 - stats.startedAt),

@@ -47,3 +47,18 @@ export function listeningPorts(pid: number): number[] {
   }
   return ports.sort((a, b) => a - b);
 }
+
+/** The UDP ports `pid` has bound (IPv4 and IPv6), from its sockets and /proc/<pid>/net/udp*. */
+export function boundUdpPorts(pid: number): number[] {
+  const inodes = new Set(openFiles(pid).map((f) => /^socket:\[(\d+)\]$/.exec(f)?.[1]).filter((i): i is string => i !== undefined));
+  const ports: number[] = [];
+  for (const table of ['udp', 'udp6']) {
+    const file = `/proc/${pid}/net/${table}`;
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && inodes.has(f[9])) ports.push(parseInt(f[1].split(':')[1], 16));
+    }
+  }
+  return ports.sort((a, b) => a - b);
+}

@@ -1,0 +1,50 @@
+/**
+ * Datagrams the kernel dropped before oxd could read them: the drops column
+ * of our own socket's line in /proc/net/udp{,6} (by local port), and the
+ * machine's RcvbufErrors from /proc/net/snmp (every UDP socket together).
+ * Both are what an administrator checks when statsd numbers look low.
+ */
+import * as fs from 'node:fs';
+
+export interface UdpDrops {
+  /** Drops of the socket bound to `port`; null when it is not found. */
+  socket: number | null;
+  /** The machine's UDP receive-buffer errors since boot; null when unreadable. */
+  rcvbufErrors: number | null;
+}
+
+export function readUdpDrops(port: number): UdpDrops {
+  return { socket: socketDrops(port), rcvbufErrors: rcvbufErrors() };
+}
+
+function socketDrops(port: number): number | null {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let found: number | null = null;
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; drops is the last column.
+      if (cols.length > 12 && cols[1].endsWith(`:${hexPort}`)) found = (found ?? 0) + Number(cols[cols.length - 1]);
+    }
+  }
+  return found;
+}
+
+function rcvbufErrors(): number | null {
+  try {
+    const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    if (lines.length < 2) return null;
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
+    const at = names.indexOf('RcvbufErrors');
+    return at > 0 ? Number(values[at]) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * statsd's state between flushes: counters, gauges, timers and sets by name,
+ * fed by the line parser, emptied into an `IntervalData` at each flush with
+ * statsd's rules for what carries over (gauges keep their value; counters,
+ * timers and sets of a name seen before are written as zero unless idle
+ * names are deleted).
+ *
+ * Memory is bounded: at most `maxNames` names are tracked; a new name beyond
+ * that is not taken and counted (`names_dropped`), and a timer keeps at most
+ * `maxTimerSamples` samples before the rest go into its quantile sketch.
+ */
+import type { DogCheck, DogEvent } from './dogstatsd';
+import { BadLineReason, parseStatsdText, StatsdTarget } from './line-parser';
+import { TimerSamples } from './timer-figures';
+
+export type MetricKind = 'counters' | 'timers' | 'sets' | 'gauges';
+
+export interface AggregatorOptions {
+  maxNames: number;
+  maxTimerSamples: number;
+  /** Kinds whose names are forgotten after an interval without data (statsd's delete* settings). */
+  deleteIdle: ReadonlySet<MetricKind>;
+  /** statsd's prefixStats: the namespace of its own counters ("statsd"). */
+  prefixStats: string;
+}
+
+/** One interval's figures, as the Graphite writer and the hierarchy take them. */
+export interface IntervalData {
+  counters: Map<string, number>;
+  gauges: Map<string, number>;
+  timers: Map<string, TimerSamples>;
+  sets: Map<string, Set<string>>;
+}
+
+/** How many bad lines are kept for `oxctl status`. */
+const RECENT_BAD_LINES = 5;
+const MAX_SHOWN_LINE = 200;
+
+export class StatsdAggregator implements StatsdTarget {
+  private counters = new Map<string, number>();
+  private gauges = new Map<string, number>();
+  private timers = new Map<string, TimerSamples>();
+  private sets = new Map<string, Set<string>>();
+  private names = 0;
+  readonly badReasons = new Map<BadLineReason, number>();
+  readonly recentBad: string[] = [];
+  namesDropped = 0;
+  /** Since start, for STATUS. */
+  totalPackets = 0;
+  totalMetrics = 0;
+  totalBadLines = 0;
+  private readonly ownPackets: string;
+  private readonly ownMetrics: string;
+  private readonly ownBadLines: string;
+  onEvent: (event: DogEvent) => void = () => undefined;
+  onCheck: (check: DogCheck) => void = () => undefined;
+
+  constructor(readonly options: AggregatorOptions) {
+    this.ownBadLines = `${options.prefixStats}.bad_lines_seen`;
+    this.ownPackets = `${options.prefixStats}.packets_received`;
+    this.ownMetrics = `${options.prefixStats}.metrics_received`;
+    // statsd starts with its own counters at zero, so they are written from the first flush.
+    for (const own of [this.ownBadLines, this.ownPackets, this.ownMetrics]) this.counters.set(own, 0);
+  }
+
+  /** One datagram, or a run of complete lines from a TCP connection. */
+  packet(text: string): void {
+    this.totalPackets++;
+    this.counters.set(this.ownPackets, this.counters.get(this.ownPackets)! + 1);
+    const lines = parseStatsdText(text, this);
+    this.totalMetrics += lines;
+    this.counters.set(this.ownMetrics, this.counters.get(this.ownMetrics)! + lines);
+  }
+
+  counter(name: string, value: number, rate: number): void {
+    const old = this.counters.get(name);
+    if (old === undefined && !this.admit()) return;
+    this.counters.set(name, (old ?? 0) + value * (1 / rate));
+  }
+
+  gauge(name: string, value: number, delta: boolean): void {
+    const old = this.gauges.get(name);
+    if (old === undefined && !this.admit()) return;
+    // As statsd: a signed value moves a gauge that has a (non-zero) value, else sets it.
+    this.gauges.set(name, delta && old ? old + value : value);
+  }
+
+  timer(name: string, value: number, rate: number): void {
+    let t = this.timers.get(name);
+    if (t === undefined) {
+      if (!this.admit()) return;
+      t = new TimerSamples();
+      this.timers.set(name, t);
+    }
+    t.add(value, rate, this.options.maxTimerSamples);
+  }
+
+  set(name: string, member: string): void {
+    let s = this.sets.get(name);
+    if (s === undefined) {
+      if (!this.admit()) return;
+      s = new Set();
+      this.sets.set(name, s);
+    }
+    s.add(member);
+  }
+
+  event(event: DogEvent): void {
+    this.onEvent(event);
+  }
+
+  check(check: DogCheck): void {
+    this.onCheck(check);
+  }
+
+  bad(reason: BadLineReason, line: string): void {
+    this.totalBadLines++;
+    this.counters.set(this.ownBadLines, this.counters.get(this.ownBadLines)! + 1);
+    this.badReasons.set(reason, (this.badReasons.get(reason) ?? 0) + 1);
+    if (this.recentBad.length >= RECENT_BAD_LINES) this.recentBad.shift();
+    this.recentBad.push(`${reason}: ${line.length > MAX_SHOWN_LINE ? `${line.slice(0, MAX_SHOWN_LINE)}…` : line}`);
+  }
+
+  /** Counts the name against the cap; false when it is over. */
+  private admit(): boolean {
+    if (this.names >= this.options.maxNames) {
+      this.namesDropped++;
+      return false;
+    }
+    this.names++;
+    return true;
+  }
+
+  get nameCount(): number {
+    return this.names;
+  }
+
+  /**
+   * Hands over the interval's figures and starts the next interval: what
+   * carries over does so as statsd's flush does it.
+   */
+  flush(): IntervalData {
+    const data: IntervalData = { counters: this.counters, gauges: new Map(this.gauges), timers: this.timers, sets: this.sets };
+    const idle = this.options.deleteIdle;
+    const own = [this.ownBadLines, this.ownPackets, this.ownMetrics];
+    const counters = new Map<string, number>();
+    for (const name of this.counters.keys()) {
+      if (own.includes(name) || !idle.has('counters')) counters.set(name, 0);
+    }
+    const timers = new Map<string, TimerSamples>();
+    if (!idle.has('timers')) for (const name of this.timers.keys()) timers.set(name, new TimerSamples());
+    const sets = new Map<string, Set<string>>();
+    if (!idle.has('sets')) for (const name of this.sets.keys()) sets.set(name, new Set());
+    // statsd gives an updated gauge one flush to live (gaugesMaxTTL 1): written once, then forgotten.
+    if (idle.has('gauges')) this.gauges.clear();
+    this.counters = counters;
+    this.timers = timers;
+    this.sets = sets;
+    this.names = counters.size - own.length + timers.size + sets.size + this.gauges.size;
+    return data;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * An interval's figures as the lines statsd's Graphite backend writes
+ * (`name value timestamp`), with its names: the legacy namespace by default
+ * (`stats.NAME` rate, `stats_counts.NAME` count, `stats.timers.NAME.*`,
+ * `stats.gauges.NAME`, `stats.sets.NAME.count`), or the newer one
+ * (`stats.counters.NAME.rate`, …) with its prefixes and suffix. Tags stay at
+ * the end of a name (`stats.timers.api.upper_90;env=prod`).
+ */
+import type { IntervalData } from './aggregator';
+import { HistogramRule, timerFigures } from './timer-figures';
+
+export interface GraphiteNaming {
+  legacyNamespace: boolean;
+  globalPrefix: string;
+  prefixCounter: string;
+  prefixTimer: string;
+  prefixGauge: string;
+  prefixSet: string;
+  /** Appended to every name (before the tags); empty for none. */
+  globalSuffix: string;
+  prefixStats: string;
+  /** Also write each counter's count beside its rate (statsd's flush_counts). */
+  flushCounts: boolean;
+}
+
+export const DEFAULT_NAMING: GraphiteNaming = {
+  legacyNamespace: true,
+  globalPrefix: 'stats',
+  prefixCounter: 'counters',
+  prefixTimer: 'timers',
+  prefixGauge: 'gauges',
+  prefixSet: 'sets',
+  globalSuffix: '',
+  prefixStats: 'statsd',
+  flushCounts: true,
+};
+
+export interface FlushFigures {
+  intervalMs: number;
+  /** Unix seconds written with every line: the end of the interval. */
+  timestamp: number;
+  percentThresholds: readonly number[];
+  histogram: readonly HistogramRule[];
+  /** How long the flush took to compute, ms (statsd's processing_time). */
+  processingMs: number;
+  /** The Graphite writer's own figures: last_exception, last_flush, flush_time, flush_length. */
+  writer: ReadonlyArray<[string, number]>;
+}
+
+/** The namespaces statsd builds from the prefixes. */
+function namespaces(n: GraphiteNaming): { global: string[]; counter: string[]; timer: string[]; gauge: string[]; set: string[] } {
+  if (n.legacyNamespace) return { global: ['stats'], counter: ['stats'], timer: ['stats', 'timers'], gauge: ['stats', 'gauges'], set: ['stats', 'sets'] };
+  const base = n.globalPrefix === '' ? [] : [n.globalPrefix];
+  const withPrefix = (p: string): string[] => (p === '' ? [...base] : [...base, p]);
+  return { global: base, counter: withPrefix(n.prefixCounter), timer: withPrefix(n.prefixTimer), gauge: withPrefix(n.prefixGauge), set: withPrefix(n.prefixSet) };
+}
+
+export function graphiteLines(data: IntervalData, naming: GraphiteNaming, f: FlushFigures): string[] {
+  const started = Date.now();
+  const ns = namespaces(naming);
+  const suffix = naming.globalSuffix === '' ? '' : `.${naming.globalSuffix}`;
+  const ts = ` ${f.timestamp}`;
+  const lines: string[] = [];
+  const add = (name: string, value: number): void => {
+    lines.push(`${name} ${value}${ts}`);
+  };
+  const format = (namespace: string[], key: string, ...parts: string[]): string => {
+    const semi = key.indexOf(';');
+    const name = semi < 0 ? key : key.slice(0, semi);
+    const tags = semi < 0 ? '' : key.slice(semi);
+    return [...namespace, name, ...parts].join('.') + suffix + tags;
+  };
+  let numStats = 0;
+  const perSecond = f.intervalMs / 1000;
+  for (const [key, value] of data.counters) {
+    if (naming.legacyNamespace) {
+      add(format(ns.counter, key), value / perSecond);
+      if (naming.flushCounts) add(format(['stats_counts'], key), value);
+    } else {
+      add(format(ns.counter, key, 'rate'), value / perSecond);
+      if (naming.flushCounts) add(format(ns.counter, key, 'count'), value);
+    }
+    numStats++;
+  }
+  for (const [key, samples] of data.timers) {
+    const rule = f.histogram.find((r) => key.includes(r.metric));
+    for (const [figure, value] of timerFigures(samples, f.percentThresholds, f.intervalMs, rule?.bins)) {
+      add(format(ns.timer, key, ...figure.split('.')), value);
+    }
+    numStats++;
+  }
+  for (const [key, value] of data.gauges) {
+    add(format(ns.gauge, key), value);
+    numStats++;
+  }
+  for (const [key, members] of data.sets) {
+    add(format(ns.set, key, 'count'), members.size);
+    numStats++;
+  }
+  const statsNs = [...ns.global, naming.prefixStats].join('.');
+  if (naming.legacyNamespace) {
+    add(`${naming.prefixStats}.numStats${suffix}`, numStats);
+    add(`stats.${naming.prefixStats}.graphiteStats.calculationtime${suffix}`, Date.now() - started);
+    add(`stats.${naming.prefixStats}.processing_time${suffix}`, f.processingMs);
+  } else {
+    add(format(ns.global, naming.prefixStats, 'numStats'), numStats);
+    add(format(ns.global, naming.prefixStats, 'graphiteStats', 'calculationtime'), Date.now() - started);
+    add(format(ns.global, naming.prefixStats, 'processing_time'), f.processingMs);
+  }
+  for (const [name, value] of f.writer) add(`${statsNs}.graphiteStats.${name}${suffix}`, value);
+  return lines;
+}
