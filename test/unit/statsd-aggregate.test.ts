@@ -127,6 +127,11 @@ test('the cap on names: new names beyond it are counted, known ones keep countin
   const agg = aggregator({ maxNames: 2 });
   agg.packet('a:1|c\nb:1|ms\nc:1|c\nd:1|g\na:1|c');
   t.is(agg.namesDropped, 2);
+  const sampled = aggregator({ maxTimerSamples: 3 });
+  sampled.packet('t:1|ms\nt:2|ms\nt:3|ms');
+  t.is(sampled.timersSketched, 0);
+  sampled.packet('t:4|ms\nt:5|ms');
+  t.is(sampled.timersSketched, 1, 'a timer past its sample cap is counted once');
   const m = flushLines(agg);
   t.is(m.get('stats_counts.a'), '2');
   t.false(m.has('stats_counts.c'));

@@ -45,6 +45,8 @@ export class StatsdAggregator implements StatsdTarget {
   readonly badReasons = new Map<BadLineReason, number>();
   readonly recentBad: string[] = [];
   namesDropped = 0;
+  /** Timers that reached maxTimerSamples in an interval, so that their percentiles came from the sketch. */
+  timersSketched = 0;
   /** Since start, for STATUS. */
   totalPackets = 0;
   totalMetrics = 0;
@@ -94,7 +96,9 @@ export class StatsdAggregator implements StatsdTarget {
       t = new TimerSamples();
       this.timers.set(name, t);
     }
+    const exact = t.sketch === null;
     t.add(value, rate, this.options.maxTimerSamples);
+    if (exact && t.sketch !== null) this.timersSketched++;
   }
 
   set(name: string, member: string): void {
