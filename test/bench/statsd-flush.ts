@@ -1,0 +1,143 @@
+/**
+ * The statsd flush with 100,000 names, two ways:
+ *
+ * - in-process: a StatsdAggregator holding 100,000 names (70 % counters,
+ *   20 % timers of 5 samples, 10 % gauges) closed with flush() and written
+ *   with graphiteLines(): the time the event loop is held, per part;
+ * - in oxd: the generator keeps 100,000 names coming (each about once an
+ *   interval of 1 s) while oxd writes every interval to carbon (a child that
+ *   counts lines); oxd's RSS with the names held, and the round trips of a
+ *   control client asking STATUS back to back for several intervals.
+ */
+import * as path from 'node:path';
+import { MetricKind, StatsdAggregator } from '../../src/protocol/statsd/aggregator';
+import { DEFAULT_NAMING, graphiteLines } from '../../src/protocol/statsd/graphite-names';
+import { REPO, startOxd } from '../helpers/oxd-process';
+import { LineChild } from './line-child';
+import { statusBytes } from './proc-stats';
+
+export const FLUSH_NAMES = 100_000;
+
+export interface InProcessFlush {
+  names: number;
+  rounds: number;
+  /** Per round, ms: aggregator.flush(), graphiteLines(), the two together. */
+  flushMs: number[];
+  linesMs: number[];
+  totalMs: number[];
+  lines: number;
+}
+
+function fill(agg: StatsdAggregator, names: number): void {
+  for (let i = 0; i < names; i++) {
+    const kind = i % 10;
+    if (kind < 7) agg.counter(`bench.frontend.requests_${i}`, 1 + (i % 5), 1);
+    else if (kind < 9) for (let k = 0; k < 5; k++) agg.timer(`bench.frontend.latency_ms_${i}`, (i + k * 7) % 97, 1);
+    else agg.gauge(`bench.frontend.queue_depth_${i}`, i % 50, false);
+  }
+}
+
+export function inProcessFlush(names = FLUSH_NAMES, rounds = 5): InProcessFlush {
+  const r: InProcessFlush = { names, rounds, flushMs: [], linesMs: [], totalMs: [], lines: 0 };
+  for (let round = 0; round < rounds; round++) {
+    const agg = new StatsdAggregator({ maxNames: 200_000, maxTimerSamples: 10_000, deleteIdle: new Set<MetricKind>(), prefixStats: 'statsd' });
+    fill(agg, names);
+    const t0 = performance.now();
+    const data = agg.flush();
+    const t1 = performance.now();
+    const lines = graphiteLines(data, DEFAULT_NAMING, { intervalMs: 10_000, timestamp: 1_700_000_000, percentThresholds: [90], histogram: [], processingMs: 0, writer: [] });
+    const t2 = performance.now();
+    r.flushMs.push(t1 - t0);
+    r.linesMs.push(t2 - t1);
+    r.totalMs.push(t2 - t0);
+    r.lines = lines.length;
+  }
+  return r;
+}
+
+export interface OxdFlushLoad {
+  names: number;
+  rssBeforeBytes: number | null;
+  rssWithNamesBytes: number | null;
+  peakRssBytes: number | null;
+  statusRequests: number;
+  statusMs: { p50: number; p99: number; max: number };
+  /**
+   * The same with the requests a client asking every EVERY_MS would have
+   * sent during each slow answer (back-to-back requests sample a stall once,
+   * however long it is).
+   */
+  statusEveryMs: { everyMs: number; samples: number; p50: number; p99: number; over50ms: number };
+  /** Intervals written to carbon while STATUS was asked, with their line counts. */
+  intervals: Array<{ ts: number; lines: number }>;
+  seconds: number;
+}
+
+/** The pace of the client the corrected STATUS figures stand for. */
+const EVERY_MS = 10;
+
+const GENERATOR = path.join(REPO, 'test', 'bench', 'statsd_udp_generator.py');
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export async function oxdFlushLoad(seconds: number, log: (s: string) => void): Promise<OxdFlushLoad> {
+  const carbon = new LineChild('carbon counter', process.execPath, [path.join(__dirname, 'carbon-count.js')]);
+  let gen: LineChild | null = null;
+  const oxd = await startOxd({ logPath: null, args: ['--statsd', '127.0.0.1:0', '--statsd-flush', '1000', '--graphite', `127.0.0.1:${(await carbon.next('ready', 10_000)).port}`] }).catch(async (e) => {
+    await carbon.stop();
+    throw e;
+  });
+  try {
+    const port = Number((await oxd.waitForStderr(/ statsd=127\.0\.0\.1:(\d+)/))[1]);
+    const rssBefore = statusBytes(oxd.pid, 'VmRSS');
+    // 2,500 datagrams of 40 metrics a second: each of the names once an interval.
+    gen = new LineChild('statsd generator', '/usr/bin/python3', [GENERATOR, String(port), 'multi', '2500', '0', String(FLUSH_NAMES)]);
+    await oxd.waitForStatus((s) => s.statsd.names >= FLUSH_NAMES, 60_000);
+    // Two whole intervals with every name, so the flush measured is a full one.
+    for (let k = 0; k < 2; k++) while ((await carbon.next('interval', 30_000)).lines < FLUSH_NAMES) undefined;
+    const rssWith = statusBytes(oxd.pid, 'VmRSS');
+    log(`oxd holds ${FLUSH_NAMES} names: RSS ${((rssWith ?? 0) / 1048576).toFixed(0)} MB (before ${((rssBefore ?? 0) / 1048576).toFixed(0)} MB); asking STATUS for ${seconds} s`);
+    const latencies: number[] = [];
+    const started = performance.now();
+    while (performance.now() - started < seconds * 1000) {
+      const t0 = performance.now();
+      await oxd.control.request({ cmd: 'STATUS' }, 10_000);
+      latencies.push(performance.now() - t0);
+    }
+    const took = (performance.now() - started) / 1000;
+    const intervals: Array<{ ts: number; lines: number }> = [];
+    for (;;) {
+      // What the counter reported while STATUS was asked is queued; a short wait ends the list.
+      const r = await carbon.next('interval', 20).catch(() => null);
+      if (r === null) break;
+      intervals.push({ ts: r.ts, lines: r.lines });
+    }
+    latencies.sort((a, b) => a - b);
+    const corrected: number[] = [];
+    for (const l of latencies) for (let v = l; v > 0; v -= EVERY_MS) corrected.push(v);
+    corrected.sort((a, b) => a - b);
+    return {
+      names: FLUSH_NAMES,
+      rssBeforeBytes: rssBefore,
+      rssWithNamesBytes: rssWith,
+      peakRssBytes: statusBytes(oxd.pid, 'VmHWM'),
+      statusRequests: latencies.length,
+      statusMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN },
+      statusEveryMs: {
+        everyMs: EVERY_MS,
+        samples: corrected.length,
+        p50: percentile(corrected, 50),
+        p99: percentile(corrected, 99),
+        over50ms: corrected.filter((v) => v > 50).length / corrected.length,
+      },
+      intervals,
+      seconds: took,
+    };
+  } finally {
+    await gen?.stop();
+    await oxd.stop();
+    await carbon.stop();
+  }
+}
