@@ -71,6 +71,9 @@ export interface OxdFlushLoad {
   /** Intervals written to carbon while STATUS was asked, with their line counts. */
   intervals: Array<{ ts: number; lines: number }>;
   seconds: number;
+  /** Datagrams taken and dropped by the kernel while STATUS was asked (the generator sends 2,500 a second). */
+  packetsTaken: number;
+  kernelDrops: number;
 }
 
 /** The pace of the client the corrected STATUS figures stand for. */
@@ -100,6 +103,7 @@ export async function oxdFlushLoad(seconds: number, log: (s: string) => void): P
     const rssWith = statusBytes(oxd.pid, 'VmRSS');
     log(`oxd holds ${FLUSH_NAMES} names: RSS ${((rssWith ?? 0) / 1048576).toFixed(0)} MB (before ${((rssBefore ?? 0) / 1048576).toFixed(0)} MB); asking STATUS for ${seconds} s`);
     const latencies: number[] = [];
+    const before = (await oxd.control.request({ cmd: 'STATUS' })).statsd;
     const started = performance.now();
     while (performance.now() - started < seconds * 1000) {
       const t0 = performance.now();
@@ -107,6 +111,7 @@ export async function oxdFlushLoad(seconds: number, log: (s: string) => void): P
       latencies.push(performance.now() - t0);
     }
     const took = (performance.now() - started) / 1000;
+    const after = (await oxd.control.request({ cmd: 'STATUS' })).statsd;
     const intervals: Array<{ ts: number; lines: number }> = [];
     for (;;) {
       // What the counter reported while STATUS was asked is queued; a short wait ends the list.
@@ -134,6 +139,8 @@ export async function oxdFlushLoad(seconds: number, log: (s: string) => void): P
       },
       intervals,
       seconds: took,
+      packetsTaken: after.packets_received - before.packets_received,
+      kernelDrops: after.udp_drops - before.udp_drops,
     };
   } finally {
     await gen?.stop();

@@ -50,10 +50,11 @@ export interface ShapeSummary {
   zeroLoss: Partial<Record<ReceiverName, Step | null>>;
   /** The ladder ended because the generator could not go faster, not because the receiver lost datagrams. */
   openEnded: Partial<Record<ReceiverName, boolean>>;
+  steps: Step[];
 }
 
 export function summarise(shape: Shape, steps: Step[]): ShapeSummary {
-  const s: ShapeSummary = { shape, zeroLoss: {}, openEnded: {} };
+  const s: ShapeSummary = { shape, zeroLoss: {}, openEnded: {}, steps: steps.filter((x) => x.shape === shape) };
   for (const r of ['oxd', 'oxd-rb', 'statsd'] as ReceiverName[]) {
     const mine = steps.filter((x) => x.receiver === r && x.shape === shape);
     if (mine.length === 0) continue;
@@ -75,7 +76,8 @@ export function formatFlush(f: InProcessFlush, load: OxdFlushLoad | null): strin
       `  STATUS back to back for ${load.seconds.toFixed(1)} s: ${load.statusRequests} requests, p50 ${ms(load.statusMs.p50)}, p99 ${ms(load.statusMs.p99)}, max ${ms(load.statusMs.max)}`,
       `  as a client asking every ${load.statusEveryMs.everyMs} ms would see them (the requests it would have sent during each slow answer counted): ` +
         `p50 ${ms(load.statusEveryMs.p50)}, p99 ${ms(load.statusEveryMs.p99)}, ${(load.statusEveryMs.over50ms * 100).toFixed(1)} % over 50 ms`,
-      `  intervals written meanwhile: ${load.intervals.map((i) => int(i.lines)).join(', ') || 'none'} lines`,
+      `  intervals written meanwhile: ${load.intervals.map((i) => int(i.lines)).join(', ') || 'none'} lines; ` +
+        `datagrams taken ${int(load.packetsTaken)}, dropped by the kernel ${int(load.kernelDrops)} (sent: 2,500 a second)`,
     );
   }
   return lines.join('\n');
@@ -96,6 +98,12 @@ export function goals(summaries: ShapeSummary[], flush: InProcessFlush, load: Ox
         goal: '>= 3x',
         met: Number.isFinite(ratio) ? ratio >= 3 : null,
       });
+    }
+    // Loss at these rates comes from scheduling stalls as much as from work; CPU per metric does not.
+    const ox = sd ? s.steps.find((x) => x.receiver === 'oxd' && x.targetRate === sd.targetRate) : undefined;
+    if (ox && sd) {
+      const cpuRatio = sd.cpuMicrosPerMetric / ox.cpuMicrosPerMetric;
+      out.push({ what: `  CPU per metric at ${int(sd.targetRate)} datagrams/s: statsd / oxd`, measured: `${cpuRatio.toFixed(1)}x (${sd.cpuMicrosPerMetric.toFixed(2)} / ${ox.cpuMicrosPerMetric.toFixed(2)} µs)`, goal: '(reported)', met: null });
     }
   }
   const multi = summaries.find((s) => s.shape === 'multi')?.zeroLoss.oxd;
