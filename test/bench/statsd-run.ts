@@ -81,7 +81,12 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(formatSteps(steps) + '\n');
-  process.stdout.write(`receive buffers (ss rb): ${Object.entries(receiveBuffers).map(([k, v]) => `${k} ${v}`).join(', ')} bytes\n\n`);
+  process.stdout.write(`receive buffers (ss rb): ${Object.entries(receiveBuffers).map(([k, v]) => `${k} ${v}`).join(', ')} bytes\n`);
+  process.stdout.write(
+    'lossless is strict: one datagram dropped ends a ladder. A receiver that is not scheduled for longer than its receive\n' +
+      'buffer lasts at that rate loses datagrams at any CPU load, so on a shared machine the small buffer measures stalls;\n' +
+      'CPU per metric (at one rate for all) measures work.\n\n',
+  );
   const summaries = shapes.map((s) => summarise(s, steps));
 
   log(`timing a flush of 100,000 names in-process`);
