@@ -2,16 +2,20 @@
  * The statsd flush with 100,000 names, two ways:
  *
  * - in-process: a StatsdAggregator holding 100,000 names (70 % counters,
- *   20 % timers of 5 samples, 10 % gauges) closed with flush() and written
- *   with graphiteLines(): the time the event loop is held, per part;
+ *   20 % timers of 5 samples, 10 % gauges) closed and written as oxd writes
+ *   a window (merge, carry-over, Graphite lines in chunks): all the work, and
+ *   the longest stretch the event loop is held when it is sliced as oxd
+ *   slices it;
  * - in oxd: the generator keeps 100,000 names coming (each about once an
- *   interval of 1 s) while oxd writes every interval to carbon (a child that
+ *   interval of 2 s) while oxd writes every interval to carbon (a child that
  *   counts lines); oxd's RSS with the names held, and the round trips of a
  *   control client asking STATUS back to back for several intervals.
  */
 import * as path from 'node:path';
 import { MetricKind, StatsdAggregator } from '../../src/protocol/statsd/aggregator';
-import { DEFAULT_NAMING, graphiteLines } from '../../src/protocol/statsd/graphite-names';
+import { DEFAULT_NAMING, graphiteLineChunks } from '../../src/protocol/statsd/graphite-names';
+import { MergedWindow, NameMemory } from '../../src/protocol/statsd/interval-merge';
+import { SLICE_MS } from '../../src/daemon/slicer';
 import { REPO, startOxd } from '../helpers/oxd-process';
 import { LineChild } from './line-child';
 import { statusBytes } from './proc-stats';
@@ -21,10 +25,13 @@ export const FLUSH_NAMES = 100_000;
 export interface InProcessFlush {
   names: number;
   rounds: number;
-  /** Per round, ms: aggregator.flush(), graphiteLines(), the two together. */
-  flushMs: number[];
-  linesMs: number[];
+  /** Per round, ms: all the work of writing one window (close, merge, carry-over, Graphite lines), unsliced. */
   totalMs: number[];
+  /** Per round, ms: the longest run without a turn for the event loop when sliced as oxd slices it (SLICE_MS). */
+  longestSliceMs: number[];
+  /** Per round, ms: the longest step between two yields of the work. */
+  longestStepMs: number[];
+  slices: number;
   lines: number;
 }
 
@@ -37,19 +44,49 @@ function fill(agg: StatsdAggregator, names: number): void {
   }
 }
 
+/** The steps of writing one window, in the order oxd takes them (metrics-output.ts), each yielding now and then. */
+function* windowWork(agg: StatsdAggregator, memory: NameMemory, lines: string[]): Generator<void, void, void> {
+  const window = new MergedWindow(1_700_000_000_000, 200_000, 10_000);
+  window.addLocal(agg.flush(), 'bench');
+  yield* window.merge();
+  yield* memory.carry(window.data);
+  const figures = { intervalMs: 1000, timestamp: 1_700_000_000, percentThresholds: [90], histogram: [], processingMs: 0, writer: [] };
+  for (const chunk of graphiteLineChunks(window.data, DEFAULT_NAMING, figures)) {
+    for (const l of chunk) lines.push(l);
+    yield;
+  }
+}
+
 export function inProcessFlush(names = FLUSH_NAMES, rounds = 5): InProcessFlush {
-  const r: InProcessFlush = { names, rounds, flushMs: [], linesMs: [], totalMs: [], lines: 0 };
+  const r: InProcessFlush = { names, rounds, totalMs: [], longestSliceMs: [], longestStepMs: [], slices: 0, lines: 0 };
   for (let round = 0; round < rounds; round++) {
     const agg = new StatsdAggregator({ maxNames: 200_000, maxTimerSamples: 10_000, deleteIdle: new Set<MetricKind>(), prefixStats: 'statsd' });
     fill(agg, names);
-    const t0 = performance.now();
-    const data = agg.flush();
-    const t1 = performance.now();
-    const lines = graphiteLines(data, DEFAULT_NAMING, { intervalMs: 10_000, timestamp: 1_700_000_000, percentThresholds: [90], histogram: [], processingMs: 0, writer: [] });
-    const t2 = performance.now();
-    r.flushMs.push(t1 - t0);
-    r.linesMs.push(t2 - t1);
-    r.totalMs.push(t2 - t0);
+    const lines: string[] = [];
+    const work = windowWork(agg, new NameMemory(new Set(), 200_000), lines);
+    // As runSliced does it, without the pauses: steps until SLICE_MS has passed make one slice.
+    let total = 0;
+    let longestSlice = 0;
+    let longestStep = 0;
+    let slices = 0;
+    let sliceStart = performance.now();
+    for (;;) {
+      const t0 = performance.now();
+      const done = work.next().done;
+      const t1 = performance.now();
+      total += t1 - t0;
+      longestStep = Math.max(longestStep, t1 - t0);
+      if (done || t1 - sliceStart >= SLICE_MS) {
+        longestSlice = Math.max(longestSlice, t1 - sliceStart);
+        slices++;
+        sliceStart = performance.now();
+      }
+      if (done) break;
+    }
+    r.totalMs.push(total);
+    r.longestSliceMs.push(longestSlice);
+    r.longestStepMs.push(longestStep);
+    r.slices = slices;
     r.lines = lines.length;
   }
   return r;
@@ -71,10 +108,13 @@ export interface OxdFlushLoad {
   /** Intervals written to carbon while STATUS was asked, with their line counts. */
   intervals: Array<{ ts: number; lines: number }>;
   seconds: number;
-  /** Datagrams taken and dropped by the kernel while STATUS was asked (the generator sends 2,500 a second). */
+  /** Datagrams taken and dropped by the kernel while STATUS was asked (the generator sends 1,250 a second). */
   packetsTaken: number;
   kernelDrops: number;
 }
+
+/** oxd's interval while it holds the names: each flush is a full one, with time between them for the rest. */
+export const LOAD_FLUSH_MS = 2000;
 
 /** The pace of the client the corrected STATUS figures stand for. */
 const EVERY_MS = 10;
@@ -88,15 +128,16 @@ function percentile(sorted: number[], p: number): number {
 export async function oxdFlushLoad(seconds: number, log: (s: string) => void): Promise<OxdFlushLoad> {
   const carbon = new LineChild('carbon counter', process.execPath, [path.join(__dirname, 'carbon-count.js')]);
   let gen: LineChild | null = null;
-  const oxd = await startOxd({ logPath: null, args: ['--statsd', '127.0.0.1:0', '--statsd-flush', '1000', '--graphite', `127.0.0.1:${(await carbon.next('ready', 10_000)).port}`] }).catch(async (e) => {
+  const oxd = await startOxd({ logPath: null, args: ['--statsd', '127.0.0.1:0', '--statsd-flush', String(LOAD_FLUSH_MS), '--statsd-merge-delay', '200', '--graphite', `127.0.0.1:${(await carbon.next('ready', 10_000)).port}`, '--graphite-schemas', ''] }).catch(async (e) => {
     await carbon.stop();
     throw e;
   });
   try {
     const port = Number((await oxd.waitForStderr(/ statsd=127\.0\.0\.1:(\d+)/))[1]);
     const rssBefore = statusBytes(oxd.pid, 'VmRSS');
-    // 2,500 datagrams of 40 metrics a second: each of the names once an interval.
-    gen = new LineChild('statsd generator', '/usr/bin/python3', [GENERATOR, String(port), 'multi', '2500', '0', String(FLUSH_NAMES)]);
+    // Datagrams of 40 metrics at a pace that brings each of the names once an interval.
+    const rate = Math.ceil(FLUSH_NAMES / 40 / (LOAD_FLUSH_MS / 1000));
+    gen = new LineChild('statsd generator', '/usr/bin/python3', [GENERATOR, String(port), 'multi', String(rate), '0', String(FLUSH_NAMES)]);
     await oxd.waitForStatus((s) => s.statsd.names >= FLUSH_NAMES, 60_000);
     // Two whole intervals with every name, so the flush measured is a full one.
     for (let k = 0; k < 2; k++) while ((await carbon.next('interval', 30_000)).lines < FLUSH_NAMES) undefined;

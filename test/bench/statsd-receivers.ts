@@ -63,7 +63,7 @@ export async function startOxdReceiver(name: 'oxd' | 'oxd-rb', extraArgs: string
   const oxd = await startOxd({
     logPath: null,
     // Idle names deleted, as statsd is run here (deleteIdleStats): each flush writes what came in.
-    args: ['--statsd', '127.0.0.1:0', '--statsd-flush', String(FLUSH_MS), '--graphite', `127.0.0.1:${carbonPort}`, '--statsd-delete-idle', 'all', ...extraArgs],
+    args: ['--statsd', '127.0.0.1:0', '--statsd-flush', String(FLUSH_MS), '--statsd-merge-delay', '200', '--graphite', `127.0.0.1:${carbonPort}`, '--graphite-schemas', '', '--statsd-delete-idle', 'all', ...extraArgs],
   });
   const port = Number((await oxd.waitForStderr(/ statsd=127\.0\.0\.1:(\d+)/))[1]);
   return {

@@ -68,16 +68,17 @@ export function summarise(shape: Shape, steps: Step[]): ShapeSummary {
 export function formatFlush(f: InProcessFlush, load: OxdFlushLoad | null): string {
   const lines = [
     `in-process flush of ${int(f.names)} names (70 % counters, 20 % timers x 5 samples, 10 % gauges), ${f.rounds} rounds, ${int(f.lines)} Graphite lines:`,
-    `  aggregator.flush() median ${ms(median(f.flushMs))}, graphiteLines() median ${ms(median(f.linesMs))}; together median ${ms(median(f.totalMs))}, max ${ms(Math.max(...f.totalMs))}`,
+    `  all the work median ${ms(median(f.totalMs))} (max ${ms(Math.max(...f.totalMs))}); sliced as oxd slices it: ${f.slices} slices, ` +
+      `the longest ${ms(median(f.longestSliceMs))} median (max ${ms(Math.max(...f.longestSliceMs))}); longest step between yields ${ms(Math.max(...f.longestStepMs))}`,
   ];
   if (load) {
     lines.push(
-      `oxd with ${int(load.names)} names flushing every second to carbon: RSS ${mb(load.rssWithNamesBytes)} (${mb(load.rssBeforeBytes)} before the names, peak ${mb(load.peakRssBytes)})`,
+      `oxd with ${int(load.names)} names flushing every 2 s to carbon: RSS ${mb(load.rssWithNamesBytes)} (${mb(load.rssBeforeBytes)} before the names, peak ${mb(load.peakRssBytes)})`,
       `  STATUS back to back for ${load.seconds.toFixed(1)} s: ${load.statusRequests} requests, p50 ${ms(load.statusMs.p50)}, p99 ${ms(load.statusMs.p99)}, max ${ms(load.statusMs.max)}`,
       `  as a client asking every ${load.statusEveryMs.everyMs} ms would see them (the requests it would have sent during each slow answer counted): ` +
         `p50 ${ms(load.statusEveryMs.p50)}, p99 ${ms(load.statusEveryMs.p99)}, ${(load.statusEveryMs.over50ms * 100).toFixed(1)} % over 50 ms`,
       `  intervals written meanwhile: ${load.intervals.map((i) => int(i.lines)).join(', ') || 'none'} lines; ` +
-        `datagrams taken ${int(load.packetsTaken)}, dropped by the kernel ${int(load.kernelDrops)} (sent: 2,500 a second)`,
+        `datagrams taken ${int(load.packetsTaken)}, dropped by the kernel ${int(load.kernelDrops)} (sent: 1,250 a second)`,
     );
   }
   return lines.join('\n');
@@ -112,8 +113,8 @@ export function goals(summaries: ShapeSummary[], flush: InProcessFlush, load: Ox
     out.push({ what: 'oxd zero-loss metrics/s, multi-metric datagrams', measured: int(rate), goal: '>= 1,000,000', met: Number.isFinite(rate) ? rate >= 1e6 : null });
     if (multi) out.push({ what: '  its CPU: metrics per core-second (1 / CPU per metric)', measured: int(1e6 / multi.cpuMicrosPerMetric), goal: '>= 1,000,000', met: 1e6 / multi.cpuMicrosPerMetric >= 1e6 });
   }
-  const flushMax = Math.max(...flush.totalMs);
-  out.push({ what: `event loop held by one flush of ${int(flush.names)} names`, measured: `${ms(median(flush.totalMs))} (max ${ms(flushMax)})`, goal: '< 50 ms', met: median(flush.totalMs) < 50 });
+  out.push({ what: `event loop held by a flush of ${int(flush.names)} names (longest slice)`, measured: `${ms(median(flush.longestSliceMs))} (max ${ms(Math.max(...flush.longestSliceMs))})`, goal: '< 50 ms', met: Math.max(...flush.longestSliceMs) < 50 });
+  out.push({ what: `  all the work of that flush, unsliced`, measured: ms(median(flush.totalMs)), goal: '(reported)', met: null });
   if (load) {
     out.push({ what: `STATUS p99 while flushing ${int(load.names)} names (back to back)`, measured: `${ms(load.statusMs.p99)} (max ${ms(load.statusMs.max)})`, goal: '< 50 ms', met: load.statusMs.p99 < 50 });
     out.push({ what: `  the same, for a client asking every ${load.statusEveryMs.everyMs} ms`, measured: ms(load.statusEveryMs.p99), goal: '< 50 ms', met: load.statusEveryMs.p99 < 50 });

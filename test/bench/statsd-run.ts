@@ -6,7 +6,7 @@
  * ~1,400-byte datagrams of 40 metrics, at rising rates until a receiver
  * loses datagrams; then the flush of 100,000 names: the event-loop time it
  * takes in-process, oxd's RSS holding them, and STATUS round trips while oxd
- * writes them to carbon every second. Prints tables; writes JSON to
+ * writes them to carbon every 2 s. Prints tables; writes JSON to
  * bench-results/statsd.json.
  *
  *   node build/test/bench/statsd-run.js [--seconds S] [--shapes single,multi]
@@ -42,7 +42,7 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   if (!fs.existsSync(OXD_BUNDLE)) throw new Error(`${OXD_BUNDLE} is missing: run make build first`);
   const seconds = Number(arg('--seconds') ?? 3);
-  const statusSeconds = Number(arg('--status-seconds') ?? 8);
+  const statusSeconds = Number(arg('--status-seconds') ?? 10);
   const shapes = (arg('--shapes') ?? 'single,multi').split(',').filter((s) => s !== '') as Shape[];
   const receivers = (arg('--receivers') ?? 'statsd,oxd,oxd-rb').split(',') as ReceiverName[];
   const stopAll = (signal: NodeJS.Signals): void => {

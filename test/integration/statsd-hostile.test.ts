@@ -80,7 +80,7 @@ async function start(t: ExecutionContext): Promise<{ oxd: Oxd; capture: CarbonCa
   const carbonPort = await capture.start();
   const oxd = await startOxd({
     logPath: null,
-    args: ['--statsd', '127.0.0.1:0', '--statsd-flush', '1000', '--graphite', `127.0.0.1:${carbonPort}`, '--statsd-delete-idle', 'all', '--statsd-max-names', String(MAX_NAMES)],
+    args: ['--statsd', '127.0.0.1:0', '--statsd-flush', '1000', '--statsd-merge-delay', '200', '--graphite', `127.0.0.1:${carbonPort}`, '--graphite-schemas', '', '--statsd-delete-idle', 'all', '--statsd-max-names', String(MAX_NAMES)],
   });
   t.teardown(() => oxd.stop());
   const ready = await oxd.waitForStderr(/ statsd=127\.0\.0\.1:(\d+)/);
@@ -206,7 +206,9 @@ test('hostile datagrams, streams and connections are counted, and oxd keeps serv
   t.is(flooded.statsd.tcp_connections, MAX_CONNECTIONS, `oxd holds ${MAX_CONNECTIONS} connections and closes the rest (${closedByOxd} closed)`);
   t.log(`flood: ${FLOOD} connections, oxd held ${flooded.statsd.tcp_connections} and closed ${closedByOxd}; lines over TCP and UDP ${mid.metrics_received}, bad ${JSON.stringify(mid.bad_lines)}`);
   ours = true;
-  for (const s of sockets) s.destroy();
+  // Reset rather than closed: a client's closed connection holds its port in TIME_WAIT for a minute, and oxd's
+  // statsd port 0 takes a UDP port and then TCP on the same number, which a TIME_WAIT port would refuse.
+  for (const s of sockets) if (!s.destroyed) s.resetAndDestroy();
   await oxd.waitForStatus((st) => st.statsd.tcp_connections === 0);
 
   // Still serving: good lines over UDP and TCP reach carbon.

@@ -1,8 +1,9 @@
 /**
  * Hostile statsd input in-process: a few hundred thousand seeded random and
  * mutated lines (test/helpers/statsd-fuzz.ts) through StatsdAggregator.packet,
- * flush and graphiteLines. Nothing may throw, and an oracle written from the
- * protocol, not from the parser, judges every datagram:
+ * and its intervals the way oxd writes them (flush, MergedWindow, NameMemory's
+ * carry-over, graphiteLines). Nothing may throw, and an oracle written from
+ * the protocol, not from the parser, judges every datagram:
  *
  * - metrics_received grows by the number of non-empty lines;
  * - every value part of every line ends in exactly one call on the target
@@ -22,6 +23,7 @@ import test from 'ava';
 import { MetricKind, StatsdAggregator } from '../../src/protocol/statsd/aggregator';
 import type { DogCheck, DogEvent } from '../../src/protocol/statsd/dogstatsd';
 import { DEFAULT_NAMING, graphiteLines } from '../../src/protocol/statsd/graphite-names';
+import { MergedWindow, NameMemory } from '../../src/protocol/statsd/interval-merge';
 import type { BadLineReason } from '../../src/protocol/statsd/line-parser';
 import { mulberry32, SEED } from '../helpers/random';
 import { fuzzDatagram, nonEmptyLines, show } from '../helpers/statsd-fuzz';
@@ -182,9 +184,10 @@ class Problems {
   }
 }
 
-function run(seed: number, deleteIdle: MetricKind[], maxNames: number): { problems: string[]; lines: number; calls: Map<string, number> } {
+function run(seed: number, deleteIdle: MetricKind[], maxNames: number, perHost: boolean): { problems: string[]; lines: number; calls: Map<string, number> } {
   const rand = mulberry32(seed);
   const agg = aggregator(deleteIdle, maxNames);
+  const memory = new NameMemory(new Set(deleteIdle), maxNames);
   const problems = new Problems();
   const tally = new Map<string, number>();
   let totalLines = 0;
@@ -195,7 +198,11 @@ function run(seed: number, deleteIdle: MetricKind[], maxNames: number): { proble
   const flush = (): void => {
     let lines: string[] = [];
     try {
-      lines = graphiteLines(agg.flush(), DEFAULT_NAMING, { ...FLUSH_FIGURES, timestamp: ts++ });
+      const window = new MergedWindow(ts * 1000, maxNames, 50, perHost);
+      window.addLocal(agg.flush(), 'fuzz-host');
+      const data = window.mergeNow();
+      memory.carryInto(data);
+      lines = graphiteLines(data, DEFAULT_NAMING, { ...FLUSH_FIGURES, timestamp: ts++ });
     } catch (err) {
       problems.add('flush threw', () => String((err as Error).stack));
     }
@@ -236,14 +243,14 @@ function run(seed: number, deleteIdle: MetricKind[], maxNames: number): { proble
   return { problems: problems.list(), lines: totalLines, calls: tally };
 }
 
-for (const [label, deleteIdle, maxNames, seedOffset] of [
-  ['names kept between intervals, cap of 20,000 names', [], 20_000, 0],
-  ['idle names deleted, cap of 300 names (most new names refused)', ['counters', 'timers', 'sets', 'gauges'], 300, 1],
-] as Array<[string, MetricKind[], number, number]>) {
+for (const [label, deleteIdle, maxNames, perHost, seedOffset] of [
+  ['names carried over between intervals, cap of 20,000 names', [], 20_000, false, 0],
+  ['idle names deleted, per-host series, cap of 300 names (most new names refused)', ['counters', 'timers', 'sets', 'gauges'], 300, true, 1],
+] as Array<[string, MetricKind[], number, boolean, number]>) {
   test(`hostile lines in-process: ${label}`, (t) => {
     const seed = SEED + seedOffset;
     const started = Date.now();
-    const r = run(seed, deleteIdle, maxNames);
+    const r = run(seed, deleteIdle, maxNames, perHost);
     const msg = `seed ${seed} (HOSTILE_SEED=${SEED} to reproduce)`;
     t.log(`${msg}: ${DATAGRAMS} datagrams, ${r.lines} lines in ${Date.now() - started} ms; calls ${JSON.stringify(Object.fromEntries([...r.calls].sort()))}`);
     t.deepEqual(r.problems, [], msg);
