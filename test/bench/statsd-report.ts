@@ -78,7 +78,7 @@ export function formatFlush(f: InProcessFlush, load: OxdFlushLoad | null): strin
       `  as a client asking every ${load.statusEveryMs.everyMs} ms would see them (the requests it would have sent during each slow answer counted): ` +
         `p50 ${ms(load.statusEveryMs.p50)}, p99 ${ms(load.statusEveryMs.p99)}, ${(load.statusEveryMs.over50ms * 100).toFixed(1)} % over 50 ms`,
       `  intervals written meanwhile: ${load.intervals.map((i) => int(i.lines)).join(', ') || 'none'} lines; ` +
-        `datagrams taken ${int(load.packetsTaken)}, dropped by the kernel ${int(load.kernelDrops)} (sent: 1,250 a second)`,
+        `datagrams taken ${int(load.packetsTaken)}, dropped by the kernel ${int(load.kernelDrops)} (sent: 1,875 a second)`,
     );
   }
   return lines.join('\n');
