@@ -5,7 +5,9 @@
  * every datagram, by the receiver's own counters and /proc/net/udp. A step
  * is lossless when nothing was dropped. The ladder stops at the first loss,
  * or when the generator could not reach the rate asked of it (then the
- * receiver's limit is above what one generator here can send).
+ * receiver's limit is above what one generator here can send). An overload
+ * step after it sends far more than the receiver can take: what it then
+ * takes a second is its capacity, whatever its receive buffer.
  */
 import * as path from 'node:path';
 import { REPO } from '../helpers/oxd-process';
@@ -40,6 +42,8 @@ export interface Step {
   generatorLimited: boolean;
   /** The counters did not add up to what was sent within the wait. */
   unsettled: boolean;
+  /** Sent well above what the receiver takes, to see how much it takes when overloaded. */
+  overload: boolean;
 }
 
 const GENERATOR = path.join(REPO, 'test', 'bench', 'statsd_udp_generator.py');
@@ -47,7 +51,7 @@ const SETTLE_MS = 20_000;
 
 export const NAMES = 1000;
 
-export async function runStep(rcv: StatsdReceiver, shape: Shape, rate: number, seconds: number): Promise<Step> {
+export async function runStep(rcv: StatsdReceiver, shape: Shape, rate: number, seconds: number, overload = false): Promise<Step> {
   const before = await rcv.counts();
   const drops0 = rcv.drops();
   const cpu0 = cpuSeconds(rcv.pid)!;
@@ -93,6 +97,7 @@ export async function runStep(rcv: StatsdReceiver, shape: Shape, rate: number, s
     drainSeconds,
     generatorLimited: done.rate < 0.9 * rate,
     unsettled: !settled,
+    overload,
   };
 }
 
@@ -111,8 +116,8 @@ export async function runLadder(rcv: StatsdReceiver, shape: Shape, rates: number
   return steps;
 }
 
-/** The highest lossless step that the generator really sent at. */
+/** The highest lossless step of the ladder. */
 export function zeroLossStep(steps: Step[]): Step | null {
-  const ok = steps.filter((s) => s.lossless);
+  const ok = steps.filter((s) => s.lossless && !s.overload);
   return ok.length > 0 ? ok[ok.length - 1] : null;
 }

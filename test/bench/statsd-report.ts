@@ -40,7 +40,7 @@ export function formatSteps(steps: Step[]): string {
       int(s.metricsPerSec),
       s.cpuMicrosPerMetric.toFixed(2),
       int((s.cpuSeconds / (s.seconds + s.drainSeconds)) * 100),
-      s.lossless ? (s.generatorLimited ? 'yes (gen. limit)' : 'yes') : s.unsettled ? 'NO (unsettled)' : 'NO',
+      (s.lossless ? (s.generatorLimited ? 'yes (gen. limit)' : 'yes') : s.unsettled ? 'NO (unsettled)' : 'NO') + (s.overload ? ', overload' : ''),
     ]),
   );
 }
@@ -56,7 +56,7 @@ export interface ShapeSummary {
 export function summarise(shape: Shape, steps: Step[]): ShapeSummary {
   const s: ShapeSummary = { shape, zeroLoss: {}, openEnded: {}, steps: steps.filter((x) => x.shape === shape) };
   for (const r of ['oxd', 'oxd-rb', 'statsd'] as ReceiverName[]) {
-    const mine = steps.filter((x) => x.receiver === r && x.shape === shape);
+    const mine = steps.filter((x) => x.receiver === r && x.shape === shape && !x.overload);
     if (mine.length === 0) continue;
     s.zeroLoss[r] = zeroLossStep(mine);
     const last = mine[mine.length - 1];
@@ -100,8 +100,15 @@ export function goals(summaries: ShapeSummary[], flush: InProcessFlush, load: Ox
         met: Number.isFinite(ratio) ? ratio >= 3 : null,
       });
     }
+    const over = (r: ReceiverName): Step | undefined => s.steps.find((x) => x.receiver === r && x.overload);
+    const oxOver = over('oxd');
+    const sdOver = over('statsd');
+    if (oxOver && sdOver) {
+      const ratio = oxOver.metricsPerSec / sdOver.metricsPerSec;
+      out.push({ what: `  overloaded: metrics/s taken, oxd / statsd`, measured: `${ratio.toFixed(1)}x (${int(oxOver.metricsPerSec)} / ${int(sdOver.metricsPerSec)})`, goal: '>= 3x', met: ratio >= 3 });
+    }
     // Loss at these rates comes from scheduling stalls as much as from work; CPU per metric does not.
-    const ox = sd ? s.steps.find((x) => x.receiver === 'oxd' && x.targetRate === sd.targetRate) : undefined;
+    const ox = sd ? s.steps.find((x) => x.receiver === 'oxd' && x.targetRate === sd.targetRate && !x.overload) : undefined;
     if (ox && sd) {
       const cpuRatio = sd.cpuMicrosPerMetric / ox.cpuMicrosPerMetric;
       out.push({ what: `  CPU per metric at ${int(sd.targetRate)} datagrams/s: statsd / oxd`, measured: `${cpuRatio.toFixed(1)}x (${sd.cpuMicrosPerMetric.toFixed(2)} / ${ox.cpuMicrosPerMetric.toFixed(2)} µs)`, goal: '(reported)', met: null });

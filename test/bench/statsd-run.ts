@@ -19,7 +19,7 @@ import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
 import { liveChildren } from './line-child';
 import { busyProcesses, clkTck } from './proc-stats';
 import { inProcessFlush, OxdFlushLoad, oxdFlushLoad } from './statsd-flush';
-import { NAMES, runLadder, Shape, Step } from './statsd-ladder';
+import { NAMES, runLadder, runStep, Shape, Step } from './statsd-ladder';
 import { ReceiverName, startReceiver, StatsdReceiver } from './statsd-receivers';
 import { formatFlush, formatGoals, formatSteps, goals, summarise } from './statsd-report';
 
@@ -33,6 +33,9 @@ const RATES: Record<Shape, number[]> = {
   single: [3_125, 6_250, 12_500, 25_000, 35_000, 50_000, 70_000, 100_000, 140_000, 200_000, 280_000, 400_000],
   multi: [156, 312, 625, 1_250, 2_500, 3_500, 5_000, 7_000, 10_000, 14_000, 20_000, 28_000, 40_000, 56_000, 80_000],
 };
+
+/** Far above what either receiver takes (the generator's own limit, for single-metric datagrams). */
+const OVERLOAD: Record<Shape, number> = { single: 400_000, multi: 80_000 };
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -74,6 +77,9 @@ async function main(): Promise<void> {
         receiveBuffers[name] = rcv.receiveBuffer();
         log(`${name} on UDP ${rcv.port} (receive buffer ${receiveBuffers[name]} bytes), ${shape}-metric datagrams`);
         steps.push(...(await runLadder(rcv, shape, RATES[shape], seconds, log)));
+        const over = await runStep(rcv, shape, OVERLOAD[shape], seconds, true);
+        log(`${name} ${shape} overloaded at ${Math.round(over.sentRate)}/s: takes ${Math.round(over.metricsPerSec)} metrics/s at ${Math.round((over.cpuSeconds / (over.seconds + over.drainSeconds)) * 100)} % CPU`);
+        steps.push(over);
       } finally {
         await rcv.stop();
         current = null;
