@@ -23,6 +23,7 @@ export interface StatsdSettings {
   statsdReceiveBuffer: number;
   statsdHistogram: HistogramRule[];
   statsdPrefixStats: string;
+  statsdMergeDelayMs: number;
   graphite: Endpoint | null;
   graphiteLegacyNamespace: boolean;
   graphiteGlobalPrefix: string;
@@ -46,6 +47,7 @@ export const STATSD_DEFAULTS: StatsdSettings = {
   statsdReceiveBuffer: 8 * 1024 * 1024,
   statsdHistogram: [],
   statsdPrefixStats: 'statsd',
+  statsdMergeDelayMs: 1000,
   graphite: null,
   graphiteLegacyNamespace: true,
   graphiteGlobalPrefix: 'stats',
@@ -151,6 +153,12 @@ export const STATSD_ROWS: { [K in keyof StatsdSettings]: Row<K> } = {
     parse: histogram,
   },
   statsdPrefixStats: { key: 'statsd_prefix_stats', field: 'statsdPrefixStats', allowed: 'a Graphite name part (letters, digits, _ and -, dots between)', parse: (v) => (v === '' ? undefined : namePart(v)) },
+  statsdMergeDelayMs: {
+    key: 'statsd_merge_delay_ms',
+    field: 'statsdMergeDelayMs',
+    allowed: 'milliseconds from 0 to 60000, less than statsd_flush_ms: how long after a window ends an oxd writing to carbon waits for the intervals of the oxds below it',
+    parse: integer(0, 60_000),
+  },
   graphite: {
     key: 'graphite',
     field: 'graphite',

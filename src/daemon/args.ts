@@ -48,6 +48,7 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['statsdReceiveBuffer', 'statsdReceiveBuffer', '--statsd-receive-buffer'],
   ['statsdHistogram', 'statsdHistogram', '--statsd-histogram'],
   ['statsdPrefixStats', 'statsdPrefixStats', '--statsd-prefix-stats'],
+  ['statsdMergeDelay', 'statsdMergeDelayMs', '--statsd-merge-delay'],
   ['graphite', 'graphite', '--graphite'],
   ['graphiteLegacyNamespace', 'graphiteLegacyNamespace', '--graphite-legacy-namespace'],
   ['graphiteGlobalPrefix', 'graphiteGlobalPrefix', '--graphite-global-prefix'],
@@ -93,6 +94,7 @@ function program(): Command {
     .option('--statsd-receive-buffer <bytes>', `UDP receive buffer asked for, capped by net.core.rmem_max (default: ${d.statsdReceiveBuffer})`)
     .option('--statsd-histogram <rules>', 'histogram bins for timers: "NAME:BOUND,BOUND,inf;NAME:..." (default: none)')
     .option('--statsd-prefix-stats <name>', `namespace of statsd's own figures (default: ${d.statsdPrefixStats})`)
+    .option('--statsd-merge-delay <ms>', `with --graphite: wait this long after a window ends for the intervals of the oxds below (default: ${d.statsdMergeDelayMs})`)
     .option('--graphite <host[:port]>', `write statsd intervals to carbon's plaintext port (${DEFAULT_CARBON_PORT} unless given); "" for none (default: none)`)
     .option('--graphite-legacy-namespace <bool>', `statsd's legacy names stats.NAME, stats_counts.NAME, stats.timers.NAME (default: ${d.graphiteLegacyNamespace})`)
     .option('--graphite-global-prefix <name>', `first name part in the newer namespace (default: ${d.graphiteGlobalPrefix})`)

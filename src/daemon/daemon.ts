@@ -18,6 +18,7 @@ import { FileStore } from './sinks/file-store';
 import { Forwarder } from './sinks/forward';
 import { StreamPublisher } from './sinks/stream';
 import { MetricsOutput } from './metrics-output';
+import { IntervalMergeSink } from './sinks/interval-merge';
 import { CollectSource } from './sources/collect';
 import { statsdSource, StatsdSource } from './sources/statsd/statsd-source';
 import { Stats } from './stats';
@@ -86,7 +87,16 @@ export class Daemon {
       ? new Forwarder(settings.forward, settings.forwardSpoolBytes, this.stats, log, this.warn)
       : null;
     if (this.forwarder) sinks.push(this.forwarder);
+    if (settings.graphite && settings.statsdMergeDelayMs >= settings.statsdFlushMs) {
+      throw new BlueOxError(
+        'ECONFIG',
+        `statsd_merge_delay_ms (${settings.statsdMergeDelayMs}) must be less than statsd_flush_ms (${settings.statsdFlushMs}): lower the delay or lengthen the interval`,
+      );
+    }
+    this.metrics = new MetricsOutput(settings, log, this.warn);
+    if (this.metrics.writesGraphite) sinks.push(new IntervalMergeSink(this.metrics, this.warn));
     this.router = new Router(this.stats, sinks, this.warn);
+    this.metrics.attach(this.router);
     const listenOn = passed.collect !== undefined ? { fd: passed.collect } : { endpoint: settings.collect };
     this.collect = new CollectSource(
       listenOn,
@@ -99,8 +109,7 @@ export class Daemon {
       this.warn,
     );
     this.statsd = statsdSource(settings, passed, this.router, this.warn);
-    this.metrics = new MetricsOutput(settings, log, this.warn);
-    if (this.statsd) this.statsd.onInterval = (interval) => this.metrics.write(interval);
+    if (this.statsd) this.statsd.onInterval = (interval) => this.metrics.local(interval);
     this.control = new ControlServer((req) => this.command(req), log, this.warn);
     this.admin = settings.adminSocket ? new ControlServer((req) => this.adminCommand(req), log, this.warn) : null;
   }
@@ -213,8 +222,8 @@ export class Daemon {
       stats: this.stats,
       collect: this.collect.status(),
       control: { requests: this.control.requests, invalid: this.control.invalidRequests },
-      sinks: { ...sinks, ...this.metrics.status() },
-      statsd: this.statsd?.status() ?? null,
+      sinks: { ...sinks, ...this.metrics.graphiteStatus() },
+      statsd: this.statsd || this.metrics.writesGraphite ? { ...(this.statsd?.status() ?? {}), output: this.metrics.status() } : null,
     });
   }
 

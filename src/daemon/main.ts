@@ -15,6 +15,7 @@ import { OxdInvocation, parseOxdArgs, resolveSettings } from './args';
 import { SystemdNotifier } from './systemd-notify';
 import { Daemon } from './daemon';
 import { Logger } from './log';
+import { retentionProblems } from './retention-check';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
 
 async function main(argv: string[]): Promise<number> {
@@ -39,10 +40,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const { settings, configFile } = invocation;
   if (invocation.checkConfig) {
+    for (const problem of retentionProblems(settings)) process.stderr.write(`oxd: warning: ${problem}\n`);
     process.stdout.write(`configuration ok (${configFile ?? 'no configuration file; defaults'})\n${describeSettings(settings)}`);
     return EXIT_OK;
   }
   const log = new Logger(settings.verbosity);
+  for (const problem of retentionProblems(settings)) log.warning(problem);
   const notifier = new SystemdNotifier(log);
   let daemon: Daemon;
   try {

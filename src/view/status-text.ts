@@ -67,8 +67,35 @@ export function formatStatus(host: string, s: Status, now: number): string {
         `${c.protocol_errors} protocol errors, ${c.handshake_timeouts} handshake timeouts`,
     );
   }
+  if (s.statsd) lines.push(...statsdLines(s.statsd));
   for (const [name, sink] of Object.entries<Record<string, unknown>>(s.sinks ?? {})) {
     lines.push(`Sink ${name}: ${Object.entries(sink).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The statsd source and what became of its intervals. */
+function statsdLines(st: Record<string, any>): string[] {
+  const lines: string[] = [];
+  if (st.endpoint !== undefined) {
+    const bad = Object.entries<number>(st.bad_lines ?? {}).map(([reason, n]) => `${reason} ${n}`);
+    lines.push(
+      `Statsd: ${st.endpoint}, interval ${st.flush_ms / 1000} s, ${st.intervals} intervals; ${st.packets_received} packets, ` +
+        `${st.metrics_received} lines, ${st.bad_lines_seen} bad${bad.length ? ` (${bad.join(', ')})` : ''}; ` +
+        `${st.names} names (${st.names_dropped} dropped), ${st.events} DogStatsD events`,
+    );
+    lines.push(
+      `Statsd UDP: receive buffer ${bytes(st.receive_buffer)}, dropped by the kernel: this socket ${st.udp_drops ?? '?'}, ` +
+        `all UDP (RcvbufErrors) ${st.udp_rcvbuf_errors ?? '?'}; TCP connections ${st.tcp_connections}`,
+    );
+    for (const line of st.recent_bad_lines ?? []) lines.push(`  bad line ${line}`);
+  }
+  const o = st.output;
+  if (o) {
+    lines.push(
+      `Statsd intervals: ${o.intervals_sent} sent as ${o.events_sent} events; merged ${o.parts_merged} parts from other oxds ` +
+        `(${o.parts_late} late), ${o.windows_written} windows written to carbon, ${o.names_dropped} names over the cap`,
+    );
+  }
+  return lines;
 }

@@ -50,6 +50,22 @@ interface Teardown {
   teardown(fn: () => void | Promise<void>): void;
 }
 
+/** Process groups of running carbons and their folders, for the worker's exit. */
+const running = new Set<number>();
+const folders = new Set<string>();
+// When the test worker exits (even after a timeout, before teardowns ran), no carbon it started
+// may outlive it: each runs in a process group of its own, which the worker's end does not reach.
+process.once('exit', () => {
+  for (const pgid of running) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export class Carbon {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -70,9 +86,11 @@ export class Carbon {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-carbon-'));
     const [line, pickle, query] = await freePorts(3);
     const carbon = new Carbon(dir, line);
+    folders.add(dir);
     t.teardown(async () => {
       await carbon.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
+      folders.delete(dir);
     });
     fs.writeFileSync(path.join(dir, 'carbon.conf'), carbonConf(dir, line, pickle, query));
     fs.writeFileSync(path.join(dir, 'storage-schemas.conf'), options.schemas ?? DEFAULT_SCHEMAS);
@@ -91,8 +109,10 @@ export class Carbon {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    running.add(child.pid!);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     void this.exited.then(() => {
+      running.delete(child.pid!);
       if (this.child === child) this.child = null;
     });
     const output = new Output(child.stdout!, `carbon-cache on port ${this.port}`);
@@ -106,8 +126,8 @@ export class Carbon {
     return this.child?.pid ?? null;
   }
 
-  /** Signals carbon's process group and resolves once carbon has exited (at once if it is not running). */
-  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Sends `signal` to carbon's process group (SIGSTOP and SIGCONT stall and resume it). */
+  signal(signal: NodeJS.Signals): void {
     const child = this.child;
     if (child === null || child.pid === undefined) return;
     try {
@@ -115,6 +135,14 @@ export class Carbon {
     } catch {
       // already gone
     }
+  }
+
+  /** Signals carbon's process group and resolves once carbon has exited (at once if it is not running). */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child === null) return;
+    // A stopped carbon acts on SIGTERM only once it runs again.
+    if (signal !== 'SIGKILL') this.signal('SIGCONT');
+    this.signal(signal);
     await this.exited;
   }
 

@@ -1,8 +1,10 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { once } from 'node:events';
+import * as net from 'node:net';
 import { Logger } from '../../src/daemon/log';
 import { RateLimitedLog } from '../../src/daemon/rate-limit';
-import { GraphiteSink } from '../../src/daemon/sinks/graphite';
+import { CARBON_MAX_LINE_BYTES, GraphiteSink } from '../../src/daemon/sinks/graphite';
 import { Carbon, Point, startCarbon, valueAt } from '../helpers/carbon';
 import { waitUntil } from '../helpers/proc';
 
@@ -147,4 +149,113 @@ test('carbon killed and started again: the sink reconnects and lines sent after 
   const points = await carbon.waitForValue('restart.series', hasAll(t0 + 10, 20, (i) => 10 + i));
   // The first ten were written before the kill; whisper keeps them across carbon's restart.
   t.deepEqual(nonNull(points), Array.from({ length: 30 }, (_, i): Point => [t0 + i, i]));
+});
+
+test('a stalled carbon: the socket takes what the kernel holds, the rest waits in the bounded queue', async (t) => {
+  const carbon = await startCarbon(t, { schemas: SCHEMAS });
+  const { sink } = makeSink(t, carbon, 20_000);
+  sink.start();
+  await waitUntil(() => sink.status().connected === true, 'the sink has connected');
+  // Stopped, carbon reads nothing: the kernel's buffers fill (a few MB on loopback) and stay full.
+  carbon.signal('SIGSTOP');
+  const t0 = Math.floor(Date.now() / 1000) - 3000;
+  const names = Array.from({ length: 40 }, (_, k) => `stalled.${'x'.repeat(60)}.m${k}`);
+  const total = 120_000;
+  // 12 MB of lines in intervals of 40 names x 250 seconds.
+  for (let sent = 0; sent < total; sent += names.length * 250) {
+    const lines: string[] = [];
+    for (let s = 0; s < 250; s++) for (const name of names) lines.push(`${name} ${sent + s} ${t0 + (sent / names.length) + s}`);
+    sink.send(lines);
+    // Write callbacks of what the kernel took come on the next turns of the event loop.
+    await new Promise((r) => setImmediate(r));
+    const st = sink.status();
+    t.is((st.lines_sent as number) + (st.lines_queued as number) + (st.lines_dropped as number), sent + lines.length);
+  }
+  const stalled = sink.status();
+  // Had the sink written everything into the socket, nothing would have been dropped.
+  t.true((stalled.lines_dropped as number) > 0, JSON.stringify(stalled));
+  t.true((stalled.lines_sent as number) > 0, JSON.stringify(stalled));
+  // Beyond the bound, at most one chunk sits in Node's socket buffer: 64 KiB of lines at least this long.
+  const shortest = `${names[0]} 0 ${t0}\n`.length;
+  t.true((stalled.lines_queued as number) <= 20_000 + Math.ceil((64 * 1024) / shortest), JSON.stringify(stalled));
+
+  carbon.signal('SIGCONT');
+  await waitUntil(() => sink.status().lines_queued === 0, 'the sink has written its queue once carbon reads again', 30_000);
+  const st = sink.status();
+  t.is((st.lines_sent as number) + (st.lines_dropped as number), total);
+  // The newest lines were kept: the last 250 seconds of the last name are all in whisper.
+  const lastFrom = t0 + total / names.length - 250;
+  await carbon.waitForValue(names[names.length - 1], hasAll(lastFrom, 250, (i) => total - 250 * names.length + i), 30_000);
+});
+
+test("carbon drops a connection's unterminated last line, so a chunk cut by a lost connection is resent whole", async (t) => {
+  const carbon = await startCarbon(t, { schemas: SCHEMAS });
+  const t0 = baseTime();
+  const first = net.connect(carbon.port, '127.0.0.1');
+  await once(first, 'connect');
+  const local = first.localPort;
+  // The tail of a write that a dying connection cut short: no newline.
+  first.end(`partial.series 5 ${t0}\npartial.series 6 ${t0 + 1}`);
+  await once(first, 'close');
+  // Carbon has seen that connection end before the next one begins.
+  await carbon.output!.waitFor(new RegExp(`connection with 127\\.0\\.0\\.1:${local} closed cleanly`));
+  const second = net.connect(carbon.port, '127.0.0.1');
+  second.end(`partial.series 7 ${t0 + 2}\n`);
+  await once(second, 'close');
+  const points = await carbon.waitForValue('partial.series', (p) => valueAt(p, t0 + 2) === 7);
+  t.deepEqual(nonNull(points), [[t0, 5], [t0 + 2, 7]]);
+});
+
+test('a line longer than carbon takes would cut every connection: the sink drops and counts it', async (t) => {
+  const carbon = await startCarbon(t, { schemas: SCHEMAS });
+  // What carbon does with it: closes the connection (LineOnlyReceiver's 16 KiB limit).
+  const raw = net.connect(carbon.port, '127.0.0.1');
+  raw.on('error', () => {});
+  raw.write(`long.${'x'.repeat(CARBON_MAX_LINE_BYTES)} 1 ${baseTime()}\n`);
+  await once(raw, 'close');
+
+  const { sink, logs } = makeSink(t, carbon);
+  sink.start();
+  await waitUntil(() => sink.status().connected === true, 'the sink has connected');
+  const t0 = baseTime();
+  sink.send([`kept.series 1 ${t0}`, `long.${'x'.repeat(CARBON_MAX_LINE_BYTES)} 2 ${t0}`, `kept.series 3 ${t0 + 1}`]);
+  await sink.flush();
+  t.like(sink.status(), { lines_sent: 2, lines_dropped: 1, lines_queued: 0, reconnects: 0, connected: true });
+  t.regex(logs.join(''), /graphite: dropped 1 lines: lines longer than carbon's limit of 16384 bytes/);
+  t.deepEqual(nonNull(await carbon.waitForValue('kept.series', (p) => nonNull(p).length === 2)), [[t0, 1], [t0 + 1, 3]]);
+  t.true(sink.status().connected as boolean);
+});
+
+test('lines not confirmed when carbon dies go to the next carbon whole; lines the kernel took are lost with it', async (t) => {
+  const carbon = await startCarbon(t, { schemas: SCHEMAS });
+  const { sink } = makeSink(t, carbon);
+  sink.start();
+  await waitUntil(() => sink.status().connected === true, 'the sink has connected');
+  carbon.signal('SIGSTOP');
+  const t0 = Math.floor(Date.now() / 1000) - 3000;
+  const names = Array.from({ length: 40 }, (_, k) => `unconfirmed.${'x'.repeat(60)}.m${k}`);
+  const seconds = 1500;
+  const lines: string[] = [];
+  for (let s = 0; s < seconds; s++) for (const name of names) lines.push(`${name} ${s} ${t0 + s}`);
+  // About 5.7 MB: more than the kernel takes from a carbon that reads nothing.
+  sink.send(lines);
+
+  // Killed while stopped: what its kernel buffers held is gone, and the sink's connection with it.
+  await carbon.kill('SIGKILL');
+  await waitUntil(() => sink.status().connected === false, 'the sink has seen the connection end');
+  // Confirmed means taken by the kernel: those lines died with carbon, the others wait again.
+  const confirmed = sink.status().lines_sent as number;
+  t.true(confirmed > 0 && confirmed < lines.length, JSON.stringify(sink.status()));
+  t.like(sink.status(), { lines_queued: lines.length - confirmed, lines_dropped: 0 });
+
+  await carbon.start();
+  await waitUntil(() => sink.status().lines_queued === 0, 'the sink has sent the unconfirmed lines again');
+  t.like(sink.status(), { lines_sent: lines.length, lines_dropped: 0, reconnects: 1 });
+  // Exactly the lines from the first unconfirmed one on are in whisper, each once, none cut.
+  for (const k of [0, names.length - 1]) {
+    const expected: Point[] = [];
+    for (let s = 0; s < seconds; s++) if (s * names.length + k >= confirmed) expected.push([t0 + s, s]);
+    const points = await carbon.waitForValue(names[k], (p) => nonNull(p).length === expected.length, 30_000);
+    t.deepEqual(nonNull(points), expected);
+  }
 });

@@ -31,7 +31,8 @@ export function sanitizeKey(text: string, start: number, end: number, tags: stri
     clean = false;
   }
   if (!clean) key = sanitize(key);
-  return key.length === 0 || key.length > MAX_NAME_LENGTH ? null : key;
+  // "__proto__" cannot be a key of the maps that carry intervals between oxds.
+  return key.length === 0 || key.length > MAX_NAME_LENGTH || key === '__proto__' ? null : key;
 }
 
 /** The same three replacements statsd applies, in its order. */

@@ -21,7 +21,7 @@ export const BAD_LINE_RULES: Record<BadLineReason, string> = {
   type: 'the type is not one of c, g, ms, h, d, s',
   value: 'the value is not a finite decimal number (or negative for a timer)',
   rate: 'the sample rate is not @ followed by a number greater than 0',
-  name: `the name is empty after sanitising, or longer than ${MAX_NAME_LENGTH} bytes`,
+  name: `the name is empty after sanitising, longer than ${MAX_NAME_LENGTH} bytes, or "__proto__"`,
   event: 'a DogStatsD event (_e{…}) or service check (_sc|…) is malformed',
   'too-long': 'a line on a TCP connection is longer than the limit (64 KiB) before its newline',
 };

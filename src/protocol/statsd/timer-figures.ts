@@ -11,6 +11,7 @@
  * exact, the percentile figures and the median are within the sketch's
  * relative accuracy (0.5 %).
  */
+import type { TimerPart } from './interval-event';
 import { QuantileSketch } from './quantile-sketch';
 
 export interface HistogramRule {
@@ -41,6 +42,26 @@ export class TimerSamples {
     if (this.sketch !== null) this.sketch.add(value);
     else if (this.samples.length < maxSamples) this.samples.push(value);
     else this.toSketch().add(value);
+  }
+
+  /**
+   * Adds another host's timer for the same interval: exact while both hold
+   * their samples and together stay within the cap, else through the sketch.
+   */
+  merge(part: TimerPart, maxSamples: number): void {
+    this.count += part.count;
+    this.n += part.n;
+    this.sum += part.sum;
+    this.sumSquares += part.sumSquares;
+    if (part.min < this.min) this.min = part.min;
+    if (part.max > this.max) this.max = part.max;
+    if (part.samples !== null && this.sketch === null && this.samples.length + part.samples.length <= maxSamples) {
+      for (const v of part.samples) this.samples.push(v);
+      return;
+    }
+    const sketch = this.toSketch();
+    if (part.sketch !== null) sketch.merge(part.sketch);
+    else for (const v of part.samples!) sketch.add(v);
   }
 
   /** Moves the samples into a sketch (past the cap, or to merge with other hosts). */

@@ -8,13 +8,12 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Packable } from '../../../protocol/compat-pack';
-import { compatPack } from '../../../protocol/compat-pack';
 import type { OxdSettings } from '../../../config/oxd-settings';
 import type { PassedSockets } from '../../daemon';
 import type { Endpoint } from '../../../protocol/endpoint';
-import { encodeMeta, META_SIZE, PASCAL_MAX } from '../../../protocol/meta';
 import { AggregatorOptions, IntervalData, StatsdAggregator } from '../../../protocol/statsd/aggregator';
 import type { DogCheck, DogEvent } from '../../../protocol/statsd/dogstatsd';
+import { fitHost, routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { FlushClock } from './flush-clock';
@@ -164,14 +163,13 @@ export class StatsdSource {
     this.onInterval({ data, windowEnd, intervalMs: this.options.flushMs, processingMs: Date.now() - started, timestampLag: lag });
   }
 
+  /** The event's host is the one it names, else the address it came from. */
   private routeEvent(type: string, hostname: string | undefined, body: { [key: string]: Packable }, timestamp: number | undefined): void {
-    const host = hostname !== undefined && hostname.length > 0 && Buffer.byteLength(hostname) <= PASCAL_MAX ? hostname : this.peer;
-    const now = Date.now();
+    const host = hostname !== undefined && hostname.length > 0 ? fitHost(hostname) : this.peer;
+    const time = timestamp ?? Date.now() / 1000;
     body.peer = this.peer;
-    const meta = encodeMeta({ end: timestamp ?? now / 1000, host, type });
-    const packed = compatPack(body);
     this.eventsRouted++;
-    this.router.route(meta, 0, META_SIZE, packed, 0, packed.length, now, `statsd ${this.peer}`);
+    routeLocalEvent(this.router, { type, host, start: time, end: time, body }, `statsd ${this.peer}`);
   }
 
   status(): { [key: string]: Packable } {
