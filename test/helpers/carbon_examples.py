@@ -6,7 +6,8 @@ as carbon-cache sets it up, and loadAggregationSchemas), then, for each metric n
 JSON list on stdin, prints what carbon-cache would create its whisper file with, as one JSON
 object: {name: {"schema": section, "archives": [[seconds per point, points], ...],
 "aggregation": section, "method": aggregationMethod, "xff": xFilesFactor}}. Names are
-normalised as carbon-cache does before it looks them up (tags sorted).
+normalised as carbon-cache does before it looks them up (tags sorted; a name that is not
+valid tagged syntax, such as a tag without a value, left as it is).
 """
 import json
 import sys
@@ -36,7 +37,11 @@ aggregations = storage.loadAggregationSchemas()
 
 out = {}
 for name in json.load(sys.stdin):
-    metric = TaggedSeries.parse(name).path
+    # As carbon-cache does (carbon/cache.py): a name it cannot read as tagged stays as it is.
+    try:
+        metric = TaggedSeries.parse(name).path
+    except Exception:
+        metric = name
     schema = next(s for s in schemas if s.matches(metric))
     aggregation = next(a for a in aggregations if a.matches(metric))
     out[name] = {
