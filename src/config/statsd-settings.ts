@@ -24,6 +24,7 @@ export interface StatsdSettings {
   statsdHistogram: HistogramRule[];
   statsdPrefixStats: string;
   statsdMergeDelayMs: number;
+  statsdPerHost: boolean;
   graphite: Endpoint | null;
   graphiteLegacyNamespace: boolean;
   graphiteGlobalPrefix: string;
@@ -48,6 +49,7 @@ export const STATSD_DEFAULTS: StatsdSettings = {
   statsdHistogram: [],
   statsdPrefixStats: 'statsd',
   statsdMergeDelayMs: 1000,
+  statsdPerHost: false,
   graphite: null,
   graphiteLegacyNamespace: true,
   graphiteGlobalPrefix: 'stats',
@@ -158,6 +160,12 @@ export const STATSD_ROWS: { [K in keyof StatsdSettings]: Row<K> } = {
     field: 'statsdMergeDelayMs',
     allowed: 'milliseconds from 0 to 60000, less than statsd_flush_ms: how long after a window ends an oxd writing to carbon waits for the intervals of the oxds below it',
     parse: integer(0, 60_000),
+  },
+  statsdPerHost: {
+    key: 'statsd_per_host',
+    field: 'statsdPerHost',
+    allowed: 'true or false: an oxd writing to carbon also writes each host\'s own series, tagged host=NAME',
+    parse: boolean,
   },
   graphite: {
     key: 'graphite',

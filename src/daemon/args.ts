@@ -49,6 +49,7 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['statsdHistogram', 'statsdHistogram', '--statsd-histogram'],
   ['statsdPrefixStats', 'statsdPrefixStats', '--statsd-prefix-stats'],
   ['statsdMergeDelay', 'statsdMergeDelayMs', '--statsd-merge-delay'],
+  ['statsdPerHost', 'statsdPerHost', '--statsd-per-host'],
   ['graphite', 'graphite', '--graphite'],
   ['graphiteLegacyNamespace', 'graphiteLegacyNamespace', '--graphite-legacy-namespace'],
   ['graphiteGlobalPrefix', 'graphiteGlobalPrefix', '--graphite-global-prefix'],
@@ -95,6 +96,7 @@ function program(): Command {
     .option('--statsd-histogram <rules>', 'histogram bins for timers: "NAME:BOUND,BOUND,inf;NAME:..." (default: none)')
     .option('--statsd-prefix-stats <name>', `namespace of statsd's own figures (default: ${d.statsdPrefixStats})`)
     .option('--statsd-merge-delay <ms>', `with --graphite: wait this long after a window ends for the intervals of the oxds below (default: ${d.statsdMergeDelayMs})`)
+    .option('--statsd-per-host <bool>', `with --graphite: also write each host's own series, tagged host=NAME (default: ${d.statsdPerHost})`)
     .option('--graphite <host[:port]>', `write statsd intervals to carbon's plaintext port (${DEFAULT_CARBON_PORT} unless given); "" for none (default: none)`)
     .option('--graphite-legacy-namespace <bool>', `statsd's legacy names stats.NAME, stats_counts.NAME, stats.timers.NAME (default: ${d.graphiteLegacyNamespace})`)
     .option('--graphite-global-prefix <name>', `first name part in the newer namespace (default: ${d.graphiteGlobalPrefix})`)

@@ -12,12 +12,13 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import type { OxdSettings } from '../config/oxd-settings';
 import type { Packable } from '../protocol/compat-pack';
-import { graphiteLines, GraphiteNaming } from '../protocol/statsd/graphite-names';
-import { INTERVAL_EVENT_TYPE, intervalBodies, IntervalPart } from '../protocol/statsd/interval-event';
+import { graphiteLineChunks, GraphiteNaming } from '../protocol/statsd/graphite-names';
+import { INTERVAL_EVENT_TYPE, intervalParts, IntervalPart } from '../protocol/statsd/interval-event';
 import { MergedWindow, NameMemory } from '../protocol/statsd/interval-merge';
 import { fitHost, routeLocalEvent } from './local-event';
 import type { Logger } from './log';
 import type { RateLimitedLog } from './rate-limit';
+import { runSliced } from './slicer';
 import type { Router } from './router';
 import { GraphiteSink } from './sinks/graphite';
 import { FlushClock, nextBoundary } from './sources/statsd/flush-clock';
@@ -34,6 +35,9 @@ export class MetricsOutput {
   private router: Router | null = null;
   private readonly clock: FlushClock;
   private lastWritten = 0;
+  /** The windows being written and the intervals being sent, each in order. */
+  private writing: Promise<void> = Promise.resolve();
+  private sending: Promise<void> = Promise.resolve();
   private counts = { intervals_sent: 0, events_sent: 0, parts_merged: 0, parts_late: 0, parts_own: 0, windows_written: 0, names_dropped: 0 };
 
   constructor(
@@ -77,10 +81,9 @@ export class MetricsOutput {
   local(interval: ClosedInterval): void {
     this.send(interval);
     if (this.graphite === null) return;
-    interval.data.gauges.set(`${this.settings.statsdPrefixStats}.timestamp_lag`, interval.timestampLag);
     const w = this.window(interval.windowEnd);
     w.local = interval;
-    w.window.addLocal(interval.data);
+    w.window.addLocal(interval.data, this.host);
   }
 
   /** A part of another oxd's interval, from a `statsd.interval` event. */
@@ -105,48 +108,67 @@ export class MetricsOutput {
     if (w === undefined) {
       const wait = Math.max(0, end + this.settings.statsdMergeDelayMs - Date.now());
       const timer = setTimeout(() => this.write(end), wait);
-      w = { window: new MergedWindow(end, this.settings.statsdMaxNames, this.settings.statsdMaxTimerSamples), timer, local: null };
+      w = { window: new MergedWindow(end, this.settings.statsdMaxNames, this.settings.statsdMaxTimerSamples, this.settings.statsdPerHost), timer, local: null };
       this.windows.set(end, w);
     }
     return w;
   }
 
-  private write(end: number): void {
+  /** Closes a window for merging and queues it to be written; windows are written one at a time, in order. */
+  private write(end: number): Promise<void> {
     const w = this.windows.get(end);
-    if (w === undefined || this.graphite === null) return;
+    if (w === undefined || this.graphite === null) return this.writing;
     this.windows.delete(end);
     clearTimeout(w.timer);
     this.lastWritten = Math.max(this.lastWritten, end);
+    this.writing = this.writing.then(() => this.writeWindow(end, w.window, w.local));
+    return this.writing;
+  }
+
+  /** Sliced: a window of 100,000 names takes many turns of the event loop, none of them long. */
+  private async writeWindow(end: number, window: MergedWindow, local: ClosedInterval | null): Promise<void> {
+    const graphite = this.graphite!;
     this.counts.windows_written++;
-    this.counts.names_dropped += w.window.namesDropped;
-    const data = w.window.data;
-    this.memory.carryInto(data);
-    const status = this.graphite.status();
-    const lines = graphiteLines(data, this.naming, {
+    this.counts.names_dropped += window.namesDropped;
+    // This oxd's own interval is merged only once it has been sent as events, which read it too.
+    await this.sending;
+    await runSliced(window.merge());
+    const data = window.data;
+    // statsd's own gauge: this oxd's lag, never one sent up from below.
+    if (local !== null) data.gauges.set(`${this.settings.statsdPrefixStats}.timestamp_lag`, local.timestampLag);
+    await runSliced(this.memory.carry(data));
+    const status = graphite.status();
+    const chunks = graphiteLineChunks(data, this.naming, {
       intervalMs: this.settings.statsdFlushMs,
       timestamp: Math.round(end / 1000),
       percentThresholds: this.settings.statsdPercentThresholds,
       histogram: this.settings.statsdHistogram,
-      processingMs: w.local?.processingMs ?? 0,
+      processingMs: local?.processingMs ?? 0,
       // statsd's last_flush and flush_time; its flush_length (payload bytes) and last_exception are not kept here.
       writer: [
         ['last_flush', numberOr0(status.last_flush)],
         ['flush_time', numberOr0(status.last_flush_ms)],
       ],
     });
-    this.graphite.send(lines);
+    await runSliced(sending(chunks, (lines) => graphite.send(lines)));
   }
 
-  /** The interval as events, on the router like any received event. */
+  /** The interval as events, on the router like any received event: one event per turn of the loop. */
   private send(interval: ClosedInterval): void {
-    if (this.router === null) return;
-    const bodies = intervalBodies({ origin: this.origin, host: this.host, windowEnd: interval.windowEnd, intervalMs: interval.intervalMs }, interval.data);
+    const router = this.router;
+    if (router === null) return;
+    const parts = intervalParts({ origin: this.origin, host: this.host, windowEnd: interval.windowEnd, intervalMs: interval.intervalMs }, interval.data);
     const end = interval.windowEnd / 1000;
-    for (const body of bodies) {
-      routeLocalEvent(this.router, { type: INTERVAL_EVENT_TYPE, host: this.host, start: end - interval.intervalMs / 1000, end, body }, 'statsd');
-    }
     this.counts.intervals_sent++;
-    this.counts.events_sent += bodies.length;
+    this.sending = this.sending.then(() =>
+      runSliced(
+        sending(parts, (body) => {
+          routeLocalEvent(router, { type: INTERVAL_EVENT_TYPE, host: this.host, start: end - interval.intervalMs / 1000, end, body }, 'statsd');
+          this.counts.events_sent++;
+        }),
+        0,
+      ),
+    );
   }
 
   status(): { [key: string]: Packable } {
@@ -157,11 +179,21 @@ export class MetricsOutput {
     return this.graphite ? { graphite: this.graphite.status() } : {};
   }
 
-  /** Writes every window still open (the source has closed its last interval), then closes carbon's connection. */
+  /** Sends what is being sent, writes every window still open (the source has closed its last interval), then closes carbon's connection. */
   async close(): Promise<void> {
     this.clock.stop();
-    for (const end of [...this.windows.keys()].sort((a, b) => a - b)) this.write(end);
+    await this.sending;
+    for (const end of [...this.windows.keys()].sort((a, b) => a - b)) void this.write(end);
+    await this.writing;
     await this.graphite?.close();
+  }
+}
+
+/** Hands each item of `items` to `take`, yielding after each so runSliced can pause between them. */
+function* sending<T>(items: Iterable<T>, take: (item: T) => void): Generator<void, void, void> {
+  for (const item of items) {
+    take(item);
+    yield;
   }
 }
 

@@ -82,7 +82,7 @@ function statsdLines(st: Record<string, any>): string[] {
     lines.push(
       `Statsd: ${st.endpoint}, interval ${st.flush_ms / 1000} s, ${st.intervals} intervals; ${st.packets_received} packets, ` +
         `${st.metrics_received} lines, ${st.bad_lines_seen} bad${bad.length ? ` (${bad.join(', ')})` : ''}; ` +
-        `${st.names} names (${st.names_dropped} dropped), ${st.events} DogStatsD events`,
+        `${st.names} names (${st.names_dropped} dropped), ${st.timers_sketched ?? 0} timers past the sample cap, ${st.events} DogStatsD events`,
     );
     lines.push(
       `Statsd UDP: receive buffer ${bytes(st.receive_buffer)}, dropped by the kernel: this socket ${st.udp_drops ?? '?'}, ` +

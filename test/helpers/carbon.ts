@@ -22,12 +22,19 @@
  *
  * Carbon writes asynchronously (a writer thread drains its cache), so tests
  * wait for a value with waitForValue, polling whisper with a deadline.
+ *
+ * Debian's own carbon-cache (the package's service, port 2003 on every
+ * interface) plays no part: installing graphite-carbon does not start it on
+ * these machines (no systemd as PID 1, and policy-rc.d refuses service
+ * starts; the SysV script also needs CARBON_CACHE_ENABLED=true in
+ * /etc/default/graphite-carbon), and the tests never use port 2003.
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Output } from './output';
 import { freePorts } from './systemd-stand-ins';
 
@@ -115,8 +122,12 @@ export class Carbon {
       running.delete(child.pid!);
       if (this.child === child) this.child = null;
     });
-    const output = new Output(child.stdout!, `carbon-cache on port ${this.port}`);
-    child.stderr!.on('data', (d: Buffer) => (output.text += d.toString()));
+    // Its log (stdout) and Python's warnings and tracebacks (stderr) read as one text.
+    const merged = new PassThrough();
+    child.stdout!.pipe(merged, { end: false });
+    child.stderr!.pipe(merged, { end: false });
+    child.once('close', () => merged.end());
+    const output = new Output(merged, `carbon-cache on port ${this.port}`);
     this.output = output;
     // Twisted logs this once the port is bound and listening: connections are accepted from here on.
     await output.waitFor(new RegExp(`CarbonReceiverFactory starting on ${this.port}\\b`), timeoutMs);

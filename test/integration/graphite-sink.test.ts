@@ -76,6 +76,7 @@ test('lines sent through the sink are in whisper with their exact values and tim
   t.deepEqual(nonNull(await carbon.waitForValue('web.latency.p99', (p) => valueAt(p, t0) !== null)), [[t0, 12.75]]);
   // Carbon sorts the tags of a tagged name and stores it under _tagged/ by the hash of that form.
   t.regex(carbon.whisperFile('api.calls;host=web-7;dc=ams'), /\/_tagged\/[0-9a-f]{3}\/[0-9a-f]{3}\/[0-9a-f]{64}\.wsp$/);
+  t.is(carbon.whisperFile('api.calls;host=web-7;dc=ams'), carbon.whisperFile('api.calls;dc=ams;host=web-7'));
   t.deepEqual(nonNull(await carbon.waitForValue('api.calls;dc=ams;host=web-7', (p) => valueAt(p, t0) !== null)), [[t0, 9]]);
   const points = await carbon.waitForValue('web.big.series', hasAll(bigFrom, big, (i) => i * 0.5));
   t.is(nonNull(points).length, big);

@@ -11,6 +11,7 @@ import { CarbonCapture } from '../helpers/carbon-capture';
 import { REPO } from '../helpers/oxd-process';
 import { Output } from '../helpers/output';
 import { waitUntil } from '../helpers/proc';
+import { startOxd } from '../helpers/oxd-process';
 import { startStatsd } from '../helpers/statsd-reference';
 
 const EXAMPLE = path.join(REPO, 'build', 'examples', 'hot-shots-app.js');
@@ -94,4 +95,30 @@ test("statsd's Graphite flush of the example's metrics", async (t) => {
   t.is(v('stats.timers.shop.checkout.count'), '1');
   t.is(v('stats.gauges.shop.queue'), '7');
   t.is(v('stats.sets.shop.customers.count'), '1');
+});
+
+test("oxd as the example's statsd server: the same Graphite figures as statsd's", async (t) => {
+  const capture = new CarbonCapture();
+  t.teardown(() => capture.close());
+  const graphitePort = await capture.start();
+  const oxd = await startOxd({ logPath: null, args: ['--statsd', '127.0.0.1:0', '--statsd-flush', '2000', '--graphite', `127.0.0.1:${graphitePort}`] });
+  t.teardown(() => oxd.stop());
+  const port = (await oxd.waitForStderr(/ statsd=127\.0\.0\.1:(\d+)/))[1];
+  const run = await runExample(t, { STATSD_HOST: '127.0.0.1', STATSD_PORT: port });
+  t.is(run.code, 0, run.stderr);
+  // The four datagrams may straddle a window boundary: the figures are read from the windows that hold them.
+  const got = new Map<string, string>();
+  await capture.waitForInterval((i) => {
+    for (const [name, value] of i.points) if (name.includes('shop.') && value !== '0' && !got.has(name)) got.set(name, value);
+    return ['stats_counts.shop.orders;env=example', 'stats.timers.shop.checkout.upper', 'stats.gauges.shop.queue', 'stats.sets.shop.customers.count'].every((n) => got.has(n));
+  }, 15_000);
+  t.is(got.get('stats_counts.shop.orders;env=example'), '1');
+  t.is(got.get('stats.shop.orders;env=example'), '0.5');
+  t.is(got.get('stats.timers.shop.checkout.upper'), '42');
+  t.is(got.get('stats.timers.shop.checkout.count'), '1');
+  t.is(got.get('stats.gauges.shop.queue'), '7');
+  t.is(got.get('stats.sets.shop.customers.count'), '1');
+  const s = await oxd.control.request({ cmd: 'STATUS' });
+  t.is(s.statsd.packets_received, 4);
+  t.is(s.statsd.bad_lines_seen, 0);
 });

@@ -148,6 +148,22 @@ test('oxview reads the files and oxctl shows the counters', async (t) => {
   t.is(raw?.events?.systest_py?.written, Number(r.get('send.py_n')), 'oxctl --raw: systest_py written');
 });
 
+test('a statsd datagram to 127.0.0.1:8125 starts oxd through oxd-statsd.socket and shows in oxctl status', async (t) => {
+  const r = await get(t);
+  t.is(r.get('statsd.socket'), 'active', `oxd-statsd.socket is not active${r.tail('statsd-enable.txt')}`);
+  t.regex(r.get('statsd.listening_udp'), /127\.0\.0\.1:8125/, 'nothing listens on UDP 127.0.0.1:8125');
+  t.regex(r.get('statsd.listening_tcp'), /127\.0\.0\.1:8125/, 'nothing listens on TCP 127.0.0.1:8125');
+  t.is(r.get('statsd.service_stopped'), 'inactive', 'oxd.service did not stop');
+  t.true(r.waited('statsd.started'), `a datagram did not start oxd.service (${r.get('statsd.started')})`);
+  t.regex(r.get('statsd.triggered_by'), /oxd-statsd\.socket/, 'oxd.service is not triggered by oxd-statsd.socket');
+  t.regex(r.get('statsd.ready_line'), / statsd=127\.0\.0\.1:8125 /, 'oxd did not adopt the statsd sockets');
+  t.true(r.waited('statsd.counted'), `oxctl status never counted the datagram's two lines${r.tail('statsd-oxctl.txt', 20)}`);
+  const raw = r.json('statsd-oxctl.json');
+  t.is(raw?.statsd?.packets_received, 1, 'the datagram that started oxd was read, once');
+  t.is(raw?.statsd?.bad_lines_seen, 0);
+  t.regex(r.text('statsd-oxctl.txt'), /Statsd: 127\.0\.0\.1:8125, interval 10 s/, `oxctl does not show the statsd source${r.tail('statsd-oxctl.txt', 20)}`);
+});
+
 test('systemctl status oxd shows the STATUS line with live counters (sd_notify)', async (t) => {
   const r = await get(t);
   t.true(r.waited('send.status_counted'), `StatusText never counted the events sent: "${r.get('send.status_text')}"`);

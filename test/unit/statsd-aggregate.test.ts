@@ -1,6 +1,7 @@
 import test from 'ava';
 import { AggregatorOptions, MetricKind, StatsdAggregator } from '../../src/protocol/statsd/aggregator';
 import { DEFAULT_NAMING, graphiteLines, GraphiteNaming } from '../../src/protocol/statsd/graphite-names';
+import { NameMemory } from '../../src/protocol/statsd/interval-merge';
 import { QuantileSketch } from '../../src/protocol/statsd/quantile-sketch';
 import { TimerSamples, timerFigures } from '../../src/protocol/statsd/timer-figures';
 
@@ -8,9 +9,15 @@ function aggregator(over: Partial<AggregatorOptions> = {}): StatsdAggregator {
   return new StatsdAggregator({ maxNames: 1000, maxTimerSamples: 10_000, deleteIdle: new Set<MetricKind>(), prefixStats: 'statsd', ...over });
 }
 
-/** Graphite lines as name → value text, at 10 s intervals ending at t=1000. */
+const memories = new WeakMap<StatsdAggregator, NameMemory>();
+
+/** Graphite lines as name → value text, at 10 s intervals ending at t=1000, with statsd's carry-over. */
 function flushLines(agg: StatsdAggregator, naming: GraphiteNaming = DEFAULT_NAMING, pcts = [90]): Map<string, string> {
-  const lines = graphiteLines(agg.flush(), naming, { intervalMs: 10_000, timestamp: 1000, percentThresholds: pcts, histogram: [{ metric: 'hist', bins: [10, 100, 'inf'] }], processingMs: 0, writer: [] });
+  let memory = memories.get(agg);
+  if (memory === undefined) memories.set(agg, (memory = new NameMemory(agg.options.deleteIdle, agg.options.maxNames)));
+  const data = agg.flush();
+  memory.carryInto(data);
+  const lines = graphiteLines(data, naming, { intervalMs: 10_000, timestamp: 1000, percentThresholds: pcts, histogram: [{ metric: 'hist', bins: [10, 100, 'inf'] }], processingMs: 0, writer: [] });
   const out = new Map<string, string>();
   for (const l of lines) {
     const [name, value, ts] = l.split(' ');
@@ -120,6 +127,11 @@ test('the cap on names: new names beyond it are counted, known ones keep countin
   const agg = aggregator({ maxNames: 2 });
   agg.packet('a:1|c\nb:1|ms\nc:1|c\nd:1|g\na:1|c');
   t.is(agg.namesDropped, 2);
+  const sampled = aggregator({ maxTimerSamples: 3 });
+  sampled.packet('t:1|ms\nt:2|ms\nt:3|ms');
+  t.is(sampled.timersSketched, 0);
+  sampled.packet('t:4|ms\nt:5|ms');
+  t.is(sampled.timersSketched, 1, 'a timer past its sample cap is counted once');
   const m = flushLines(agg);
   t.is(m.get('stats_counts.a'), '2');
   t.false(m.has('stats_counts.c'));

@@ -116,3 +116,14 @@ test('numbers are plain decimals', (t) => {
     t.true(Number.isNaN(parseStatsdNumber(text, 0, text.length)), JSON.stringify(text));
   }
 });
+
+test('decimals read without Number() give exactly the double Number() gives', (t) => {
+  let seed = 12345;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const mismatches: string[] = [];
+  for (let i = 0; i < 200_000; i++) {
+    const text = `${random() < 0.3 ? '-' : ''}${(random() * 10 ** Math.floor(random() * 14)).toFixed(Math.floor(random() * 9))}`;
+    if (!Object.is(parseStatsdNumber(text, 0, text.length), Number(text))) mismatches.push(text);
+  }
+  t.deepEqual(mismatches.slice(0, 5), []);
+});

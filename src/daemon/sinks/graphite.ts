@@ -5,10 +5,10 @@
  *
  * Lines wait in a bounded queue while carbon is away (past the bound the
  * oldest go first, counted); the connection comes back by itself with
- * exponential backoff and jitter. Writes are large chunks of whole lines, and
- * at most what the socket accepts without buffering (then it waits for
- * 'drain'), so a slow carbon holds lines here, under the bound, rather than
- * in Node's socket buffer without one.
+ * exponential backoff and jitter. Writes are large chunks of whole lines, a
+ * few per turn of the event loop; the first write the socket has to buffer
+ * stops them until 'drain', so a slow carbon holds lines here, under the
+ * bound, rather than in Node's socket buffer without one.
  *
  * A line is never split across connections. Carbon's line receiver (Twisted's
  * LineOnlyReceiver) keeps the unterminated tail of a connection in a buffer of
@@ -18,7 +18,8 @@
  * goes back to the front of the queue whole and is sent again on the next
  * connection: the lines of it that did reach carbon arrive twice, which is
  * harmless, since whisper keeps one value per timestamp slot and the second
- * write stores the same value in the same slot (at-least-once, no corruption).
+ * write stores the same value in the same slot (at-least-once, no corruption;
+ * only a carbon-aggregator that sums points would count such a line twice).
  * Lines confirmed by the kernel (the write callback) count as sent: what the
  * kernel still held when carbon died is lost without a trace, as with any
  * plaintext carbon client.
@@ -32,7 +33,11 @@ import { LineQueue } from './line-queue';
 
 export interface GraphiteOptions {
   endpoint: Endpoint;
-  /** Lines held while carbon is away or slow; past it the oldest are dropped. */
+  /**
+   * Lines held while carbon is away or slow; past it the oldest are dropped. It bounds every
+   * interval too, so it should hold several intervals' worth of lines: an interval with more
+   * lines than this loses its oldest even while carbon keeps up.
+   */
   maxQueuedLines: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -40,6 +45,8 @@ export interface GraphiteOptions {
 
 /** Bytes per write: large enough that a 100,000-key interval is a few dozen writes. */
 const CHUNK_BYTES = 64 * 1024;
+/** Writes per turn of the event loop: about 2 ms of work here. */
+const CHUNKS_PER_TURN = 4;
 /**
  * Carbon drops the connection on a line longer than this (LineOnlyReceiver.MAX_LENGTH):
  * sent again after each reconnect, such a line would cut every connection, so it is dropped here.
@@ -74,6 +81,7 @@ export class GraphiteSink {
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private waitingForDrain = false;
+  private pumpLater: NodeJS.Immediate | null = null;
   private waiters: FlushWaiter[] = [];
   private readonly backoffMinMs: number;
   private readonly backoffMaxMs: number;
@@ -115,16 +123,20 @@ export class GraphiteSink {
     let tooLong = 0;
     for (const line of lines) {
       // Checking the UTF-16 length first keeps the byte count off the path of ordinary lines.
-      if (line.length * 3 > CARBON_MAX_LINE_BYTES && Buffer.byteLength(line) + 1 > CARBON_MAX_LINE_BYTES) tooLong++;
+      if (line.length * 3 > CARBON_MAX_LINE_BYTES && Buffer.byteLength(line) > CARBON_MAX_LINE_BYTES) tooLong++;
       else this.queue.push(line);
     }
     if (tooLong > 0) this.drop(tooLong, `lines longer than carbon's limit of ${CARBON_MAX_LINE_BYTES} bytes`);
-    const excess = this.queue.length - this.options.maxQueuedLines;
-    if (excess > 0) {
-      this.queue.dropOldest(excess);
-      this.drop(excess, `queue full (${this.options.maxQueuedLines} lines) while carbon at ${this.target} is away or slow; oldest lines dropped`);
-    }
+    this.enforceBound();
     this.pump();
+  }
+
+  private enforceBound(): void {
+    const excess = this.queue.length - this.options.maxQueuedLines;
+    if (excess <= 0) return;
+    this.queue.dropOldest(excess);
+    const state = this.connected ? 'slow' : 'away';
+    this.drop(excess, `queue full (${this.options.maxQueuedLines} lines) while carbon at ${this.target} is ${state}; oldest lines dropped`);
   }
 
   private drop(n: number, why: string): void {
@@ -200,28 +212,30 @@ export class GraphiteSink {
       for (const c of this.inFlight) back.push(...c.lines);
       this.queue.unshift(back, this.inFlight[0].first);
       this.inFlight = [];
-      const excess = this.queue.length - this.options.maxQueuedLines;
-      if (excess > 0) {
-        this.queue.dropOldest(excess);
-        this.drop(excess, `queue full (${this.options.maxQueuedLines} lines) after losing carbon at ${this.target}`);
-      }
     }
+    this.enforceBound();
     this.flushStart = 0;
     this.settleWaiters(true);
     if (wasConnected && !this.closing) this.log.warning(`graphite: lost the connection to carbon at ${this.target}; ${this.queue.length} lines queued`);
     if (this.closing) return;
-    const ceiling = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    // Full jitter over the upper half: senders that lost carbon together do not return together.
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    const delay = backoffDelay(this.attempt++, this.backoffMinMs, this.backoffMaxMs);
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
   /** Writes whole-line chunks while the socket takes them without buffering. */
   private pump(): void {
     const sock = this.socket;
-    if (!this.connected || sock === null || this.waitingForDrain) return;
-    while (this.queue.length > 0) {
+    if (!this.connected || sock === null || this.waitingForDrain || this.pumpLater !== null) return;
+    for (let chunks = 0; this.queue.length > 0; chunks++) {
+      if (chunks === CHUNKS_PER_TURN) {
+        // A large interval is written over several turns of the event loop, so control and
+        // the sources are served in between.
+        this.pumpLater = setImmediate(() => {
+          this.pumpLater = null;
+          this.pump();
+        });
+        return;
+      }
       if (this.flushStart === 0) {
         this.flushStart = Date.now();
         this.flushLines = 0;
@@ -292,9 +306,18 @@ export class GraphiteSink {
     }
     this.queue.dropOldest(this.queue.length);
     this.inFlight = [];
+    if (this.pumpLater !== null) clearImmediate(this.pumpLater);
+    this.pumpLater = null;
     this.settleWaiters(true);
   }
 
+  /**
+   * lines_sent: taken by the kernel (write callback); lines_queued: not yet, including chunks
+   * handed to the socket; reconnects: connections made after a failed attempt or a lost one;
+   * last_flush (unix seconds, 0 never), last_flush_ms and last_flush_lines: the last time the
+   * queue was written out empty, how long that took from its first write, and how many lines;
+   * last_error: the last connection error, kept after carbon comes back.
+   */
   status(): { [key: string]: Packable } {
     return {
       endpoint: this.target,
@@ -309,6 +332,16 @@ export class GraphiteSink {
       last_error: this.lastError,
     };
   }
+}
+
+/**
+ * The wait before connection attempt `attempt + 1` (0 after the first failure): doubling from
+ * `minMs` up to `maxMs`, then a random point in the upper half of that, so senders that lost
+ * carbon together do not all come back at the same moment.
+ */
+export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + random() * (ceiling / 2);
 }
 
 /** Waits for `promise` until `deadline` (ms since the epoch); true if it settled in time. */

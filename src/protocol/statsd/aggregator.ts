@@ -1,9 +1,6 @@
 /**
  * statsd's state between flushes: counters, gauges, timers and sets by name,
- * fed by the line parser, emptied into an `IntervalData` at each flush with
- * statsd's rules for what carries over (gauges keep their value; counters,
- * timers and sets of a name seen before are written as zero unless idle
- * names are deleted).
+ * fed by the line parser, emptied into an `IntervalData` at each flush.
  *
  * Memory is bounded: at most `maxNames` names are tracked; a new name beyond
  * that is not taken and counted (`names_dropped`), and a timer keeps at most
@@ -38,13 +35,18 @@ const MAX_SHOWN_LINE = 200;
 
 export class StatsdAggregator implements StatsdTarget {
   private counters = new Map<string, number>();
+  /** Every gauge's value, kept across intervals for +N/-N deltas. */
   private gauges = new Map<string, number>();
+  /** The gauges set in this interval, with their values. */
+  private touchedGauges = new Map<string, number>();
   private timers = new Map<string, TimerSamples>();
   private sets = new Map<string, Set<string>>();
   private names = 0;
   readonly badReasons = new Map<BadLineReason, number>();
   readonly recentBad: string[] = [];
   namesDropped = 0;
+  /** Timers that reached maxTimerSamples in an interval, so that their percentiles came from the sketch. */
+  timersSketched = 0;
   /** Since start, for STATUS. */
   totalPackets = 0;
   totalMetrics = 0;
@@ -82,7 +84,9 @@ export class StatsdAggregator implements StatsdTarget {
     const old = this.gauges.get(name);
     if (old === undefined && !this.admit()) return;
     // As statsd: a signed value moves a gauge that has a (non-zero) value, else sets it.
-    this.gauges.set(name, delta && old ? old + value : value);
+    const now = delta && old ? old + value : value;
+    this.gauges.set(name, now);
+    this.touchedGauges.set(name, now);
   }
 
   timer(name: string, value: number, rate: number): void {
@@ -92,7 +96,9 @@ export class StatsdAggregator implements StatsdTarget {
       t = new TimerSamples();
       this.timers.set(name, t);
     }
+    const exact = t.sketch === null;
     t.add(value, rate, this.options.maxTimerSamples);
+    if (exact && t.sketch !== null) this.timersSketched++;
   }
 
   set(name: string, member: string): void {
@@ -136,27 +142,25 @@ export class StatsdAggregator implements StatsdTarget {
   }
 
   /**
-   * Hands over the interval's figures and starts the next interval: what
-   * carries over does so as statsd's flush does it.
+   * Hands over the interval's figures and starts the next interval, in
+   * constant time: only what this interval received is handed over. What
+   * statsd carries over from one flush to the next (zeros for names seen
+   * before, the last value of a gauge) is added where the interval is
+   * written (NameMemory), after intervals from other oxds are merged in.
    */
   flush(): IntervalData {
-    const data: IntervalData = { counters: this.counters, gauges: new Map(this.gauges), timers: this.timers, sets: this.sets };
-    const idle = this.options.deleteIdle;
-    const own = [this.ownBadLines, this.ownPackets, this.ownMetrics];
-    const counters = new Map<string, number>();
-    for (const name of this.counters.keys()) {
-      if (own.includes(name) || !idle.has('counters')) counters.set(name, 0);
-    }
-    const timers = new Map<string, TimerSamples>();
-    if (!idle.has('timers')) for (const name of this.timers.keys()) timers.set(name, new TimerSamples());
-    const sets = new Map<string, Set<string>>();
-    if (!idle.has('sets')) for (const name of this.sets.keys()) sets.set(name, new Set());
+    const data: IntervalData = { counters: this.counters, gauges: this.touchedGauges, timers: this.timers, sets: this.sets };
     // statsd gives an updated gauge one flush to live (gaugesMaxTTL 1): written once, then forgotten.
-    if (idle.has('gauges')) this.gauges.clear();
-    this.counters = counters;
-    this.timers = timers;
-    this.sets = sets;
-    this.names = counters.size - own.length + timers.size + sets.size + this.gauges.size;
+    if (this.options.deleteIdle.has('gauges')) this.gauges = new Map();
+    this.counters = new Map([
+      [this.ownBadLines, 0],
+      [this.ownPackets, 0],
+      [this.ownMetrics, 0],
+    ]);
+    this.timers = new Map();
+    this.sets = new Map();
+    this.touchedGauges = new Map();
+    this.names = this.gauges.size;
     return data;
   }
 }

@@ -55,12 +55,28 @@ function namespaces(n: GraphiteNaming): { global: string[]; counter: string[]; t
   return { global: base, counter: withPrefix(n.prefixCounter), timer: withPrefix(n.prefixTimer), gauge: withPrefix(n.prefixGauge), set: withPrefix(n.prefixSet) };
 }
 
+/** Names handled between two looks at the clock: a few milliseconds of work. */
+const BATCH = 500;
+
+/** Every line of the interval at once (tests, small intervals). */
 export function graphiteLines(data: IntervalData, naming: GraphiteNaming, f: FlushFigures): string[] {
-  const started = Date.now();
+  const out: string[] = [];
+  for (const chunk of graphiteLineChunks(data, naming, f)) out.push(...chunk);
+  return out;
+}
+
+/**
+ * The interval's lines in chunks of a few hundred names, so a writer can give
+ * the event loop a turn between chunks. calculationtime counts only the time
+ * spent computing, not the pauses between chunks.
+ */
+export function* graphiteLineChunks(data: IntervalData, naming: GraphiteNaming, f: FlushFigures): Generator<string[], void, void> {
+  let busy = 0;
+  let resumed = Date.now();
   const ns = namespaces(naming);
   const suffix = naming.globalSuffix === '' ? '' : `.${naming.globalSuffix}`;
   const ts = ` ${f.timestamp}`;
-  const lines: string[] = [];
+  let lines: string[] = [];
   const add = (name: string, value: number): void => {
     lines.push(`${name} ${value}${ts}`);
   };
@@ -71,7 +87,17 @@ export function graphiteLines(data: IntervalData, naming: GraphiteNaming, f: Flu
     return [...namespace, name, ...parts].join('.') + suffix + tags;
   };
   let numStats = 0;
+  let inBatch = 0;
   const perSecond = f.intervalMs / 1000;
+  function* batchDone(): Generator<string[], void, void> {
+    if (++inBatch < BATCH) return;
+    inBatch = 0;
+    busy += Date.now() - resumed;
+    const out = lines;
+    lines = [];
+    yield out;
+    resumed = Date.now();
+  }
   for (const [key, value] of data.counters) {
     if (naming.legacyNamespace) {
       add(format(ns.counter, key), value / perSecond);
@@ -81,6 +107,7 @@ export function graphiteLines(data: IntervalData, naming: GraphiteNaming, f: Flu
       if (naming.flushCounts) add(format(ns.counter, key, 'count'), value);
     }
     numStats++;
+    yield* batchDone();
   }
   for (const [key, samples] of data.timers) {
     const rule = f.histogram.find((r) => key.includes(r.metric));
@@ -88,25 +115,29 @@ export function graphiteLines(data: IntervalData, naming: GraphiteNaming, f: Flu
       add(format(ns.timer, key, ...figure.split('.')), value);
     }
     numStats++;
+    yield* batchDone();
   }
   for (const [key, value] of data.gauges) {
     add(format(ns.gauge, key), value);
     numStats++;
+    yield* batchDone();
   }
   for (const [key, members] of data.sets) {
     add(format(ns.set, key, 'count'), members.size);
     numStats++;
+    yield* batchDone();
   }
+  busy += Date.now() - resumed;
   const statsNs = [...ns.global, naming.prefixStats].join('.');
   if (naming.legacyNamespace) {
     add(`${naming.prefixStats}.numStats${suffix}`, numStats);
-    add(`stats.${naming.prefixStats}.graphiteStats.calculationtime${suffix}`, Date.now() - started);
+    add(`stats.${naming.prefixStats}.graphiteStats.calculationtime${suffix}`, busy);
     add(`stats.${naming.prefixStats}.processing_time${suffix}`, f.processingMs);
   } else {
     add(format(ns.global, naming.prefixStats, 'numStats'), numStats);
-    add(format(ns.global, naming.prefixStats, 'graphiteStats', 'calculationtime'), Date.now() - started);
+    add(format(ns.global, naming.prefixStats, 'graphiteStats', 'calculationtime'), busy);
     add(format(ns.global, naming.prefixStats, 'processing_time'), f.processingMs);
   }
   for (const [name, value] of f.writer) add(`${statsNs}.graphiteStats.${name}${suffix}`, value);
-  return lines;
+  yield lines;
 }

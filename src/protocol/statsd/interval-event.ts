@@ -5,7 +5,7 @@
  * oxd needs to merge many hosts' intervals into one set of figures:
  * counters and gauges as values, sets as their members, timers as their
  * exact totals plus either the raw samples (when few) or a quantile sketch.
- * Large intervals are cut into several events (`part` of `parts`), each well
+ * Large intervals are cut into several events (numbered by `part`), each well
  * under the collect port's frame limit. doc/statsd-interval.md describes
  * the body for other readers.
  */
@@ -57,48 +57,53 @@ const f64 = (v: number): Float64 => new Float64(v);
 
 /** The bodies of the events for one interval, in order. */
 export function intervalBodies(h: IntervalHeader, data: IntervalData): Body[] {
-  const bodies: Body[] = [];
-  let body = newBody(h);
+  return [...intervalParts(h, data)];
+}
+
+/**
+ * The same, one body at a time: a body is cut off once it holds about
+ * PART_BUDGET bytes, so a writer packs and sends each before the next is
+ * built. Bodies are numbered by `part`; the last has `last: true`.
+ */
+export function* intervalParts(h: IntervalHeader, data: IntervalData): Generator<Body, void, void> {
+  let part = 0;
+  let body = newBody(h, part);
   let size = 0;
-  const room = (bytes: number): void => {
+  function* room(bytes: number): Generator<Body, void, void> {
     if (size > 0 && size + bytes > PART_BUDGET) {
-      bodies.push(body);
-      body = newBody(h);
+      yield body;
+      body = newBody(h, ++part);
       size = 0;
     }
     size += bytes;
-  };
+  }
   for (const [name, v] of data.counters) {
-    room(name.length + 12);
+    yield* room(name.length + 12);
     (body.counters as Body)[name] = f64(v);
   }
   for (const [name, v] of data.gauges) {
-    room(name.length + 12);
+    yield* room(name.length + 12);
     (body.gauges as Body)[name] = f64(v);
   }
   for (const [name, members] of data.sets) {
     if (members.size === 0) continue;
     let bytes = name.length + 8;
     for (const m of members) bytes += m.length + 2;
-    room(bytes);
+    yield* room(bytes);
     (body.sets as Body)[name] = [...members];
   }
   for (const [name, t] of data.timers) {
     if (t.n === 0) continue;
     const packed = timerBody(t);
-    room(name.length + 64 + estimate(packed));
+    yield* room(name.length + 64 + estimate(packed));
     (body.timers as Body)[name] = packed;
   }
-  bodies.push(body);
-  bodies.forEach((b, i) => {
-    b.part = i;
-    b.parts = bodies.length;
-  });
-  return bodies;
+  body.last = true;
+  yield body;
 }
 
-function newBody(h: IntervalHeader): Body {
-  return { origin: h.origin, host: h.host, window_end: h.windowEnd, interval_ms: h.intervalMs, part: 0, parts: 1, counters: {}, gauges: {}, sets: {}, timers: {} };
+function newBody(h: IntervalHeader, part: number): Body {
+  return { origin: h.origin, host: h.host, window_end: h.windowEnd, interval_ms: h.intervalMs, part, counters: {}, gauges: {}, sets: {}, timers: {} };
 }
 
 function timerBody(t: TimerSamples): Body {

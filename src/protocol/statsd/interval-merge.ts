@@ -15,18 +15,25 @@ import type { IntervalPart, TimerPart } from './interval-event';
 import { TimerSamples } from './timer-figures';
 
 export class MergedWindow {
-  readonly data: IntervalData = { counters: new Map(), gauges: new Map(), timers: new Map(), sets: new Map() };
-  /** Hosts whose parts were merged (this oxd's own interval not included). */
+  data: IntervalData = { counters: new Map(), gauges: new Map(), timers: new Map(), sets: new Map() };
+  /** Hosts whose parts were taken (this oxd's own interval not included). */
   readonly hosts = new Set<string>();
-  parts = 0;
   /** Names not taken because the window already held `maxNames`. */
   namesDropped = 0;
+  private local: { data: IntervalData; host: string } | null = null;
+  private readonly pending: IntervalPart[] = [];
 
   constructor(
     readonly windowEnd: number,
     private readonly maxNames: number,
     private readonly maxTimerSamples: number,
+    /** Also keep each host's own series, tagged `host=NAME`. */
+    private readonly perHost = false,
   ) {}
+
+  get parts(): number {
+    return this.pending.length;
+  }
 
   get nameCount(): number {
     const d = this.data;
@@ -42,20 +49,73 @@ export class MergedWindow {
     return true;
   }
 
-  addLocal(local: IntervalData): void {
-    for (const [name, v] of local.counters) this.addCounter(name, v);
-    for (const [name, v] of local.gauges) if (this.admit(this.data.gauges, name)) this.data.gauges.set(name, v);
-    for (const [name, members] of local.sets) this.addSet(name, members);
-    for (const [name, t] of local.timers) this.addTimer(name, { count: t.count, n: t.n, sum: t.sum, sumSquares: t.sumSquares, min: t.min, max: t.max, samples: t.sketch ? null : t.samples, sketch: t.sketch });
+  /**
+   * This oxd's own interval (`host` names it for per-host series). Taken as
+   * it is, not copied: nothing else may change it from now on.
+   */
+  addLocal(local: IntervalData, host: string): void {
+    this.local = { data: local, host };
   }
 
+  /** A part from another oxd, merged when the window is. */
   addPart(part: IntervalPart): void {
-    this.parts++;
+    this.pending.push(part);
     this.hosts.add(part.host);
-    for (const [name, v] of part.counters) this.addCounter(name, v);
-    for (const [name, v] of part.gauges) if (this.admit(this.data.gauges, name)) this.data.gauges.set(name, v);
-    for (const [name, members] of part.sets) this.addSet(name, members);
-    for (const [name, t] of part.timers) this.addTimer(name, t);
+  }
+
+  /** Merges everything taken, at once (tests, small windows). */
+  mergeNow(): IntervalData {
+    for (const _ of this.merge()) void _;
+    return this.data;
+  }
+
+  /**
+   * Merges this oxd's interval and every part into `data`, yielding every few
+   * hundred names so that a window of 100,000 names is merged in slices.
+   */
+  *merge(): Generator<void, void, void> {
+    if (this.local !== null) {
+      const { data, host } = this.local;
+      this.local = null;
+      if (this.perHost) {
+        const timers = new Map<string, TimerPart>();
+        for (const [name, t] of data.timers) timers.set(name, { count: t.count, n: t.n, sum: t.sum, sumSquares: t.sumSquares, min: t.min, max: t.max, samples: t.sketch ? null : t.samples, sketch: t.sketch });
+        yield* this.add(host, data.counters, data.gauges, data.sets, timers);
+      } else {
+        // The own interval comes first and becomes the window as it is, however many names it has.
+        this.data = data;
+      }
+    }
+    for (const part of this.pending.splice(0)) yield* this.add(part.host, part.counters, part.gauges, part.sets, part.timers);
+  }
+
+  private *add(
+    host: string,
+    counters: Map<string, number>,
+    gauges: Map<string, number>,
+    sets: Map<string, Iterable<string>>,
+    timers: Map<string, TimerPart>,
+  ): Generator<void, void, void> {
+    const tag = this.perHost ? `;host=${hostTag(host)}` : '';
+    let n = 0;
+    for (const suffix of this.perHost ? ['', tag] : ['']) {
+      for (const [k, v] of counters) {
+        this.addCounter(k + suffix, v);
+        if ((++n & 511) === 0) yield;
+      }
+      for (const [k, v] of gauges) {
+        if (this.admit(this.data.gauges, k + suffix)) this.data.gauges.set(k + suffix, v);
+        if ((++n & 511) === 0) yield;
+      }
+      for (const [k, members] of sets) {
+        this.addSet(k + suffix, members);
+        if ((++n & 511) === 0) yield;
+      }
+      for (const [k, t] of timers) {
+        this.addTimer(k + suffix, t);
+        if ((++n & 511) === 0) yield;
+      }
+    }
   }
 
   private addCounter(name: string, v: number): void {
@@ -77,6 +137,11 @@ export class MergedWindow {
   }
 }
 
+/** A host name as a Graphite tag value: what carbon's tag syntax cannot hold becomes "_". */
+export function hostTag(host: string): string {
+  return host.replace(/[^A-Za-z0-9_.-]/g, '_') || '_';
+}
+
 /** The names written in earlier windows, for statsd's carry-over. */
 export class NameMemory {
   private counters = new Set<string>();
@@ -91,14 +156,54 @@ export class NameMemory {
 
   /** Adds what carries over into `data`, then remembers what `data` holds. */
   carryInto(data: IntervalData): void {
-    if (!this.deleteIdle.has('counters')) for (const n of this.counters) if (!data.counters.has(n)) data.counters.set(n, 0);
-    if (!this.deleteIdle.has('timers')) for (const n of this.timers) if (!data.timers.has(n)) data.timers.set(n, new TimerSamples());
-    if (!this.deleteIdle.has('sets')) for (const n of this.sets) if (!data.sets.has(n)) data.sets.set(n, new Set());
-    if (!this.deleteIdle.has('gauges')) for (const [n, v] of this.gauges) if (!data.gauges.has(n)) data.gauges.set(n, v);
-    const room = (size: number): boolean => size < this.maxNames;
-    for (const n of data.counters.keys()) if (room(this.counters.size)) this.counters.add(n);
-    for (const n of data.timers.keys()) if (room(this.timers.size)) this.timers.add(n);
-    for (const n of data.sets.keys()) if (room(this.sets.size)) this.sets.add(n);
-    for (const [n, v] of data.gauges) if (this.gauges.has(n) || room(this.gauges.size)) this.gauges.set(n, v);
+    for (const _ of this.carry(data)) void _;
+  }
+
+  /** The same, yielding every few hundred names so a writer can slice the work. */
+  *carry(data: IntervalData): Generator<void, void, void> {
+    const idle = this.deleteIdle;
+    let n = 0;
+    if (!idle.has('counters')) {
+      for (const k of this.counters) {
+        if (!data.counters.has(k)) data.counters.set(k, 0);
+        if ((++n & 511) === 0) yield;
+      }
+    }
+    if (!idle.has('timers')) {
+      for (const k of this.timers) {
+        if (!data.timers.has(k)) data.timers.set(k, new TimerSamples());
+        if ((++n & 511) === 0) yield;
+      }
+    }
+    if (!idle.has('sets')) {
+      for (const k of this.sets) {
+        if (!data.sets.has(k)) data.sets.set(k, new Set());
+        if ((++n & 511) === 0) yield;
+      }
+    }
+    if (!idle.has('gauges')) {
+      for (const [k, v] of this.gauges) {
+        if (!data.gauges.has(k)) data.gauges.set(k, v);
+        if ((++n & 511) === 0) yield;
+      }
+    }
+    // Remembered up to the cap on names, per kind.
+    const max = this.maxNames;
+    for (const k of data.counters.keys()) {
+      if (this.counters.size < max) this.counters.add(k);
+      if ((++n & 511) === 0) yield;
+    }
+    for (const k of data.timers.keys()) {
+      if (this.timers.size < max) this.timers.add(k);
+      if ((++n & 511) === 0) yield;
+    }
+    for (const k of data.sets.keys()) {
+      if (this.sets.size < max) this.sets.add(k);
+      if ((++n & 511) === 0) yield;
+    }
+    for (const [k, v] of data.gauges) {
+      if (this.gauges.has(k) || this.gauges.size < max) this.gauges.set(k, v);
+      if ((++n & 511) === 0) yield;
+    }
   }
 }

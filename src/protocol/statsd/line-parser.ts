@@ -54,7 +54,9 @@ export function parseStatsdText(text: string, target: StatsdTarget): number {
     if (nl < 0) nl = end;
     if (nl > start) {
       lines++;
-      parseLine(text, start, nl, target);
+      // A line of its own (V8 slices without copying), so searches in it stop at its end.
+      const line = start === 0 && nl === end ? text : text.slice(start, nl);
+      parseLine(line, 0, line.length, target);
     }
     start = nl + 1;
   }

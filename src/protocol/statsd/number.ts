@@ -24,8 +24,25 @@ export function parseStatsdNumber(text: string, start: number, end: number): num
     c = text.charCodeAt(++i);
   }
   if (i === end && i > digitsFrom) return negative ? -n : n;
+  // d.ddd with at most 15 digits: both n and 10^k are exact doubles, so the one division is
+  // correctly rounded, the same double Number() gives for the text.
+  if (c === 0x2e && i < end - 1 && i - digitsFrom < 15) {
+    let k = 0;
+    c = text.charCodeAt(++i);
+    while (i < end && c >= 0x30 && c <= 0x39 && i - digitsFrom < 16) {
+      n = n * 10 + (c - 0x30);
+      k++;
+      c = text.charCodeAt(++i);
+    }
+    if (i === end) {
+      const v = n / POWERS[k];
+      return negative ? -v : v;
+    }
+  }
   return decimal(text, start, end);
 }
+
+const POWERS = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 

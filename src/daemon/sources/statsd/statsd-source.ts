@@ -186,6 +186,7 @@ export class StatsdSource {
       recent_bad_lines: [...a.recentBad],
       names: a.nameCount,
       names_dropped: a.namesDropped,
+      timers_sketched: a.timersSketched,
       events: this.eventsRouted,
       tcp_connections: this.connections.size,
       receive_buffer: this.receiveBufferGot,
