@@ -8,9 +8,11 @@
 import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { settingKeys } from '../../src/config/oxd-settings';
+import { DEFAULTS, settingKeys } from '../../src/config/oxd-settings';
+import { DEFAULT_STATSD_PORT } from '../../src/config/statsd-settings';
 import { DEFAULT_COLLECT_PORT, DEFAULT_CONTROL_PORT } from '../../src/protocol/endpoint';
 import { runCommand } from '../helpers/command';
 import { REPO, tempDir } from '../helpers/oxd-process';
@@ -70,10 +72,13 @@ function expectedFiles(pkg: PackageName): Array<{ re: RegExp; many?: boolean }> 
       { re: /^\/lib\/systemd\/system\/oxd\.service$/ },
       { re: /^\/lib\/systemd\/system\/oxd\.socket$/ },
       { re: /^\/lib\/systemd\/system\/oxd-control\.socket$/ },
+      { re: /^\/lib\/systemd\/system\/oxd-statsd\.socket$/ },
       { re: /^\/usr\/lib\/sysusers\.d\/blueox-oxd\.conf$/ },
       { re: /^\/etc\/blueox\/oxd\.conf$/ },
       { re: /^\/etc\/logrotate\.d\/blueox-oxd$/ },
       ...['oxd.8', 'oxd.conf.5', 'blueox.7'].map(man),
+      { re: /^\/usr\/share\/doc\/blueox-oxd\/examples\/carbon\/storage-schemas\.conf$/ },
+      { re: /^\/usr\/share\/doc\/blueox-oxd\/examples\/carbon\/storage-aggregation\.conf$/ },
       ...doc,
     ];
   }
@@ -175,22 +180,23 @@ test('maintainer scripts: the user before the units, sockets started, oxd only r
   const sysusers = postinst.indexOf('systemd-sysusers ${DPKG_ROOT:+--root="$DPKG_ROOT"} blueox-oxd.conf');
   const chown = postinst.indexOf('chown _blueox:_blueox /var/log/blueox');
   const enable = postinst.indexOf("deb-systemd-helper enable 'oxd.socket'");
-  const start = postinst.indexOf("deb-systemd-invoke start 'oxd-control.socket' 'oxd.socket'");
+  const start = postinst.indexOf("deb-systemd-invoke start 'oxd-control.socket' 'oxd-statsd.socket' 'oxd.socket'");
   t.true(sysusers >= 0 && chown > sysusers, 'the user exists before /var/log/blueox is given to it');
   t.true(enable > sysusers && start > enable, 'the sockets are enabled, then started, after the user exists');
   t.regex(postinst, /deb-systemd-helper enable 'oxd-control\.socket'/);
+  t.regex(postinst, /deb-systemd-helper enable 'oxd-statsd\.socket'/);
   // oxd.service itself is never started by the package: only restarted on upgrade, if it runs.
   const serviceLines = postinst.split('\n').filter((l) => /deb-systemd-\S+ .*'oxd\.service'/.test(l)).map((l) => l.trim());
   t.deepEqual(serviceLines, ["deb-systemd-invoke try-restart 'oxd.service' >/dev/null || true"]);
   t.regex(postinst, /if \[ -n "\$2" \]; then\s+deb-systemd-invoke try-restart 'oxd\.service'/);
   const prerm = controlFile('blueox-oxd', 'prerm');
   // One job for sockets and service: no sender can start oxd again between the two.
-  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop oxd\.socket oxd-control\.socket oxd\.service/);
-  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop 'oxd-control\.socket' 'oxd\.socket'/);
+  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop oxd\.socket oxd-control\.socket oxd-statsd\.socket oxd\.service/);
+  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop 'oxd-control\.socket' 'oxd-statsd\.socket' 'oxd\.socket'/);
   t.is(controlFile('blueox-oxd', 'preinst'), '', 'nothing is stopped before an upgrade');
   const postrm = controlFile('blueox-oxd', 'postrm');
   t.regex(postrm, /if \[ "\$1" = purge \]; then\s+rm -rf \/var\/log\/blueox/);
-  t.regex(postrm, /deb-systemd-helper purge 'oxd-control\.socket' 'oxd\.socket'/);
+  t.regex(postrm, /deb-systemd-helper purge 'oxd-control\.socket' 'oxd-statsd\.socket' 'oxd\.socket'/);
   t.notRegex(postrm, /deluser|userdel/, 'the system user is kept');
   const toolsPostinst = controlFile('blueox-tools', 'postinst');
   // oxingest@ and the archive service run as _blueox: the tools create the user too.
@@ -242,7 +248,7 @@ async function verifyRoot(): Promise<string> {
   return root;
 }
 
-const UNITS = ['oxd.socket', 'oxd-control.socket', 'oxd.service', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'];
+const UNITS = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd.service', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'];
 
 test('systemd-analyze verify passes for every unit, with nothing to say', async (t) => {
   const root = await verifyRoot();
@@ -271,7 +277,7 @@ test('systemd-analyze security: oxd.service exposure at most 2.0 (and the tools\
 
 test('every man page a unit or program points to is in its own package, compressed', (t) => {
   const owners: Record<PackageName, string[]> = {
-    'blueox-oxd': ['oxd.socket', 'oxd-control.socket', 'oxd.service', '/usr/sbin/oxd'],
+    'blueox-oxd': ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd.service', '/usr/sbin/oxd'],
     'blueox-tools': ['oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer', ...TOOLS.map((x) => `/usr/bin/${x}`)],
   };
   for (const pkg of PACKAGES) {
@@ -294,16 +300,32 @@ test('every man page a unit or program points to is in its own package, compress
 test('units: socket names as oxd expects them, ports, notify, reload, user, directories, no MemoryDenyWriteExecute', (t) => {
   const collect = parseUnit(unitText('oxd.socket'));
   const control = parseUnit(unitText('oxd-control.socket'));
+  const statsd = parseUnit(unitText('oxd-statsd.socket'));
   const service = parseUnit(unitText('oxd.service'));
   t.deepEqual(collect.get('Socket')?.get('ListenStream'), [`127.0.0.1:${DEFAULT_COLLECT_PORT}`]);
   t.deepEqual(collect.get('Socket')?.get('FileDescriptorName'), ['collect']);
   t.deepEqual(control.get('Socket')?.get('ListenStream'), [`127.0.0.1:${DEFAULT_CONTROL_PORT}`]);
   t.deepEqual(control.get('Socket')?.get('FileDescriptorName'), ['control']);
   t.deepEqual(control.get('Socket')?.get('Service'), ['oxd.service']);
-  // Starting or enabling oxd.socket brings the control socket along.
-  t.deepEqual(collect.get('Unit')?.get('Wants'), ['oxd-control.socket']);
-  t.deepEqual(collect.get('Install')?.get('Also'), ['oxd-control.socket']);
+  // One unit, two sockets of one name: oxd tells the datagram one from the stream one itself.
+  t.deepEqual(statsd.get('Socket')?.get('ListenDatagram'), [`127.0.0.1:${DEFAULT_STATSD_PORT}`]);
+  t.deepEqual(statsd.get('Socket')?.get('ListenStream'), [`127.0.0.1:${DEFAULT_STATSD_PORT}`]);
+  t.deepEqual(statsd.get('Socket')?.get('FileDescriptorName'), ['statsd']);
+  t.deepEqual(statsd.get('Socket')?.get('Service'), ['oxd.service']);
+  // systemd sets it as root, beyond net.core.rmem_max: at least oxd's own default.
+  t.deepEqual(statsd.get('Socket')?.get('ReceiveBuffer'), ['8M']);
+  t.is(8 * 1024 * 1024, DEFAULTS.statsdReceiveBuffer);
+  for (const unit of [control, statsd]) {
+    t.deepEqual(unit.get('Unit')?.get('PartOf'), ['oxd.socket']);
+    t.deepEqual(unit.get('Install')?.get('WantedBy'), ['sockets.target']);
+  }
+  // Starting or enabling oxd.socket brings the control and statsd sockets along.
+  t.deepEqual(collect.get('Unit')?.get('Wants'), ['oxd-control.socket oxd-statsd.socket']);
+  t.deepEqual(collect.get('Install')?.get('Also'), ['oxd-control.socket oxd-statsd.socket']);
   const s = service.get('Service')!;
+  t.deepEqual(s.get('Sockets'), ['oxd.socket oxd-control.socket oxd-statsd.socket']);
+  // Masking the statsd socket leaves oxd without it rather than unable to start.
+  t.deepEqual(service.get('Unit')?.get('Requires'), ['oxd.socket oxd-control.socket']);
   t.deepEqual(s.get('Type'), ['notify']);
   t.deepEqual(s.get('NotifyAccess'), ['main']);
   t.deepEqual(s.get('ExecStartPre'), ['/usr/sbin/oxd --check-config']);
@@ -331,12 +353,14 @@ test('units: socket names as oxd expects them, ports, notify, reload, user, dire
   t.true(archive.get('ExecStart')!.every((c) => c.includes('--log-path /var/log/blueox')));
 });
 
-test('the shipped oxd.conf: every setting, commented at its default, except log_path and admin_socket', async (t) => {
+test('the shipped oxd.conf: every setting, commented at its default, except log_path, admin_socket and statsd', async (t) => {
   const conf = fs.readFileSync(path.join(extractedRoot(), 'etc/blueox/oxd.conf'), 'utf8');
   const active = conf.split('\n').filter((l) => /^[a-z_]+ = /.test(l)).map((l) => l.split(' ')[0]);
-  t.deepEqual(active, ['log_path', 'admin_socket']);
+  t.deepEqual(active, ['log_path', 'admin_socket', 'statsd']);
   t.regex(conf, /^log_path = "\/var\/log\/blueox"$/m);
   t.regex(conf, /^admin_socket = "\/run\/blueox\/[^"]+"$/m);
+  // The address oxd-statsd.socket listens on, for an oxd started without it.
+  t.regex(conf, new RegExp(`^statsd = "127\\.0\\.0\\.1:${DEFAULT_STATSD_PORT}"$`, 'm'));
   for (const key of settingKeys()) t.regex(conf, new RegExp(`^#?${key} = `, 'm'), `${key} is in oxd.conf`);
   // Uncommenting every setting changes nothing but the two that are set: the comments tell the defaults.
   const dir = tempDir('blueox-conf-');
@@ -352,7 +376,7 @@ test('the shipped oxd.conf: every setting, commented at its default, except log_
   t.regex(shipped.stdout, /^(log_path|logPath) = "\/var\/log\/blueox"$/m);
   t.regex(shipped.stdout, /^(admin_socket|adminSocket) = "\/run\/blueox\/oxd-admin\.sock"$/m);
   const differing = settings(shipped.stdout).split('\n').filter((l) => !settings(defaults.stdout).split('\n').includes(l));
-  t.deepEqual(differing.map((l) => l.split(' ')[0].replace('logPath', 'log_path')), ['log_path']);
+  t.deepEqual(differing.map((l) => l.split(' ')[0].replace('logPath', 'log_path')), ['log_path', 'statsd']);
 });
 
 test('the extracted /usr/sbin/oxd and tools run with only the packages\' files (no NODE_PATH, outside the repository)', async (t) => {
@@ -385,17 +409,18 @@ test('the extracted /usr/sbin/oxd and tools run with only the packages\' files (
 });
 
 /** A stand-in for systemd's notification socket (test/helpers/notify_listener.py). */
-test('packaged oxd under socket activation with the units\' socket names: READY through sd-notify, events in through oxingest, out through oxctl and oxview', async (t) => {
+test('packaged oxd under socket activation with the units\' socket names: READY through sd-notify, events in through oxingest, statsd lines in, out through oxctl and oxview', async (t) => {
   const root = extractedRoot();
   const dir = tempDir('blueox-pkg-run-');
   const notify = path.join(dir, 'notify');
   const got = await notifyListener(t, notify);
-  const names = ['oxd-control.socket', 'oxd.socket'].map((u) => parseUnit(unitText(u)).get('Socket')!.get('FileDescriptorName')![0]);
-  const [controlPort, collectPort] = await freePorts(2);
-  // Control first: oxd must tell its sockets apart by name, not by position.
+  const names = ['oxd-control.socket', 'oxd.socket', 'oxd-statsd.socket'].map((u) => parseUnit(unitText(u)).get('Socket')!.get('FileDescriptorName')![0]);
+  const [controlPort, collectPort, statsdPort] = await freePorts(3);
+  // Control first: oxd must tell its sockets apart by name, not by position. (systemd-socket-activate
+  // passes stream sockets or datagram sockets, not both: here the statsd unit's stream socket.)
   const oxd = spawn(
     'systemd-socket-activate',
-    ['-l', `127.0.0.1:${controlPort}`, '-l', `127.0.0.1:${collectPort}`, `--fdname=${names.join(':')}`,
+    ['-l', `127.0.0.1:${controlPort}`, '-l', `127.0.0.1:${collectPort}`, '-l', `127.0.0.1:${statsdPort}`, `--fdname=${names.join(':')}`,
       // systemd-socket-activate passes on only the variables it is told to
       '-E', `NOTIFY_SOCKET=${notify}`, '-E', 'WATCHDOG_USEC=1000000',
       path.join(root, 'usr/sbin/oxd'), '--config', path.join(root, 'etc/blueox/oxd.conf'),
@@ -417,27 +442,42 @@ test('packaged oxd under socket activation with the units\' socket names: READY 
     status = JSON.parse(r.stdout);
   }
   t.is(status.totals.written, 3);
+  // The packaged oxd.conf's statsd address gives way to the passed socket.
+  await new Promise<void>((resolve, reject) => {
+    const c = net.connect(statsdPort, '127.0.0.1', () => c.end('packaged.statsd:1|c\npackaged.statsd:2|c\n'));
+    c.once('error', reject);
+    c.once('close', () => resolve());
+  });
+  while (status?.statsd?.metrics_received !== 2 && Date.now() < deadline) {
+    const r = await runExtracted('usr/bin/oxctl', ['-H', `127.0.0.1:${controlPort}`, '--raw']);
+    t.is(r.code, 0, r.stderr);
+    status = JSON.parse(r.stdout);
+  }
+  t.is(status.statsd?.metrics_received, 2);
+  t.is(status.statsd?.endpoint, `127.0.0.1:${statsdPort}`);
   const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
   const file = path.join(dir, 'log', day, `packaged-${day}.log`);
   const shown = await runExtracted('usr/bin/oxview', [file]);
   t.is(shown.code, 0, shown.stderr);
   t.deepEqual(shown.stdout.trim().split('\n').map((l) => JSON.parse(l).body.data), ['one', 'two', 'three']);
   await got.waitFor(/WATCHDOG=1/);
-  await stderr.waitFor(new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort} `));
+  await stderr.waitFor(new RegExp(`ready collect=127\\.0\\.0\\.1:${collectPort} control=127\\.0\\.0\\.1:${controlPort} .* statsd=127\\.0\\.0\\.1:${statsdPort} `));
   oxd.kill('SIGTERM');
   t.is(await closed, 0);
   await got.waitFor(/STOPPING=1/);
 });
 
-test('the packaged files are the repository\'s: units, oxd.conf, logrotate file, example', (t) => {
+test('the packaged files are the repository\'s: units, oxd.conf, logrotate file, examples', (t) => {
   const root = extractedRoot();
   const same: Array<[string, string]> = [
-    ...['oxd.service', 'oxd.socket', 'oxd-control.socket', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'].map(
+    ...['oxd.service', 'oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'].map(
       (u): [string, string] => [`systemd/${u}`, `lib/systemd/system/${u}`],
     ),
     ['etc/oxd.conf', 'etc/blueox/oxd.conf'],
     ['etc/logrotate/blueox-oxd', 'etc/logrotate.d/blueox-oxd'],
     ['etc/ingest.d/example.conf', 'usr/share/doc/blueox-tools/examples/ingest.d/example.conf'],
+    ['etc/carbon/storage-schemas.conf', 'usr/share/doc/blueox-oxd/examples/carbon/storage-schemas.conf'],
+    ['etc/carbon/storage-aggregation.conf', 'usr/share/doc/blueox-oxd/examples/carbon/storage-aggregation.conf'],
     ['debian/blueox-oxd.sysusers', 'usr/lib/sysusers.d/blueox-oxd.conf'],
     ['debian/blueox-tools.sysusers', 'usr/lib/sysusers.d/blueox-tools.conf'],
   ];
@@ -456,8 +496,9 @@ test('on Debian bookworm\'s nodejs 18: the packaged oxd starts, tells systemd RE
   const dir = tempDir('blueox-node18-');
   const notify = path.join(dir, 'notify');
   const got = await notifyListener(t, notify);
+  // (every port on 0, the statsd one of the packaged oxd.conf too)
   const oxd = spawn(node18, [path.join(root, 'usr/sbin/oxd'), '--config', path.join(root, 'etc/blueox/oxd.conf'), '-c', '127.0.0.1:0', '-t', '127.0.0.1:0',
-    '--log-path', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
+    '--statsd', '127.0.0.1:0', '--log-path', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
   { cwd: os.tmpdir(), env: cleanEnv({ NOTIFY_SOCKET: notify }), stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = new Output(oxd.stderr!, 'oxd on Node 18');
   const closed = new Promise<number | null>((resolve) => oxd.once('close', (code) => resolve(code)));

@@ -147,7 +147,7 @@ test('oxd.service: oxd --check-config and oxd at work (notify, events, status, S
   const notify = path.join(dir, 'notify');
   const notes = await notifyListener(t, notify);
   const oxd = straced(t, path.join(dir, 'oxd.trace'), 'usr/sbin/oxd',
-    ['--config', conf, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', '-l', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
+    ['--config', conf, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', '--statsd', '127.0.0.1:0', '-l', path.join(dir, 'log'), '--admin-socket', path.join(dir, 'admin.sock')],
     { NOTIFY_SOCKET: notify, WATCHDOG_USEC: '400000' });
   oxd.stdin!.end();
   const stderr = new Output(oxd.stderr!, 'oxd under strace');

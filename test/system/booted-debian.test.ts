@@ -270,7 +270,7 @@ test('upgrading to a rebuilt package keeps an edited conffile and oxd keeps work
 test('apt-get remove stops every unit and process of the packages', async (t) => {
   const r = await get(t);
   t.is(r.get('remove-apt.txt.rc'), '0', `apt-get remove failed${r.tail('remove-apt.txt')}`);
-  const units = ['oxd.socket', 'oxd-control.socket', 'oxd.service', 'oxingest@systest.service'];
+  const units = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd.service', 'oxingest@systest.service'];
   t.deepEqual(
     Object.fromEntries(units.map((u) => [u, r.get(`remove.active.${u}`)])),
     Object.fromEntries(units.map((u) => [u, 'inactive'])),
