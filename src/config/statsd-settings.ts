@@ -158,7 +158,7 @@ export const STATSD_ROWS: { [K in keyof StatsdSettings]: Row<K> } = {
   statsdMergeDelayMs: {
     key: 'statsd_merge_delay_ms',
     field: 'statsdMergeDelayMs',
-    allowed: 'milliseconds from 0 to 60000, less than statsd_flush_ms: how long after a window ends an oxd writing to carbon waits for the intervals of the oxds below it',
+    allowed: 'milliseconds from 0 to 60000 (at most half of statsd_flush_ms is used): how long after a window ends an oxd writing to carbon waits for the intervals of the oxds below it',
     parse: integer(0, 60_000),
   },
   statsdPerHost: {

@@ -87,16 +87,10 @@ export class Daemon {
       ? new Forwarder(settings.forward, settings.forwardSpoolBytes, this.stats, log, this.warn)
       : null;
     if (this.forwarder) sinks.push(this.forwarder);
-    if (settings.graphite && settings.statsdMergeDelayMs >= settings.statsdFlushMs) {
-      throw new BlueOxError(
-        'ECONFIG',
-        `statsd_merge_delay_ms (${settings.statsdMergeDelayMs}) must be less than statsd_flush_ms (${settings.statsdFlushMs}): lower the delay or lengthen the interval`,
-      );
-    }
     this.metrics = new MetricsOutput(settings, log, this.warn);
     if (this.metrics.writesGraphite) sinks.push(new IntervalMergeSink(this.metrics, this.warn));
     this.router = new Router(this.stats, sinks, this.warn);
-    this.metrics.attach(this.router);
+    this.metrics.attach(this.router, () => this.fileStore !== null || this.forwarder !== null);
     const listenOn = passed.collect !== undefined ? { fd: passed.collect } : { endpoint: settings.collect };
     this.collect = new CollectSource(
       listenOn,

@@ -118,7 +118,11 @@ function statusLine(daemon: Daemon): string {
 function describeSettings(s: OxdSettings): string {
   const text = (v: unknown): string =>
     v === null ? '""' : typeof v === 'object' && v !== null && 'host' in v ? `"${formatEndpoint(v as never)}"` : JSON.stringify(v);
-  return (Object.keys(s) as (keyof OxdSettings)[]).map((k) => `${keyOf(k)} = ${text(s[k])}\n`).join('');
+  // Histogram rules are written in oxd.conf as text, "NAME:BOUND,...;NAME:...".
+  const histogram = s.statsdHistogram.map((r) => `${r.metric}:${r.bins.join(',')}`).join(';');
+  return (Object.keys(s) as (keyof OxdSettings)[])
+    .map((k) => `${keyOf(k)} = ${k === 'statsdHistogram' ? JSON.stringify(histogram) : text(s[k])}\n`)
+    .join('');
 }
 
 main(process.argv.slice(2)).then(

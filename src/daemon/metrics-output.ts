@@ -33,12 +33,13 @@ export class MetricsOutput {
   private readonly windows = new Map<number, { window: MergedWindow; timer: NodeJS.Timeout; local: ClosedInterval | null }>();
   private readonly memory: NameMemory;
   private router: Router | null = null;
+  private consumed: () => boolean = () => false;
   private readonly clock: FlushClock;
   private lastWritten = 0;
   /** The windows being written and the intervals being sent, each in order. */
   private writing: Promise<void> = Promise.resolve();
   private sending: Promise<void> = Promise.resolve();
-  private counts = { intervals_sent: 0, events_sent: 0, parts_merged: 0, parts_late: 0, parts_own: 0, windows_written: 0, names_dropped: 0 };
+  private counts = { intervals_sent: 0, events_sent: 0, parts_merged: 0, parts_late: 0, parts_own: 0, windows_written: 0, names_dropped: 0, overflows: 0 };
 
   constructor(
     private readonly settings: OxdSettings,
@@ -61,13 +62,20 @@ export class MetricsOutput {
     };
   }
 
+  /** statsd_merge_delay_ms, at most half the interval so that a window is written before the next one closes. */
+  get mergeDelayMs(): number {
+    return Math.min(this.settings.statsdMergeDelayMs, this.settings.statsdFlushMs / 2);
+  }
+
   /** True when this oxd merges intervals and writes them to carbon. */
   get writesGraphite(): boolean {
     return this.graphite !== null;
   }
 
-  attach(router: Router): void {
+  /** `consumed` tells whether anything takes events (files, forwarding): intervals are sent only then. */
+  attach(router: Router, consumed: () => boolean): void {
     this.router = router;
+    this.consumed = consumed;
   }
 
   start(): void {
@@ -106,7 +114,7 @@ export class MetricsOutput {
   private window(end: number): { window: MergedWindow; timer: NodeJS.Timeout; local: ClosedInterval | null } {
     let w = this.windows.get(end);
     if (w === undefined) {
-      const wait = Math.max(0, end + this.settings.statsdMergeDelayMs - Date.now());
+      const wait = Math.max(0, end + this.mergeDelayMs - Date.now());
       const timer = setTimeout(() => this.write(end), wait);
       w = { window: new MergedWindow(end, this.settings.statsdMaxNames, this.settings.statsdMaxTimerSamples, this.settings.statsdPerHost), timer, local: null };
       this.windows.set(end, w);
@@ -129,10 +137,11 @@ export class MetricsOutput {
   private async writeWindow(end: number, window: MergedWindow, local: ClosedInterval | null): Promise<void> {
     const graphite = this.graphite!;
     this.counts.windows_written++;
-    this.counts.names_dropped += window.namesDropped;
     // This oxd's own interval is merged only once it has been sent as events, which read it too.
     await this.sending;
     await runSliced(window.merge());
+    this.counts.overflows += window.overflows;
+    this.counts.names_dropped += window.namesDropped;
     const data = window.data;
     // statsd's own gauge: this oxd's lag, never one sent up from below.
     if (local !== null) data.gauges.set(`${this.settings.statsdPrefixStats}.timestamp_lag`, local.timestampLag);
@@ -156,7 +165,8 @@ export class MetricsOutput {
   /** The interval as events, on the router like any received event: one event per turn of the loop. */
   private send(interval: ClosedInterval): void {
     const router = this.router;
-    if (router === null) return;
+    // 100,000 names make megabytes of events: not made when no file or upstream takes them.
+    if (router === null || !this.consumed()) return;
     const parts = intervalParts({ origin: this.origin, host: this.host, windowEnd: interval.windowEnd, intervalMs: interval.intervalMs }, interval.data);
     const end = interval.windowEnd / 1000;
     this.counts.intervals_sent++;

@@ -93,6 +93,19 @@ test('histogram bins and negative thresholds, as statsd names them', (t) => {
   t.is(m.get('stats.timers.hist.req.upper_99_5'), '500');
 });
 
+test('a value that would make a figure infinite is a bad line; the total stays as it was', (t) => {
+  const agg = aggregator();
+  agg.packet('c:1e308|c\nc:1e308|c\nr:1|c|@1e-320\nt:1e200|ms\nt:5|ms|@1e-320\ng:1e308|g\ng:+1e308|g\nok:1|c');
+  t.deepEqual(Object.fromEntries(agg.badReasons), { value: 5 });
+  const m = flushLines(agg);
+  t.is(m.get('stats_counts.c'), '1e+308');
+  t.false(m.has('stats_counts.r'));
+  t.false(m.has('stats.timers.t.count'));
+  t.is(m.get('stats.gauges.g'), '1e+308');
+  t.is(m.get('stats_counts.ok'), '1');
+  t.deepEqual([...m.values()].filter((v) => !Number.isFinite(Number(v))), []);
+});
+
 test('sets count distinct members per interval', (t) => {
   const agg = aggregator();
   agg.packet('u:alice|s\nu:bob|s\nu:alice|s');

@@ -8,8 +8,9 @@
  * - metrics_received grows by the number of non-empty lines;
  * - every value part of every line ends in exactly one call on the target
  *   (counter, gauge, timer, set, event, check or bad): a line that is an
- *   event or a check, that has no `:` before its tags, or whose sanitised
- *   name is empty or too long is one call; any other line is one call per
+ *   event or a check, that has no `:` before its tags, whose sanitised name
+ *   (before its tags) is empty, or whose name is too long is one call; any
+ *   other line is one call per
  *   `:`-separated part after the name;
  * - what is taken has a clean name of at most 512 characters and a finite
  *   value (a timer's never negative), a rate in (0, ∞);
@@ -44,17 +45,26 @@ type Call = { kind: 'counter' | 'gauge' | 'timer' | 'set' | 'event' | 'check' | 
 /** The aggregator, with every call the parser makes on it recorded on the way through. */
 class RecordingAggregator extends StatsdAggregator {
   calls: Call[] = [];
-  override counter(name: string, value: number, rate: number): void {
+  override counter(name: string, value: number, rate: number): boolean {
     this.calls.push({ kind: 'counter', name, value, rate });
-    super.counter(name, value, rate);
+    // A refused value (it would overflow a total) comes back as a bad line: one call per value part.
+    const taken = super.counter(name, value, rate);
+    if (!taken) this.calls.pop();
+    return taken;
   }
-  override gauge(name: string, value: number, delta: boolean): void {
+  override gauge(name: string, value: number, delta: boolean): boolean {
     this.calls.push({ kind: 'gauge', name, value, rate: 1 });
-    super.gauge(name, value, delta);
+    // A refused value (it would overflow a total) comes back as a bad line: one call per value part.
+    const taken = super.gauge(name, value, delta);
+    if (!taken) this.calls.pop();
+    return taken;
   }
-  override timer(name: string, value: number, rate: number): void {
+  override timer(name: string, value: number, rate: number): boolean {
     this.calls.push({ kind: 'timer', name, value, rate });
-    super.timer(name, value, rate);
+    // A refused value (it would overflow a total) comes back as a bad line: one call per value part.
+    const taken = super.timer(name, value, rate);
+    if (!taken) this.calls.pop();
+    return taken;
   }
   override set(name: string, member: string): void {
     this.calls.push({ kind: 'set', name });
@@ -97,7 +107,9 @@ function expectedCalls(line: string): number {
   const colon = line.indexOf(':');
   if (colon < 0 || colon >= mainEnd) return 1;
   const name = specName(line, colon, mainEnd);
-  if (name.length === 0 || name.length > MAX_NAME) return 1;
+  // A name that sanitises to nothing is no name, tags or not (`:1|c|#env:prod`); so is "__proto__".
+  const bare = specName(line, colon, line.length);
+  if (bare.length === 0 || name.length > MAX_NAME || name === '__proto__') return 1;
   return line.slice(colon + 1, mainEnd).split(':').length;
 }
 

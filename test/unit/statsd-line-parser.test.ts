@@ -42,6 +42,7 @@ test('DogStatsD tags become Graphite tags, as statsd writes them', (t) => {
   t.deepEqual(parse('req:1|c|#env:prod,canary').calls, ['c req;env=prod;canary 1 @1']);
   t.deepEqual(parse('req:1|c|@0.5|#a:b:c,x;y').calls, ['c req;a=bc;x_y 1 @0.5'], 'only the first ":" becomes "=", the rest is sanitised away');
   t.deepEqual(parse('req:1|c|#').calls, ['c req 1 @1'], 'an empty tag list adds nothing');
+  t.deepEqual(parse(':1|c|#env:prod\n!!:1|c|#env:prod').calls, ['bad name ":1|c|#env:prod"', 'bad name "!!:1|c|#env:prod"'], 'tags without a name are no name');
 });
 
 test("statsd's key sanitising: blanks to _, / to -, other characters removed", (t) => {

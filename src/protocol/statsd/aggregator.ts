@@ -74,31 +74,44 @@ export class StatsdAggregator implements StatsdTarget {
     this.counters.set(this.ownMetrics, this.counters.get(this.ownMetrics)! + lines);
   }
 
-  counter(name: string, value: number, rate: number): void {
+  /*
+   * Each of these returns false for a value that would make a figure
+   * infinite (1e308 twice, a rate of 1e-320): the parser counts it as a bad
+   * value, and Graphite never gets Infinity or NaN from a sender.
+   */
+
+  counter(name: string, value: number, rate: number): boolean {
     const old = this.counters.get(name);
-    if (old === undefined && !this.admit()) return;
-    this.counters.set(name, (old ?? 0) + value * (1 / rate));
+    const total = (old ?? 0) + value * (1 / rate);
+    if (!Number.isFinite(total)) return false;
+    if (old === undefined && !this.admit()) return true;
+    this.counters.set(name, total);
+    return true;
   }
 
-  gauge(name: string, value: number, delta: boolean): void {
+  gauge(name: string, value: number, delta: boolean): boolean {
     const old = this.gauges.get(name);
-    if (old === undefined && !this.admit()) return;
     // As statsd: a signed value moves a gauge that has a (non-zero) value, else sets it.
     const now = delta && old ? old + value : value;
+    if (!Number.isFinite(now)) return false;
+    if (old === undefined && !this.admit()) return true;
     this.gauges.set(name, now);
     this.touchedGauges.set(name, now);
+    return true;
   }
 
-  timer(name: string, value: number, rate: number): void {
+  timer(name: string, value: number, rate: number): boolean {
     let t = this.timers.get(name);
+    if (t !== undefined ? !t.fits(value, rate) : !new TimerSamples().fits(value, rate)) return false;
     if (t === undefined) {
-      if (!this.admit()) return;
+      if (!this.admit()) return true;
       t = new TimerSamples();
       this.timers.set(name, t);
     }
     const exact = t.sketch === null;
     t.add(value, rate, this.options.maxTimerSamples);
     if (exact && t.sketch !== null) this.timersSketched++;
+    return true;
   }
 
   set(name: string, member: string): void {

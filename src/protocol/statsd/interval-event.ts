@@ -6,7 +6,7 @@
  * counters and gauges as values, sets as their members, timers as their
  * exact totals plus either the raw samples (when few) or a quantile sketch.
  * Large intervals are cut into several events (numbered by `part`), each well
- * under the collect port's frame limit. doc/statsd-interval.md describes
+ * under the collect port's frame limit and each quick to pack. doc/statsd-interval.md describes
  * the body for other readers.
  */
 import type { Packable } from '../compat-pack';
@@ -21,7 +21,7 @@ export const INTERVAL_EVENT_TYPE = 'statsd.interval';
 export const RAW_SAMPLES_MAX = 64;
 
 /** A body grows to about this many bytes before the next part starts. */
-const PART_BUDGET = 256 * 1024;
+const PART_BUDGET = 64 * 1024;
 
 export interface IntervalHeader {
   /** Which oxd process wrote it, so an oxd never merges its own intervals twice. */

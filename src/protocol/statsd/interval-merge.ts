@@ -20,6 +20,8 @@ export class MergedWindow {
   readonly hosts = new Set<string>();
   /** Names not taken because the window already held `maxNames`. */
   namesDropped = 0;
+  /** Counters and timers from other oxds not merged because a total would overflow. */
+  overflows = 0;
   private local: { data: IntervalData; host: string } | null = null;
   private readonly pending: IntervalPart[] = [];
 
@@ -119,7 +121,9 @@ export class MergedWindow {
   }
 
   private addCounter(name: string, v: number): void {
-    if (this.admit(this.data.counters, name)) this.data.counters.set(name, (this.data.counters.get(name) ?? 0) + v);
+    const total = (this.data.counters.get(name) ?? 0) + v;
+    if (!Number.isFinite(total)) this.overflows++;
+    else if (this.admit(this.data.counters, name)) this.data.counters.set(name, total);
   }
 
   private addSet(name: string, members: Iterable<string>): void {
@@ -133,7 +137,7 @@ export class MergedWindow {
     if (!this.admit(this.data.timers, name)) return;
     let t = this.data.timers.get(name);
     if (t === undefined) this.data.timers.set(name, (t = new TimerSamples()));
-    if (part.n > 0) t.merge(part, this.maxTimerSamples);
+    if (part.n > 0 && !t.merge(part, this.maxTimerSamples)) this.overflows++;
   }
 }
 

@@ -26,6 +26,8 @@ export function sanitizeKey(text: string, start: number, end: number, tags: stri
     }
   }
   let key = text.slice(start, end);
+  // Tags need a name to go with: ":1|c|#env:prod" has none.
+  if (end === start || (!clean && sanitize(key) === '')) return null;
   if (tags.length > 0) {
     key += ';' + tags.split(',').map((t) => t.replace(';', '_').replace(':', '=')).join(';');
     clean = false;

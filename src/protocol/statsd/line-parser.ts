@@ -19,17 +19,18 @@ export type BadLineReason = 'no-type' | 'type' | 'value' | 'rate' | 'name' | 'ev
 export const BAD_LINE_RULES: Record<BadLineReason, string> = {
   'no-type': 'a value has no |type (name:value|type)',
   type: 'the type is not one of c, g, ms, h, d, s',
-  value: 'the value is not a finite decimal number (or negative for a timer)',
+  value: 'the value is not a finite decimal number (or negative for a timer), or would make a total overflow',
   rate: 'the sample rate is not @ followed by a number greater than 0',
   name: `the name is empty after sanitising, longer than ${MAX_NAME_LENGTH} bytes, or "__proto__"`,
   event: 'a DogStatsD event (_e{…}) or service check (_sc|…) is malformed',
   'too-long': 'a line on a TCP connection is longer than the limit (64 KiB) before its newline',
 };
 
+/** The metric calls return false to refuse a value (it would overflow a total): it is then a bad line. */
 export interface StatsdTarget {
-  counter(name: string, value: number, rate: number): void;
-  gauge(name: string, value: number, delta: boolean): void;
-  timer(name: string, value: number, rate: number): void;
+  counter(name: string, value: number, rate: number): boolean | unknown;
+  gauge(name: string, value: number, delta: boolean): boolean | unknown;
+  timer(name: string, value: number, rate: number): boolean | unknown;
   set(name: string, member: string): void;
   event(event: DogEvent): void;
   check(check: DogCheck): void;
@@ -143,17 +144,21 @@ function valuePart(text: string, name: string, vStart: number, vEnd: number, bar
   if (type === null) return target.bad('type', text.slice(vStart, fEnd));
   const value = parseStatsdNumber(text, vStart, vEnd);
   if (!Number.isFinite(value)) return target.bad('value', text.slice(vStart, fEnd));
+  let taken: boolean | unknown;
   switch (type) {
     case 'c':
-      return target.counter(name, value, rate);
+      taken = target.counter(name, value, rate);
+      break;
     case 'g': {
       const first = text.charCodeAt(vStart);
-      return target.gauge(name, value, first === 0x2b /* + */ || first === 0x2d /* - */);
+      taken = target.gauge(name, value, first === 0x2b /* + */ || first === 0x2d /* - */);
+      break;
     }
     default:
       if (value < 0) return target.bad('value', text.slice(vStart, fEnd));
-      return target.timer(name, value, rate);
+      taken = target.timer(name, value, rate);
   }
+  if (taken === false) target.bad('value', text.slice(vStart, fEnd));
 }
 
 /** The tags after the first "|#", up to a second "|#" if any (statsd splits at every one and keeps the first). */

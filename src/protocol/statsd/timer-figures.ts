@@ -32,6 +32,11 @@ export class TimerSamples {
   min = Infinity;
   max = -Infinity;
 
+  /** False when taking the value would make a total infinite. */
+  fits(value: number, rate: number): boolean {
+    return Number.isFinite(this.count + 1 / rate) && Number.isFinite(this.sum + value) && Number.isFinite(this.sumSquares + value * value);
+  }
+
   add(value: number, rate: number, maxSamples: number): void {
     this.count += 1 / rate;
     this.n++;
@@ -48,7 +53,8 @@ export class TimerSamples {
    * Adds another host's timer for the same interval: exact while both hold
    * their samples and together stay within the cap, else through the sketch.
    */
-  merge(part: TimerPart, maxSamples: number): void {
+  merge(part: TimerPart, maxSamples: number): boolean {
+    if (!Number.isFinite(this.count + part.count) || !Number.isFinite(this.sum + part.sum) || !Number.isFinite(this.sumSquares + part.sumSquares)) return false;
     this.count += part.count;
     this.n += part.n;
     this.sum += part.sum;
@@ -57,11 +63,12 @@ export class TimerSamples {
     if (part.max > this.max) this.max = part.max;
     if (part.samples !== null && this.sketch === null && this.samples.length + part.samples.length <= maxSamples) {
       for (const v of part.samples) this.samples.push(v);
-      return;
+      return true;
     }
     const sketch = this.toSketch();
     if (part.sketch !== null) sketch.merge(part.sketch);
     else for (const v of part.samples!) sketch.add(v);
+    return true;
   }
 
   /** Moves the samples into a sketch (past the cap, or to merge with other hosts). */

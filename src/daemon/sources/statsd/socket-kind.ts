@@ -2,8 +2,9 @@
  * Which of the sockets systemd passed is the datagram one. oxd-statsd.socket
  * gives its ListenDatagram= and ListenStream= sockets the same
  * FileDescriptorName=, and sd_listen_fds(3) says nothing about their kind;
- * Linux lists every UDP socket with its inode in /proc/net/udp{,6}, and
- * /proc/self/fd/N names the inode of descriptor N.
+ * Linux lists every UDP socket with its inode in /proc/self/net/udp{,6}, and
+ * /proc/self/fd/N names the inode of descriptor N. (/proc/self/net, not
+ * /proc/net: oxd.service's ProcSubset=pid hides the latter.)
  */
 import * as fs from 'node:fs';
 
@@ -18,10 +19,10 @@ function inodeOf(fd: number): string | null {
   }
 }
 
-/** The inodes of every UDP socket on the machine (column 10 of /proc/net/udp). */
+/** The inodes of every UDP socket on the machine (column 10 of /proc/self/net/udp). */
 function udpInodes(): Set<string> {
   const inodes = new Set<string>();
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+  for (const file of ['/proc/self/net/udp', '/proc/self/net/udp6']) {
     let text = '';
     try {
       text = fs.readFileSync(file, 'utf8');

@@ -17,7 +17,7 @@ import { fitHost, routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { FlushClock } from './flush-clock';
-import { socketKind } from './socket-kind';
+import { bindStatsd, StatsdListen } from './statsd-sockets';
 import { TcpLines } from './tcp-lines';
 import { readUdpDrops } from './udp-drops';
 
@@ -29,7 +29,6 @@ export interface StatsdSourceOptions extends AggregatorOptions {
 
 const MAX_STATSD_CONNECTIONS = 1024;
 
-export type StatsdListen = { endpoint: Endpoint } | { fds: number[] };
 
 /** What a flush hands on: the window [end - interval, end) and its figures. */
 export interface ClosedInterval {
@@ -75,57 +74,19 @@ export class StatsdSource {
   }
 
   async start(): Promise<Endpoint> {
-    let udpFd: number | undefined;
-    let tcpFd: number | undefined;
-    if ('fds' in this.listenOn) {
-      for (const fd of this.listenOn.fds) {
-        if (socketKind(fd) === 'datagram') udpFd = fd;
-        else tcpFd = fd;
-      }
+    const bound = await bindStatsd(this.listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
+    this.udp = bound.udp;
+    this.tcp = bound.tcp;
+    this.receiveBufferGot = bound.receiveBuffer;
+    if (this.tcp) {
+      this.tcp.maxConnections = this.options.maxConnections;
+      this.tcp.on('error', (err) => this.warn.log('error', 'statsd-tcp', `statsd TCP port: ${err.message}`));
     }
-    const ep = 'endpoint' in this.listenOn ? this.listenOn.endpoint : null;
-    const family = ep !== null && ep.host.includes(':') ? 'udp6' : 'udp4';
-    const udpSocket = dgram.createSocket({ type: family, recvBufferSize: this.options.receiveBuffer });
-    this.udp = udpSocket;
-    udpSocket.on('message', (msg, rinfo) => this.datagram(msg, rinfo.address));
-    udpSocket.on('error', (err) => this.warn.log('error', 'statsd-udp', `statsd UDP socket: ${err.message}`));
-    if (ep !== null || udpFd !== undefined) {
-      await new Promise<void>((resolve, reject) => {
-        udpSocket.once('error', reject);
-        const opts = udpFd !== undefined ? { fd: udpFd } : { address: ep!.host, port: ep!.port };
-        udpSocket.bind(opts as dgram.BindOptions, () => {
-          udpSocket.off('error', reject);
-          resolve();
-        });
-      });
-      this.receiveBufferGot = udpSocket.getRecvBufferSize();
-      if (this.receiveBufferGot < this.options.receiveBuffer) {
-        try {
-          udpSocket.setRecvBufferSize(this.options.receiveBuffer);
-          this.receiveBufferGot = udpSocket.getRecvBufferSize();
-        } catch {
-          // Capped by net.core.rmem_max: the size got is shown in STATUS.
-        }
-      }
+    if (this.udp) {
+      this.udp.on('message', (msg, rinfo) => this.datagram(msg, rinfo.address));
+      this.udp.on('error', (err) => this.warn.log('error', 'statsd-udp', `statsd UDP socket: ${err.message}`));
     }
-    const udpAddr = ep !== null || udpFd !== undefined ? udpSocket.address() : null;
-    const tcp = net.createServer((socket) => this.accept(socket));
-    tcp.maxConnections = this.options.maxConnections;
-    this.tcp = tcp;
-    if (ep !== null || tcpFd !== undefined) {
-      // TCP on the port UDP got, so "port 0" in tests gives one port for both.
-      const target = tcpFd !== undefined ? { fd: tcpFd } : { host: ep!.host, port: udpAddr!.port };
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen(target, () => {
-          tcp.off('error', reject);
-          tcp.on('error', (err) => this.warn.log('error', 'statsd-tcp', `statsd TCP port: ${err.message}`));
-          resolve();
-        });
-      });
-    }
-    const addr = udpAddr ?? (tcp.address() as net.AddressInfo);
-    this.bound = { host: addr.address, port: addr.port };
+    this.bound = bound.endpoint;
     this.clock.start();
     return this.bound;
   }

@@ -1,7 +1,8 @@
 /**
  * Datagrams the kernel dropped before oxd could read them: the drops column
- * of our own socket's line in /proc/net/udp{,6} (by local port), and the
- * machine's RcvbufErrors from /proc/net/snmp (every UDP socket together).
+ * of our own socket's line in /proc/self/net/udp{,6} (by local port), and
+ * RcvbufErrors from /proc/self/net/snmp (every UDP socket of the network
+ * namespace together). /proc/net is hidden under oxd.service's ProcSubset=pid.
  * Both are what an administrator checks when statsd numbers look low.
  */
 import * as fs from 'node:fs';
@@ -20,7 +21,7 @@ export function readUdpDrops(port: number): UdpDrops {
 function socketDrops(port: number): number | null {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   let found: number | null = null;
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+  for (const file of ['/proc/self/net/udp', '/proc/self/net/udp6']) {
     let text = '';
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -38,7 +39,7 @@ function socketDrops(port: number): number | null {
 
 function rcvbufErrors(): number | null {
   try {
-    const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const lines = fs.readFileSync('/proc/self/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
     if (lines.length < 2) return null;
     const names = lines[0].split(/\s+/);
     const values = lines[1].split(/\s+/);
