@@ -10,26 +10,15 @@ normalised as carbon-cache does before it looks them up (tags sorted; a name tha
 valid tagged syntax, such as a tag without a value, left as it is).
 """
 import json
+import os
 import sys
-import tempfile
 
-sys.path.insert(0, '/usr/lib/python3/dist-packages')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from carbon_storage import carbon_storage  # noqa: E402
 
-# Carbon logs its complaints to stdout: keep stdout for the result.
-results = sys.stdout
-sys.stdout = sys.stderr
-
-from carbon.conf import settings  # noqa: E402
-
-work = tempfile.mkdtemp(prefix='blueox-carbon-examples-')
-settings['CONF_DIR'] = work
-settings['LOCAL_DATA_DIR'] = work
-
-from carbon import state, storage  # noqa: E402
-from carbon.database import WhisperDatabase  # noqa: E402
+results, storage, work = carbon_storage('blueox-carbon-examples-')
 from carbon.util import TaggedSeries  # noqa: E402
 
-state.database = WhisperDatabase(settings)
 storage.STORAGE_SCHEMAS_CONFIG = sys.argv[1]
 storage.STORAGE_AGGREGATION_CONFIG = sys.argv[2]
 schemas = storage.loadStorageSchemas()
@@ -52,3 +41,4 @@ for name in json.load(sys.stdin):
         'xff': aggregation.archives[0],
     }
 print(json.dumps(out), file=results)
+os.rmdir(work)

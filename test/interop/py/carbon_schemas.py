@@ -10,24 +10,11 @@ fallback schema is left out of both: null means no section of the file matched.
 import json
 import os
 import sys
-import tempfile
 
-sys.path.insert(0, '/usr/lib/python3/dist-packages')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'helpers'))
+from carbon_storage import carbon_storage  # noqa: E402
 
-# Carbon logs its complaints to stdout: keep stdout for the results.
-results = sys.stdout
-sys.stdout = sys.stderr
-
-from carbon.conf import settings  # noqa: E402
-
-work = tempfile.mkdtemp(prefix='blueox-carbon-schemas-')
-settings['CONF_DIR'] = work
-settings['LOCAL_DATA_DIR'] = work
-
-from carbon import state, storage  # noqa: E402
-from carbon.database import WhisperDatabase  # noqa: E402
-
-state.database = WhisperDatabase(settings)
+results, storage, work = carbon_storage('blueox-carbon-schemas-')
 
 for n, case in enumerate(json.load(sys.stdin)):
     path = os.path.join(work, 'storage-schemas-%d.conf' % n)

@@ -6,6 +6,7 @@
  * Both are what an administrator checks when statsd numbers look low.
  */
 import * as fs from 'node:fs';
+import { udpSocketRows } from './proc-net-udp';
 
 export interface UdpDrops {
   /** Drops of the socket bound to `port`; null when it is not found. */
@@ -19,22 +20,8 @@ export function readUdpDrops(port: number): UdpDrops {
 }
 
 function socketDrops(port: number): number | null {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  let found: number | null = null;
-  for (const file of ['/proc/self/net/udp', '/proc/self/net/udp6']) {
-    let text = '';
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      // local_address is ADDR:PORT in hex; drops is the last column.
-      if (cols.length > 12 && cols[1].endsWith(`:${hexPort}`)) found = (found ?? 0) + Number(cols[cols.length - 1]);
-    }
-  }
-  return found;
+  const rows = udpSocketRows().filter((r) => r.port === port);
+  return rows.length === 0 ? null : rows.reduce((n, r) => n + r.drops, 0);
 }
 
 function rcvbufErrors(): number | null {
