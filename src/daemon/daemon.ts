@@ -217,7 +217,7 @@ export class Daemon {
       collect: this.collect.status(),
       control: { requests: this.control.requests, invalid: this.control.invalidRequests },
       sinks: { ...sinks, ...this.metrics.graphiteStatus() },
-      statsd: this.statsd || this.metrics.writesGraphite ? { ...(this.statsd?.status() ?? {}), output: this.metrics.status() } : null,
+      statsd: this.statsd || this.metrics.writesGraphite ? { ...(this.statsd?.status() ?? {}), events_made: this.stats.fromStatsd, output: this.metrics.status() } : null,
     });
   }
 

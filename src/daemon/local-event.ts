@@ -31,6 +31,7 @@ export function routeLocalEvent(router: Router, event: LocalEvent, peer: string)
     body: event.body,
   });
   router.route(meta, 0, META_SIZE, frame, 0, frame.length, now, peer);
+  router.stats.fromStatsd++;
 }
 
 /** `name` cut to what the meta frame holds (63 bytes), on a character boundary. */

@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
         () => {
           const t = daemon.stats.totals;
           log.notice(
-            `stopped received=${t.received} written=${t.written} forwarded=${t.forwarded} ` +
+            `stopped received=${t.received} from_statsd=${daemon.stats.fromStatsd} written=${t.written} forwarded=${t.forwarded} ` +
               `dropped=${t.dropped} invalid=${t.invalid}`,
           );
           notifier.close();

@@ -107,6 +107,8 @@ export class Stats {
   lastArrival = 0;
   readonly newest = new LastSeen();
   readonly startedAt = Date.now() / 1000;
+  /** Of the events received, those oxd made itself from statsd lines (intervals, DogStatsD events and checks). */
+  fromStatsd = 0;
   /** Hosts beyond MAX_TRACKED_HOSTS, counted together. */
   otherHosts: HostEntry | null = null;
 

@@ -8,7 +8,9 @@ obs statsd.listening_tcp "$(ss -Hltn | awk '{print $4}' | grep -E ':8125$' | tr 
 save statsd-stop.txt systemctl stop oxd.service
 obs statsd.service_stopped "$(systemctl is-active oxd.service 2>&1)"
 
-printf 'systest.statsd.hits:3|c\nsystest.statsd.lat:12|ms\n' > /dev/udp/127.0.0.1/8125 && obs statsd.sent ok || obs statsd.sent failed
+# One datagram, two lines (bash's printf to /dev/udp may write a line at a time).
+python3 -c "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'systest.statsd.hits:3|c\nsystest.statsd.lat:12|ms\n', ('127.0.0.1', 8125))" \
+    && obs statsd.sent ok || obs statsd.sent failed
 wait_for 90 statsd.started systemctl is-active -q oxd.service
 obs statsd.triggered_by "$(unit_prop oxd.service TriggeredBy)"
 statsd_counted() {
