@@ -77,8 +77,8 @@ async function main(argv: string[]): Promise<number> {
         () => {
           const t = daemon.stats.totals;
           log.notice(
-            `stopped received=${t.received} from_statsd=${daemon.stats.fromStatsd} written=${t.written} forwarded=${t.forwarded} ` +
-              `dropped=${t.dropped} invalid=${t.invalid}`,
+            `stopped received=${t.received} written=${t.written} forwarded=${t.forwarded} ` +
+              `dropped=${t.dropped} invalid=${t.invalid} from_statsd=${daemon.stats.fromStatsd}`,
           );
           notifier.close();
           resolve(EXIT_OK);
