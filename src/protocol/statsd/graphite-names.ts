@@ -80,12 +80,18 @@ export function* graphiteLineChunks(data: IntervalData, naming: GraphiteNaming, 
   const add = (name: string, value: number): void => {
     lines.push(`${name} ${value}${ts}`);
   };
-  const format = (namespace: string[], key: string, ...parts: string[]): string => {
+  // Built by concatenation, without arrays per line: an interval of 100,000 names makes half a
+  // million lines, and less garbage means shorter collector pauses while it is written.
+  const prefixOf = (namespace: string[]): string => (namespace.length === 0 ? '' : `${namespace.join('.')}.`);
+  const format = (namespace: string[], key: string, ...parts: string[]): string => fmt(prefixOf(namespace), key, parts.length === 0 ? '' : `.${parts.join('.')}`);
+  const fmt = (prefix: string, key: string, tail: string): string => {
     const semi = key.indexOf(';');
-    const name = semi < 0 ? key : key.slice(0, semi);
-    const tags = semi < 0 ? '' : key.slice(semi);
-    return [...namespace, name, ...parts].join('.') + suffix + tags;
+    return semi < 0 ? prefix + key + tail + suffix : prefix + key.slice(0, semi) + tail + suffix + key.slice(semi);
   };
+  const counterPrefix = prefixOf(ns.counter);
+  const timerPrefix = prefixOf(ns.timer);
+  const gaugePrefix = prefixOf(ns.gauge);
+  const setPrefix = prefixOf(ns.set);
   let numStats = 0;
   let inBatch = 0;
   const perSecond = f.intervalMs / 1000;
@@ -100,11 +106,11 @@ export function* graphiteLineChunks(data: IntervalData, naming: GraphiteNaming, 
   }
   for (const [key, value] of data.counters) {
     if (naming.legacyNamespace) {
-      add(format(ns.counter, key), value / perSecond);
-      if (naming.flushCounts) add(format(['stats_counts'], key), value);
+      add(fmt(counterPrefix, key, ''), value / perSecond);
+      if (naming.flushCounts) add(fmt('stats_counts.', key, ''), value);
     } else {
-      add(format(ns.counter, key, 'rate'), value / perSecond);
-      if (naming.flushCounts) add(format(ns.counter, key, 'count'), value);
+      add(fmt(counterPrefix, key, '.rate'), value / perSecond);
+      if (naming.flushCounts) add(fmt(counterPrefix, key, '.count'), value);
     }
     numStats++;
     yield* batchDone();
@@ -112,18 +118,18 @@ export function* graphiteLineChunks(data: IntervalData, naming: GraphiteNaming, 
   for (const [key, samples] of data.timers) {
     const rule = f.histogram.find((r) => key.includes(r.metric));
     for (const [figure, value] of timerFigures(samples, f.percentThresholds, f.intervalMs, rule?.bins)) {
-      add(format(ns.timer, key, ...figure.split('.')), value);
+      add(fmt(timerPrefix, key, `.${figure}`), value);
     }
     numStats++;
     yield* batchDone();
   }
   for (const [key, value] of data.gauges) {
-    add(format(ns.gauge, key), value);
+    add(fmt(gaugePrefix, key, ''), value);
     numStats++;
     yield* batchDone();
   }
   for (const [key, members] of data.sets) {
-    add(format(ns.set, key, 'count'), members.size);
+    add(fmt(setPrefix, key, '.count'), members.size);
     numStats++;
     yield* batchDone();
   }
