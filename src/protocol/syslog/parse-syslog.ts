@@ -1,0 +1,33 @@
+/**
+ * One syslog message, whatever its format: RFC 5424 when it is one, else
+ * RFC 3164 read leniently, else kept whole and flagged (`unparsed`, with
+ * `raw`), never dropped.
+ */
+import { DEFAULT_PRI, FACILITIES, priority, SEVERITIES } from './names';
+import { parseRfc3164 } from './rfc3164';
+import { parseRfc5424 } from './rfc5424';
+import type { SyslogMessage } from './syslog-message';
+
+export function parseSyslog(text: string, now: Date = new Date()): SyslogMessage {
+  // Senders end lines in many ways; the framing has already cut the message out.
+  const line = text.replace(/[\r\n\0]+$/, '');
+  const parsed = parseRfc5424(line) ?? parseRfc3164(line, now);
+  if (parsed !== null) return parsed;
+  const { facility, severity } = priority(DEFAULT_PRI);
+  return {
+    format: 'unparsed',
+    facility,
+    severity,
+    facility_name: FACILITIES[facility],
+    severity_name: SEVERITIES[severity],
+    timestamp: null,
+    hostname: null,
+    app_name: null,
+    procid: null,
+    msgid: null,
+    structured_data: null,
+    message: line,
+    raw: text,
+    time: null,
+  };
+}
