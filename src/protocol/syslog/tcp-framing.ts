@@ -1,0 +1,152 @@
+/**
+ * Syslog over a TCP stream (RFC 6587): each message either octet-counted,
+ * `LEN SP MSG`, or non-transparently framed, ended by LF (older senders end
+ * with NUL, or CRLF, whose CR the parser drops). The two are told apart per
+ * message, as rsyslog does: a message that starts with a digit is
+ * octet-counted. A message longer than `maxBytes` is cut there, flagged, and
+ * the rest of it skipped; the connection goes on.
+ *
+ * Pure: bytes in, whole messages out, whatever the chunking.
+ */
+
+export interface SyslogFrame {
+  bytes: Buffer;
+  /** Cut at maxBytes: the rest of the message was skipped. */
+  truncated: boolean;
+}
+
+const LF = 0x0a;
+const NUL = 0x00;
+const SP = 0x20;
+/** An octet count has at most this many digits (RFC 6587 allows any; 9 digits is a 1 GB message). */
+const MAX_COUNT_DIGITS = 9;
+
+type State =
+  | { kind: 'start' }
+  | { kind: 'count'; digits: number; value: number }
+  | { kind: 'counted'; left: number; keep: number }
+  | { kind: 'line' }
+  | { kind: 'skip-line' };
+
+export class SyslogFramer {
+  private state: State = { kind: 'start' };
+  private parts: Buffer[] = [];
+  private held = 0;
+  private truncated = false;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onFrame: (frame: SyslogFrame) => void,
+  ) {}
+
+  /** Bytes read from the connection. */
+  push(chunk: Buffer): void {
+    let p = 0;
+    while (p < chunk.length) {
+      const s = this.state;
+      switch (s.kind) {
+        case 'start': {
+          const c = chunk[p];
+          if (c >= 0x31 && c <= 0x39) {
+            this.state = { kind: 'count', digits: 1, value: c - 0x30 };
+            p++;
+          } else if (c === LF || c === NUL) {
+            p++; // empty lines between messages
+          } else {
+            this.state = { kind: 'line' };
+          }
+          break;
+        }
+        case 'count': {
+          const c = chunk[p];
+          if (c >= 0x30 && c <= 0x39 && s.digits < MAX_COUNT_DIGITS) {
+            s.value = s.value * 10 + (c - 0x30);
+            s.digits++;
+            p++;
+          } else if (c === SP) {
+            this.state = { kind: 'counted', left: s.value, keep: Math.min(s.value, this.maxBytes) };
+            this.truncated = s.value > this.maxBytes;
+            p++;
+          } else {
+            // Digits not followed by a space: a line that starts with a digit (non-transparent framing).
+            this.hold(Buffer.from(String(s.value)));
+            this.state = { kind: 'line' };
+          }
+          break;
+        }
+        case 'counted': {
+          const n = Math.min(s.left, chunk.length - p);
+          const take = Math.min(n, s.keep);
+          if (take > 0) this.hold(chunk.subarray(p, p + take));
+          s.keep -= take;
+          s.left -= n;
+          p += n;
+          if (s.left === 0) this.emit();
+          break;
+        }
+        case 'line': {
+          let end = p;
+          while (end < chunk.length && chunk[end] !== LF && chunk[end] !== NUL) end++;
+          const room = this.maxBytes - this.held;
+          if (end - p > room) {
+            this.hold(chunk.subarray(p, p + room));
+            this.truncated = true;
+            this.emit();
+            this.state = { kind: 'skip-line' };
+            p += room;
+            break;
+          }
+          this.hold(chunk.subarray(p, end));
+          p = end;
+          if (end < chunk.length) {
+            p++;
+            this.emit();
+          }
+          break;
+        }
+        case 'skip-line': {
+          while (p < chunk.length && chunk[p] !== LF && chunk[p] !== NUL) p++;
+          if (p < chunk.length) {
+            p++;
+            this.state = { kind: 'start' };
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** The connection ended: a last line without its LF is still a message. */
+  end(): void {
+    if (this.state.kind === 'line' && this.held > 0) this.emit();
+    else if (this.state.kind === 'count') {
+      this.hold(Buffer.from(String(this.state.value)));
+      this.emit();
+    }
+    this.parts = [];
+    this.held = 0;
+    this.state = { kind: 'start' };
+  }
+
+  /** Bytes of an unfinished message, held until it is complete. */
+  get buffered(): number {
+    return this.held;
+  }
+
+  private hold(b: Buffer): void {
+    if (b.length === 0) return;
+    // A chunk's bytes are copied: the caller may reuse its buffer.
+    this.parts.push(Buffer.from(b));
+    this.held += b.length;
+  }
+
+  private emit(): void {
+    const bytes = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.held);
+    const frame = { bytes, truncated: this.truncated };
+    this.parts = [];
+    this.held = 0;
+    this.truncated = false;
+    this.state = { kind: 'start' };
+    this.onFrame(frame);
+  }
+}

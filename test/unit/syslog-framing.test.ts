@@ -1,0 +1,63 @@
+import test from 'ava';
+import { SyslogFrame, SyslogFramer } from '../../src/protocol/syslog/tcp-framing';
+
+function frames(chunks: Buffer[], maxBytes = 1024, end = true): Array<[string, boolean]> {
+  const out: SyslogFrame[] = [];
+  const f = new SyslogFramer(maxBytes, (fr) => out.push(fr));
+  for (const c of chunks) f.push(c);
+  if (end) f.end();
+  return out.map((fr) => [fr.bytes.toString('utf8'), fr.truncated]);
+}
+
+/** Every way of cutting `stream` in two, and byte by byte, give the same frames as one push. */
+function sameWhateverTheChunking(t: any, stream: Buffer, maxBytes = 1024): Array<[string, boolean]> {
+  const whole = frames([stream], maxBytes);
+  for (let cut = 1; cut < stream.length; cut++) t.deepEqual(frames([stream.subarray(0, cut), stream.subarray(cut)], maxBytes), whole, `cut at ${cut}`);
+  t.deepEqual(frames([...stream].map((b) => Buffer.from([b])), maxBytes), whole, 'byte by byte');
+  return whole;
+}
+
+test('octet counting and LF framing, told apart per message, whatever the chunking', (t) => {
+  const stream = Buffer.from('11 <13>hello\nx<13>second line\n15 <13>über café\n<13>NUL ended\0<13>CRLF ended\r\n\n\n2026-12-04 starts with digits\n');
+  t.deepEqual(sameWhateverTheChunking(t, stream), [
+    ['<13>hello\nx', false],
+    ['<13>second line', false],
+    ['<13>über café', false],
+    ['<13>NUL ended', false],
+    ['<13>CRLF ended\r', false],
+    ['2026-12-04 starts with digits', false],
+  ]);
+});
+
+test('a message over the limit is cut, flagged, the rest skipped; the next one is whole', (t) => {
+  const stream = Buffer.from(`30 <13>${'a'.repeat(26)}<13>${'b'.repeat(40)}\n<13>ok\n`);
+  t.deepEqual(sameWhateverTheChunking(t, stream, 10), [
+    [`<13>${'a'.repeat(6)}`, true],
+    [`<13>${'b'.repeat(6)}`, true],
+    ['<13>ok', false],
+  ]);
+});
+
+test('an endless line holds at most the limit; the end of the connection ends the last message', (t) => {
+  const out: SyslogFrame[] = [];
+  const f = new SyslogFramer(64, (fr) => out.push(fr));
+  for (let i = 0; i < 1000; i++) f.push(Buffer.alloc(1000, 0x78));
+  t.is(out.length, 1);
+  t.true(out[0].truncated);
+  t.is(out[0].bytes.length, 64);
+  t.is(f.buffered, 0, 'the rest of the line is skipped, not held');
+  f.push(Buffer.from('\n<13>last without LF'));
+  f.end();
+  t.deepEqual(out.slice(1).map((fr) => fr.bytes.toString()), ['<13>last without LF']);
+  t.deepEqual(frames([Buffer.from('12')]), [['12', false]], 'digits alone at the end are a message, not a count');
+});
+
+test("the caller's buffer may be reused after push", (t) => {
+  const out: SyslogFrame[] = [];
+  const f = new SyslogFramer(1024, (fr) => out.push(fr));
+  const buf = Buffer.from('<13>abc');
+  f.push(buf);
+  buf.fill(0x7a);
+  f.push(Buffer.from('\n'));
+  t.is(out[0].bytes.toString(), '<13>abc');
+});
