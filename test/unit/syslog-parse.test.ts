@@ -1,5 +1,6 @@
 import test from 'ava';
 import { parseSyslog } from '../../src/protocol/syslog/parse-syslog';
+import { syslogEvent } from '../../src/protocol/syslog/syslog-event';
 
 const NOW = new Date(2026, 11, 4, 16, 5, 0); // this machine's time zone, as a receiver reads BSD timestamps
 
@@ -103,4 +104,17 @@ test('any text gives a message that keeps it: 200,000 seeded mutations of real m
     if (!kept || m.facility > 23 || m.severity > 7 || (m.time !== null && !Number.isFinite(m.time))) problems.push(`${JSON.stringify(text)} → ${JSON.stringify(m)}`);
   }
   t.deepEqual(problems.slice(0, 5), [], 'seed 20261207');
+});
+
+test('as an event: the message hostname as host, else the peer; its time, else arrival; RFC 5424 names in the body', (t) => {
+  const e = syslogEvent(parseSyslog('<165>1 2003-10-11T22:14:15.003Z web1 evntslog 42 ID47 [a@1 k="v"] hi'), '10.0.0.9', 1_700_000_000_000);
+  t.deepEqual(e, {
+    type: 'syslog',
+    host: 'web1',
+    end: Date.UTC(2003, 9, 11, 22, 14, 15) / 1000 + 0.003,
+    body: { facility: 20, severity: 5, facility_name: 'local4', severity_name: 'notice', timestamp: '2003-10-11T22:14:15.003Z', hostname: 'web1', app_name: 'evntslog', procid: '42', msgid: 'ID47', structured_data: { 'a@1': { k: 'v' } }, message: 'hi', format: 'rfc5424', peer: '10.0.0.9' },
+  });
+  const raw = syslogEvent(parseSyslog('no syslog here'), '10.0.0.9', 1_700_000_000_000, true);
+  t.like(raw, { host: '10.0.0.9', end: 1_700_000_000, body: { format: 'unparsed', raw: 'no syslog here', truncated: true, message: 'no syslog here' } });
+  t.is(syslogEvent(parseSyslog(`<13>Dec  4 16:02:44 ${'h'.repeat(64)} app: x`, NOW), 'peer', 0).host, 'peer', 'a hostname longer than the meta frame holds');
 });
