@@ -13,8 +13,9 @@ import {
 import { ConfigError } from './errors';
 import { integer, endpoint } from './setting-values';
 import { STATSD_DEFAULTS, STATSD_ROWS, StatsdSettings } from './statsd-settings';
+import { SYSLOG_DEFAULTS, SYSLOG_ROWS, SyslogSettings } from './syslog-settings';
 
-export interface OxdSettings extends StatsdSettings {
+export interface OxdSettings extends StatsdSettings, SyslogSettings {
   collect: Endpoint;
   control: Endpoint;
   forward: Endpoint | null;
@@ -49,6 +50,7 @@ export const DEFAULTS: OxdSettings = {
   drainTimeoutMs: 2_000,
   adminSocket: '/run/blueox/oxd-admin.sock',
   ...STATSD_DEFAULTS,
+  ...SYSLOG_DEFAULTS,
 };
 
 export interface SettingSpec<K extends keyof OxdSettings> {
@@ -127,6 +129,7 @@ const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
       typeof v !== 'string' ? undefined : v === '' ? null : v.startsWith('/') && Buffer.byteLength(v) <= 100 && !v.includes('\0') ? v : undefined,
   },
   ...STATSD_ROWS,
+  ...SYSLOG_ROWS,
 };
 
 /** Parses one value for `field`, throwing a ConfigError that names `source`. */

@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG_FILE, readConfigFile, readEnvironment } from '../config/
 import { DEFAULTS, OxdSettings, parseSetting } from '../config/oxd-settings';
 import { formatEndpoint } from '../protocol/endpoint';
 import { DEFAULT_CARBON_PORT, DEFAULT_STATSD_PORT } from '../config/statsd-settings';
+import { DEFAULT_SYSLOG_PORT } from '../config/syslog-settings';
 import { VERSION } from '../version';
 
 export interface OxdInvocation {
@@ -61,6 +62,9 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['graphiteFlushCounts', 'graphiteFlushCounts', '--graphite-flush-counts'],
   ['graphiteQueueLines', 'graphiteQueueLines', '--graphite-queue-lines'],
   ['graphiteSchemas', 'graphiteSchemas', '--graphite-schemas'],
+  ['syslog', 'syslog', '--syslog'],
+  ['syslogMaxMessage', 'syslogMaxMessage', '--syslog-max-message'],
+  ['syslogMaxConnections', 'syslogMaxConnections', '--syslog-max-connections'],
 ];
 
 function program(): Command {
@@ -108,6 +112,9 @@ function program(): Command {
     .option('--graphite-flush-counts <bool>', `also write each counter's count beside its rate (default: ${d.graphiteFlushCounts})`)
     .option('--graphite-queue-lines <n>', `lines kept while carbon is away; beyond, the oldest are dropped and counted (default: ${d.graphiteQueueLines})`)
     .option('--graphite-schemas <file>', `carbon's storage-schemas.conf, checked against --statsd-flush; "" for no check (default: ${d.graphiteSchemas})`)
+    .option('--syslog <host[:port]>', `receive syslog on this address, TCP and UDP (port ${DEFAULT_SYSLOG_PORT} unless given); "" for none (default: none)`)
+    .option('--syslog-max-message <bytes>', `cut a longer syslog message there and flag it truncated (default: ${d.syslogMaxMessage})`)
+    .option('--syslog-max-connections <n>', `refuse (and count) syslog TCP connections beyond this many (default: ${d.syslogMaxConnections})`)
     .addOption(new Option('-v, --verbose', 'log more: -v for info, -vv for debug').argParser(increase))
     .addHelpText(
       'after',

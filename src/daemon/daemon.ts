@@ -21,6 +21,7 @@ import { MetricsOutput } from './metrics-output';
 import { IntervalMergeSink } from './sinks/interval-merge';
 import { CollectSource } from './sources/collect';
 import { statsdSource, StatsdSource } from './sources/statsd/statsd-source';
+import { syslogSource, SyslogSource } from './sources/syslog/syslog-source';
 import { Stats } from './stats';
 import { buildStatus } from './status-report';
 
@@ -30,6 +31,8 @@ export interface PassedSockets {
   control?: number;
   /** oxd-statsd.socket: its datagram and stream sockets share the name. */
   statsd?: number[];
+  /** oxd-syslog.socket, likewise. */
+  syslog?: number[];
 }
 
 export interface Endpoints {
@@ -40,6 +43,8 @@ export interface Endpoints {
   admin: string | null;
   /** The statsd address (UDP and TCP), or null when there is no statsd source. */
   statsd: Endpoint | null;
+  /** The syslog address (TCP and UDP), or null when there is no syslog source. */
+  syslog: Endpoint | null;
 }
 
 const MAX_COLLECT_CONNECTIONS = 4096;
@@ -57,6 +62,7 @@ export class Daemon {
   private readonly control: ControlServer;
   private admin: ControlServer | null;
   private readonly statsd: StatsdSource | null;
+  private readonly syslog: SyslogSource | null;
   private readonly metrics: MetricsOutput;
   private stopping: Promise<void> | null = null;
 
@@ -104,6 +110,7 @@ export class Daemon {
     );
     this.statsd = statsdSource(settings, passed, this.router, this.warn);
     if (this.statsd) this.statsd.onInterval = (interval) => this.metrics.local(interval);
+    this.syslog = syslogSource(settings, passed, this.router, this.warn);
     this.control = new ControlServer((req) => this.command(req), log, this.warn);
     this.admin = settings.adminSocket ? new ControlServer((req) => this.adminCommand(req), log, this.warn) : null;
   }
@@ -124,8 +131,13 @@ export class Daemon {
             throw portError('statsd', this.settings.statsd ? formatEndpoint(this.settings.statsd) : 'passed by systemd', err);
           })
         : null;
+      const syslog = this.syslog
+        ? await this.syslog.start().catch((err) => {
+            throw portError('syslog', this.settings.syslog ? formatEndpoint(this.settings.syslog) : 'passed by systemd', err);
+          })
+        : null;
       this.metrics.start();
-      return { collect, control, stream, admin, statsd };
+      return { collect, control, stream, admin, statsd, syslog };
     } catch (err) {
       await this.stop();
       throw err;
@@ -217,6 +229,7 @@ export class Daemon {
       collect: this.collect.status(),
       control: { requests: this.control.requests, invalid: this.control.invalidRequests },
       sinks: { ...sinks, ...this.metrics.graphiteStatus() },
+      syslog: this.syslog?.status() ?? null,
       statsd: this.statsd || this.metrics.writesGraphite ? { ...(this.statsd?.status() ?? {}), events_made: this.stats.fromStatsd, output: this.metrics.status() } : null,
     });
   }
@@ -253,6 +266,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.collect.stop(this.settings.drainTimeoutMs).catch(() => undefined);
+      if (this.syslog) await this.syslog.stop();
       // The interval being filled is written before the writers close.
       if (this.statsd) await this.statsd.stop();
       await this.metrics.close();

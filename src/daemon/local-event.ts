@@ -1,6 +1,6 @@
 /**
  * Events that oxd itself makes from what its other sources receive (DogStatsD
- * events and checks, closed statsd intervals): the same two frames an
+ * events and checks, closed statsd intervals, syslog messages): the same two frames an
  * application's event has, so files, streams, forwarding and the tools take
  * them like any other, routed as if they had arrived on the collect port.
  */
@@ -18,7 +18,12 @@ export interface LocalEvent {
   body: { [key: string]: Packable };
 }
 
-export function routeLocalEvent(router: Router, event: LocalEvent, peer: string): void {
+/**
+ * `fromStatsd`: an event oxd made itself from statsd lines (counted apart, as
+ * from_statsd); a syslog message is an event its sender sent, in another
+ * form.
+ */
+export function routeLocalEvent(router: Router, event: LocalEvent, peer: string, fromStatsd = true): void {
   const now = Date.now();
   const meta = encodeMeta({ end: event.end, host: event.host, type: event.type });
   const frame = compatPack({
@@ -31,7 +36,7 @@ export function routeLocalEvent(router: Router, event: LocalEvent, peer: string)
     body: event.body,
   });
   router.route(meta, 0, META_SIZE, frame, 0, frame.length, now, peer);
-  router.stats.fromStatsd++;
+  if (fromStatsd) router.stats.fromStatsd++;
 }
 
 /** `name` cut to what the meta frame holds (63 bytes), on a character boundary. */

@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     log.notice(
       `ready collect=${formatEndpoint(ep.collect)} control=${formatEndpoint(ep.control)} stream=${formatEndpoint(ep.stream)}` +
         ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatEndpoint(settings.forward) : '-'}` +
-        ` admin=${ep.admin ?? '-'}${ep.statsd ? ` statsd=${formatEndpoint(ep.statsd)}` : ''}` +
+        ` admin=${ep.admin ?? '-'}${ep.statsd ? ` statsd=${formatEndpoint(ep.statsd)}` : ''}${ep.syslog ? ` syslog=${formatEndpoint(ep.syslog)}` : ''}` +
         `${settings.graphite ? ` graphite=${formatEndpoint(settings.graphite)}` : ''} pid=${process.pid}`,
     );
   } catch (err) {

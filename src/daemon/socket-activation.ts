@@ -9,7 +9,7 @@ import { BlueOxError } from '../errors';
 import type { PassedSockets } from './daemon';
 
 const SD_LISTEN_FDS_START = 3;
-const KNOWN = ['collect', 'control', 'statsd'] as const;
+const KNOWN = ['collect', 'control', 'statsd', 'syslog'] as const;
 
 export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = process.pid): PassedSockets {
   if (!env.LISTEN_FDS || Number(env.LISTEN_PID) !== pid) return {};
@@ -25,7 +25,7 @@ export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = proces
         `systemd passed socket #${i} named "${name}": give each socket unit of oxd a FileDescriptorName= of ${KNOWN.join(', ')}`,
       );
     }
-    if (name === 'statsd') (passed.statsd ??= []).push(SD_LISTEN_FDS_START + i);
+    if (name === 'statsd' || name === 'syslog') (passed[name] ??= []).push(SD_LISTEN_FDS_START + i);
     else passed[name as 'collect' | 'control'] = SD_LISTEN_FDS_START + i;
   }
   return passed;

@@ -17,6 +17,8 @@ export interface StatusParts {
   sinks: Record<string, PackMap>;
   /** The statsd source's part, null when there is none. */
   statsd: PackMap | null;
+  /** The syslog source's part, null when there is none. */
+  syslog: PackMap | null;
 }
 
 function counters(c: Counters): PackMap {
@@ -31,7 +33,7 @@ function counters(c: Counters): PackMap {
   };
 }
 
-export function buildStatus({ stats, collect, control, sinks, statsd }: StatusParts): PackMap {
+export function buildStatus({ stats, collect, control, sinks, statsd, syslog }: StatusParts): PackMap {
   const arrived = stats.lastArrival / 1000;
   const events = new Map<string, Packable>();
   // As in the original, a name appears once an event of it was accepted: old readers
@@ -63,6 +65,7 @@ export function buildStatus({ stats, collect, control, sinks, statsd }: StatusPa
     collect,
     control,
     ...(statsd ? { statsd } : {}),
+    ...(syslog ? { syslog } : {}),
     sinks,
     pid: process.pid,
     uptime: new Float64(Date.now() / 1000 - stats.startedAt),

@@ -68,6 +68,14 @@ export function formatStatus(host: string, s: Status, now: number): string {
     );
   }
   if (s.statsd) lines.push(...statsdLines(s.statsd));
+  if (s.syslog) {
+    const y = s.syslog;
+    const formats = Object.entries<number>(y.formats ?? {}).map(([f, n]) => `${f} ${n}`).join(', ');
+    lines.push(
+      `Syslog: ${y.endpoint}, ${y.messages} messages (TCP ${y.tcp_messages}, UDP ${y.udp_messages}${formats ? `; ${formats}` : ''}), ` +
+        `${y.truncated} truncated; ${y.tcp_connections} connections (${y.tcp_accepted} accepted, ${y.tcp_refused} refused); UDP dropped by the kernel ${y.udp_drops ?? '?'}`,
+    );
+  }
   for (const [name, sink] of Object.entries<Record<string, unknown>>(s.sinks ?? {})) {
     lines.push(`Sink ${name}: ${Object.entries(sink).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }

@@ -9,7 +9,7 @@
  * line in /proc/net/udp.
  */
 import { execFileSync } from 'node:child_process';
-import { readUdpDrops } from '../../src/daemon/sources/statsd/udp-drops';
+import { readUdpDrops } from '../../src/daemon/sources/udp-drops';
 import { CarbonCapture } from '../helpers/carbon-capture';
 import { startOxd } from '../helpers/oxd-process';
 import { startStatsd } from '../helpers/statsd-reference';

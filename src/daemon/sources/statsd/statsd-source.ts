@@ -17,9 +17,9 @@ import { fitHost, routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { FlushClock } from './flush-clock';
-import { bindStatsd, StatsdListen } from './statsd-sockets';
+import { bindUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
 import { TcpLines } from './tcp-lines';
-import { readUdpDrops } from './udp-drops';
+import { readUdpDrops } from '../udp-drops';
 
 export interface StatsdSourceOptions extends AggregatorOptions {
   flushMs: number;
@@ -57,7 +57,7 @@ export class StatsdSource {
   private peer = '';
 
   constructor(
-    private readonly listenOn: StatsdListen,
+    private readonly listenOn: UdpTcpListen,
     private readonly router: Router,
     private readonly options: StatsdSourceOptions,
     private readonly warn: RateLimitedLog,
@@ -74,7 +74,7 @@ export class StatsdSource {
   }
 
   async start(): Promise<Endpoint> {
-    const bound = await bindStatsd(this.listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
+    const bound = await bindUdpTcp(this.listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
     this.udp = bound.udp;
     this.tcp = bound.tcp;
     this.receiveBufferGot = bound.receiveBuffer;
@@ -191,7 +191,7 @@ function dogCheckBody(c: DogCheck): { [key: string]: Packable } {
 
 /** The statsd source the settings ask for (an address, or sockets from systemd), or null. */
 export function statsdSource(settings: OxdSettings, passed: PassedSockets, router: Router, warn: RateLimitedLog): StatsdSource | null {
-  const listen: StatsdListen | null =
+  const listen: UdpTcpListen | null =
     passed.statsd !== undefined && passed.statsd.length > 0 ? { fds: passed.statsd } : settings.statsd ? { endpoint: settings.statsd } : null;
   if (listen === null) return null;
   return new StatsdSource(listen, router, {

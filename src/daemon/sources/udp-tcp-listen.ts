@@ -1,17 +1,18 @@
 /**
- * The statsd source's two sockets on one address: UDP, and TCP on the same
- * port; or the two sockets of oxd-statsd.socket, told apart by kind. Asked
- * for port 0 (tests), UDP picks a free port and TCP takes the same number;
- * should that TCP port be taken, both are tried again on a new port.
+ * A source's two sockets on one address (statsd, syslog): UDP, and TCP on the
+ * same port; or the two sockets of its systemd socket unit, which share one
+ * FileDescriptorName=, told apart by kind. Asked for port 0 (tests), UDP
+ * picks a free port and TCP takes the same number; should that TCP port be
+ * taken, both are tried again on a new port.
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import type { Endpoint } from '../../../protocol/endpoint';
+import type { Endpoint } from '../../protocol/endpoint';
 import { socketKind } from './socket-kind';
 
-export type StatsdListen = { endpoint: Endpoint } | { fds: number[] };
+export type UdpTcpListen = { endpoint: Endpoint } | { fds: number[] };
 
-export interface StatsdSockets {
+export interface UdpTcpSockets {
   /** Null when systemd passed only a stream socket. */
   udp: dgram.Socket | null;
   /** Null when systemd passed only a datagram socket. */
@@ -23,7 +24,7 @@ export interface StatsdSockets {
 
 const PORT_ATTEMPTS = 10;
 
-export async function bindStatsd(listen: StatsdListen, receiveBuffer: number, onTcp: (socket: net.Socket) => void): Promise<StatsdSockets> {
+export async function bindUdpTcp(listen: UdpTcpListen, receiveBuffer: number, onTcp: (socket: net.Socket) => void): Promise<UdpTcpSockets> {
   if ('fds' in listen) {
     const udpFd = listen.fds.find((fd) => socketKind(fd) === 'datagram');
     const tcpFd = listen.fds.find((fd) => fd !== udpFd);

@@ -1,0 +1,149 @@
+/**
+ * The syslog source: syslog over TCP (RFC 6587 framing) and UDP (a message
+ * per datagram) on one address, or the sockets of oxd-syslog.socket. Every
+ * message becomes one `syslog` event on the router, parsed as RFC 5424 or
+ * RFC 3164, or kept whole and flagged: none is dropped. A message over
+ * syslog_max_message is cut and flagged; connections over the cap are
+ * refused and counted.
+ */
+import { isUtf8 } from 'node:buffer';
+import type * as dgram from 'node:dgram';
+import type * as net from 'node:net';
+import type { OxdSettings } from '../../../config/oxd-settings';
+import type { Packable } from '../../../protocol/compat-pack';
+import type { Endpoint } from '../../../protocol/endpoint';
+import { parseSyslog } from '../../../protocol/syslog/parse-syslog';
+import { syslogEvent } from '../../../protocol/syslog/syslog-event';
+import { SyslogFramer } from '../../../protocol/syslog/tcp-framing';
+import type { PassedSockets } from '../../daemon';
+import { routeLocalEvent } from '../../local-event';
+import type { RateLimitedLog } from '../../rate-limit';
+import type { Router } from '../../router';
+import { readUdpDrops } from '../udp-drops';
+import { bindUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
+
+export interface SyslogSourceOptions {
+  maxMessage: number;
+  maxConnections: number;
+  receiveBuffer: number;
+}
+
+const RECEIVE_BUFFER = 4 * 1024 * 1024;
+
+export class SyslogSource {
+  private udp: dgram.Socket | null = null;
+  private tcp: net.Server | null = null;
+  private readonly connections = new Set<net.Socket>();
+  private bound: Endpoint | null = null;
+  private receiveBufferGot = 0;
+  private readonly counts = { messages: 0, udp_messages: 0, tcp_messages: 0, truncated: 0, tcp_accepted: 0, tcp_refused: 0 };
+  private readonly formats = new Map<string, number>();
+
+  constructor(
+    private readonly listenOn: UdpTcpListen,
+    private readonly router: Router,
+    private readonly options: SyslogSourceOptions,
+    private readonly warn: RateLimitedLog,
+  ) {}
+
+  get endpoint(): Endpoint {
+    if (!this.bound) throw new Error('syslog source not started');
+    return this.bound;
+  }
+
+  async start(): Promise<Endpoint> {
+    const bound = await bindUdpTcp(this.listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
+    this.udp = bound.udp;
+    this.tcp = bound.tcp;
+    this.receiveBufferGot = bound.receiveBuffer;
+    if (this.tcp) {
+      this.tcp.maxConnections = this.options.maxConnections;
+      this.tcp.on('drop', () => {
+        this.counts.tcp_refused++;
+        this.warn.log('warning', 'syslog-refused', `syslog: refused a TCP connection: ${this.options.maxConnections} are open (syslog_max_connections)`);
+      });
+      this.tcp.on('error', (err) => this.warn.log('error', 'syslog-tcp', `syslog TCP port: ${err.message}`));
+    }
+    if (this.udp) {
+      this.udp.on('message', (msg, rinfo) => {
+        this.counts.udp_messages++;
+        const cut = msg.length > this.options.maxMessage;
+        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, rinfo.address, cut);
+      });
+      this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
+    }
+    this.bound = bound.endpoint;
+    return this.bound;
+  }
+
+  private accept(socket: net.Socket): void {
+    this.counts.tcp_accepted++;
+    this.connections.add(socket);
+    const peer = socket.remoteAddress ?? 'unknown';
+    const framer = new SyslogFramer(this.options.maxMessage, (frame) => {
+      this.counts.tcp_messages++;
+      this.message(frame.bytes, peer, frame.truncated);
+    });
+    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    socket.on('end', () => {
+      framer.end();
+      socket.end();
+    });
+    socket.on('error', (err) => this.warn.log('info', 'syslog-tcp-conn', `syslog TCP connection from ${peer}: ${err.message}`));
+    socket.once('close', () => this.connections.delete(socket));
+  }
+
+  /** One message, whatever came with it: stored as an event, parsed or not. */
+  private message(bytes: Buffer, peer: string, truncated: boolean): void {
+    // Senders that are not UTF-8 (latin1 consoles, old devices) keep every byte as a character.
+    const text = bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1');
+    const arrival = Date.now();
+    const e = syslogEvent(parseSyslog(text, new Date(arrival)), peer, arrival, truncated);
+    this.counts.messages++;
+    if (truncated) this.counts.truncated++;
+    const format = String(e.body.format);
+    this.formats.set(format, (this.formats.get(format) ?? 0) + 1);
+    routeLocalEvent(this.router, { type: e.type, host: e.host, start: e.end, end: e.end, body: e.body as { [key: string]: Packable } }, `syslog ${peer}`, false);
+  }
+
+  status(): { [key: string]: Packable } {
+    const drops = this.bound && this.udp ? readUdpDrops(this.bound.port) : { socket: null, rcvbufErrors: null };
+    return {
+      endpoint: this.bound ? `${this.bound.host}:${this.bound.port}` : null,
+      ...this.counts,
+      formats: Object.fromEntries(this.formats),
+      tcp_connections: this.connections.size,
+      receive_buffer: this.receiveBufferGot,
+      udp_drops: drops.socket,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.udp) {
+      const udp = this.udp;
+      this.udp = null;
+      await new Promise<void>((resolve) => {
+        try {
+          udp.close(() => resolve());
+        } catch {
+          resolve();
+        }
+      });
+    }
+    if (this.tcp) {
+      const tcp = this.tcp;
+      this.tcp = null;
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const socket of this.connections) socket.destroy();
+      await closed;
+    }
+  }
+}
+
+/** The syslog source the settings ask for (an address, or sockets from systemd), or null. */
+export function syslogSource(settings: OxdSettings, passed: PassedSockets, router: Router, warn: RateLimitedLog): SyslogSource | null {
+  const listen: UdpTcpListen | null =
+    passed.syslog !== undefined && passed.syslog.length > 0 ? { fds: passed.syslog } : settings.syslog ? { endpoint: settings.syslog } : null;
+  if (listen === null) return null;
+  return new SyslogSource(listen, router, { maxMessage: settings.syslogMaxMessage, maxConnections: settings.syslogMaxConnections, receiveBuffer: RECEIVE_BUFFER }, warn);
+}
