@@ -81,3 +81,21 @@ function grant(udp: dgram.Socket, wanted: number): number {
   }
   return udp.getRecvBufferSize();
 }
+
+/** Closes both sockets and drops the TCP connections still open; resolves once all are closed. */
+export async function closeUdpTcp(udp: dgram.Socket | null, tcp: net.Server | null, connections: Iterable<net.Socket>): Promise<void> {
+  if (udp) {
+    await new Promise<void>((resolve) => {
+      try {
+        udp.close(() => resolve());
+      } catch {
+        resolve(); // never bound
+      }
+    });
+  }
+  if (tcp) {
+    const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+    for (const socket of connections) socket.destroy();
+    await closed;
+  }
+}

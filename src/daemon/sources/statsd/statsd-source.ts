@@ -17,7 +17,7 @@ import { fitHost, routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { FlushClock } from './flush-clock';
-import { bindUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
+import { bindUdpTcp, closeUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
 import { TcpLines } from './tcp-lines';
 import { readUdpDrops } from '../udp-drops';
 
@@ -159,24 +159,10 @@ export class StatsdSource {
   /** Stops receiving; the interval being filled is closed and handed on, so nothing counted is lost. */
   async stop(): Promise<void> {
     this.clock.stop();
-    if (this.udp) {
-      const udp = this.udp;
-      this.udp = null;
-      await new Promise<void>((resolve) => {
-        try {
-          udp.close(() => resolve());
-        } catch {
-          resolve();
-        }
-      });
-    }
-    if (this.tcp) {
-      const tcp = this.tcp;
-      this.tcp = null;
-      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      for (const socket of this.connections) socket.destroy();
-      await closed;
-    }
+    const { udp, tcp } = this;
+    this.udp = null;
+    this.tcp = null;
+    await closeUdpTcp(udp, tcp, this.connections);
     if (this.bound) this.closeInterval(this.clock.windowEnd);
   }
 }

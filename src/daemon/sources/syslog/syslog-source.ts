@@ -20,7 +20,7 @@ import { routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { readUdpDrops } from '../udp-drops';
-import { bindUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
+import { bindUdpTcp, closeUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
 
 export interface SyslogSourceOptions {
   maxMessage: number;
@@ -119,24 +119,10 @@ export class SyslogSource {
   }
 
   async stop(): Promise<void> {
-    if (this.udp) {
-      const udp = this.udp;
-      this.udp = null;
-      await new Promise<void>((resolve) => {
-        try {
-          udp.close(() => resolve());
-        } catch {
-          resolve();
-        }
-      });
-    }
-    if (this.tcp) {
-      const tcp = this.tcp;
-      this.tcp = null;
-      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      for (const socket of this.connections) socket.destroy();
-      await closed;
-    }
+    const { udp, tcp } = this;
+    this.udp = null;
+    this.tcp = null;
+    await closeUdpTcp(udp, tcp, this.connections);
   }
 }
 
