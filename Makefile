@@ -6,10 +6,11 @@ VERSION := $(shell node -p "require('./package.json').version")
 # Debian packages the build, the tests and the benchmarks use; the second line builds and checks
 # the .debs (dpkg-buildpackage, lintian, systemd-analyze; strace for the units' system call filters);
 # stress-ng keeps the cores busy for make stress-test; the third line is the real Graphite the
-# graphite sink's tests write to (carbon-cache, whisper-fetch) and a statsd client for interop.
+# graphite sink's tests write to (carbon-cache, whisper-fetch), a statsd client for interop, and rsyslog
+# (with TLS) as the syslog forwarder the syslog tests and benchmark run; openssl makes their certificates.
 APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2 groff-base man-db \
 	build-essential dpkg-dev debhelper lintian systemd strace stress-ng \
-	graphite-carbon python3-whisper python3-statsd
+	graphite-carbon python3-whisper python3-statsd rsyslog rsyslog-gnutls openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
