@@ -20,17 +20,28 @@ const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefo
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 const seqText = (seq: number): string => `${SEQ_MARK}${pad(seq, SEQ_DIGITS)}`;
 
-/** The times the set is stamped with: fixed for a run, as a sender's clock would be within a second. */
+/**
+ * Where the set's clock starts: message `seq` is stamped `seq` microseconds
+ * later, as a sender logging a million messages a second would stamp them
+ * (RFC 5424 with microseconds, as rsyslog forwards; RFC 3164 to the second).
+ */
 export interface Stamps {
-  rfc3339: string;
-  bsd: string;
+  baseMs: number;
 }
 
 export function stampsFor(ms: number): Stamps {
-  const d = new Date(ms);
-  const rfc3339 = d.toISOString();
-  const bsd = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
-  return { rfc3339, bsd };
+  return { baseMs: Math.floor(ms) };
+}
+
+function rfc3339(stamps: Stamps, seq: number): string {
+  const micros = stamps.baseMs * 1000 + seq;
+  const d = new Date(Math.floor(micros / 1000));
+  return `${d.toISOString().slice(0, 19)}.${pad(micros % 1_000_000, 6)}+00:00`;
+}
+
+function bsd(stamps: Stamps, seq: number): string {
+  const d = new Date(stamps.baseMs + Math.floor(seq / 1000));
+  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
 }
 
 /** Message `seq` of the set, without framing. */
@@ -42,14 +53,14 @@ export function syslogMessage(seq: number, stamps: Stamps): string {
     case 0:
     case 2:
       return (
-        `<165>1 ${stamps.rfc3339} ${host}.example.net checkout ${pid} ORDER [origin@32473 ip="${ip}" swVersion="4.2.1"][req@32473 id="${pad(seq % 65_536, 5)}-4b1e-9c2f"] ` +
+        `<165>1 ${rfc3339(stamps, seq)} ${host}.example.net checkout ${pid} ORDER [origin@32473 ip="${ip}" swVersion="4.2.1"][req@32473 id="${pad(seq % 65_536, 5)}-4b1e-9c2f"] ` +
         `order accepted id=${seq % 100_000} items=${1 + (seq % 9)} total=${(seq % 997) + 0.5} EUR payment=card ${seqText(seq)}`
       );
     case 1:
-      return `<38>${stamps.bsd} ${host} sshd[${pid}]: Accepted publickey for deploy from ${ip} port ${20_000 + (seq % 40_000)} ssh2: ED25519 SHA256:Qm4vB8p3Yx1kT0sLw9cX2bN7mK5jH1gF8dS6aP4oI0u ${seqText(seq)}`;
+      return `<38>${bsd(stamps, seq)} ${host} sshd[${pid}]: Accepted publickey for deploy from ${ip} port ${20_000 + (seq % 40_000)} ssh2: ED25519 SHA256:Qm4vB8p3Yx1kT0sLw9cX2bN7mK5jH1gF8dS6aP4oI0u ${seqText(seq)}`;
     default:
       return (
-        `<190>${stamps.bsd} ${host} nginx: ${ip} - - "GET ${PATHS[seq % PATHS.length]} HTTP/1.1" ${seq % 50 === 0 ? 404 : 200} ${512 + (seq % 9000)} ` +
+        `<190>${bsd(stamps, seq)} ${host} nginx: ${ip} - - "GET ${PATHS[seq % PATHS.length]} HTTP/1.1" ${seq % 50 === 0 ? 404 : 200} ${512 + (seq % 9000)} ` +
         `"https://shop.example.net/" "${AGENTS[seq % AGENTS.length]}" ${seqText(seq)}`
       );
   }
