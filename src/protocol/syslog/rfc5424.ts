@@ -94,16 +94,20 @@ function readStructuredData(text: string, start: number): { data: StructuredData
   while (text.charCodeAt(p) === 0x5b) {
     const idEnd = nameEnd(text, p + 1);
     if (idEnd === p + 1) return null;
-    const id = text.slice(p + 1, idEnd);
-    const params = (data[id] ??= {});
+    const id = sdKey(text.slice(p + 1, idEnd));
+    let params = own(data, id) ? data[id] : undefined;
+    if (params === undefined) {
+      params = {};
+      data[id] = params;
+    }
     p = idEnd;
     while (text.charCodeAt(p) === 0x20) {
       const nEnd = nameEnd(text, p + 1);
       if (nEnd === p + 1 || text.charCodeAt(nEnd) !== 0x3d /* = */ || text.charCodeAt(nEnd + 1) !== 0x22 /* " */) return null;
-      const name = text.slice(p + 1, nEnd);
+      const name = sdKey(text.slice(p + 1, nEnd));
       const value = readValue(text, nEnd + 2);
       if (value === null) return null;
-      const old = params[name];
+      const old = own(params, name) ? params[name] : undefined;
       params[name] = old === undefined ? value.text : Array.isArray(old) ? [...old, value.text] : [old, value.text];
       p = value.end;
     }
@@ -111,6 +115,21 @@ function readStructuredData(text: string, start: number): { data: StructuredData
     p++;
   }
   return { data, end: p };
+}
+
+/**
+ * Names come from the network: one that is also a property every object
+ * inherits (constructor, toString) is looked up as the object's own only,
+ * and "__proto__", which would set the object's prototype and which
+ * JavaScript msgpack readers refuse as a key, is kept as "(__proto__)", as
+ * STATUS keeps such a host name.
+ */
+function sdKey(name: string): string {
+  return name === '__proto__' ? '(__proto__)' : name;
+}
+
+function own(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
 }
 
 /** SD-NAME: printable ASCII but `=`, space, `]` and `"`, at most 32 characters. */
