@@ -10,7 +10,7 @@ import type { SyslogMessage } from './syslog-message';
 
 export function parseSyslog(text: string, now: Date = new Date()): SyslogMessage {
   // Senders end lines in many ways; the framing has already cut the message out.
-  const line = text.replace(/[\r\n\0]+$/, '');
+  const line = withoutLineEnd(text);
   const parsed = parseRfc5424(line) ?? parseRfc3164(line, now);
   if (parsed !== null) return parsed;
   const { facility, severity } = priority(DEFAULT_PRI);
@@ -30,4 +30,15 @@ export function parseSyslog(text: string, now: Date = new Date()): SyslogMessage
     raw: text,
     time: null,
   };
+}
+
+/** `text` without the CR, LF and NUL it ends with (a loop: a regular expression anchored at the end tries every position). */
+function withoutLineEnd(text: string): string {
+  let end = text.length;
+  for (;;) {
+    const c = text.charCodeAt(end - 1);
+    if (c !== 0x0a && c !== 0x0d && c !== 0x00) break;
+    end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
 }
