@@ -187,7 +187,7 @@ function sdKey(name: string): string {
 }
 
 function own(o: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, key);
+  return Object.hasOwn(o, key);
 }
 
 /** SD-NAME: printable ASCII but `=`, space, `]` and `"`, at most 32 characters. */
