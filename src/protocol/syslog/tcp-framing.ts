@@ -20,6 +20,7 @@ const NUL = 0x00;
 const SP = 0x20;
 /** An octet count has at most this many digits (RFC 6587 allows any; 9 digits is a 1 GB message). */
 const MAX_COUNT_DIGITS = 9;
+const UNKNOWN = -2;
 
 type State =
   | { kind: 'start' }
@@ -33,6 +34,12 @@ export class SyslogFramer {
   private parts: Buffer[] = [];
   private held = 0;
   private truncated = false;
+  /**
+   * The first NUL at or after where the last line began in the chunk being
+   * read (-1: none; UNKNOWN: not looked for yet), found once per chunk, not
+   * once per line.
+   */
+  private nulAt = UNKNOWN;
 
   constructor(
     private readonly maxBytes: number,
@@ -41,11 +48,19 @@ export class SyslogFramer {
 
   /** Bytes read from the connection. */
   push(chunk: Buffer): void {
+    // A new chunk, or the same buffer refilled by the caller.
+    this.nulAt = UNKNOWN;
     let p = 0;
     while (p < chunk.length) {
       const s = this.state;
       switch (s.kind) {
         case 'start': {
+          // Most messages lie whole in one chunk: cut out at once, without the states below.
+          const next = this.whole(chunk, p);
+          if (next > p) {
+            p = next;
+            break;
+          }
           const c = chunk[p];
           if (c >= 0x31 && c <= 0x39) {
             this.state = { kind: 'count', digits: 1, value: c - 0x30 };
@@ -114,6 +129,37 @@ export class SyslogFramer {
         }
       }
     }
+  }
+
+  /**
+   * A message that starts at `p` and ends within `chunk`, not over the
+   * limit, emitted; returns where the next one starts, or `p` when there is
+   * none such (then the states read it, byte by byte if need be).
+   */
+  private whole(chunk: Buffer, p: number): number {
+    const c = chunk[p];
+    if (c >= 0x31 && c <= 0x39) {
+      let value = c - 0x30;
+      let at = p + 1;
+      while (at < chunk.length && at - p < MAX_COUNT_DIGITS) {
+        const d = chunk[at];
+        if (d < 0x30 || d > 0x39) break;
+        value = value * 10 + (d - 0x30);
+        at++;
+      }
+      if (chunk[at] !== SP || at + 1 + value > chunk.length || value > this.maxBytes) return p;
+      this.onFrame({ bytes: Buffer.from(chunk.subarray(at + 1, at + 1 + value)), truncated: false });
+      return at + 1 + value;
+    }
+    if (c === LF || c === NUL) return p;
+    // Ended by LF or by NUL, whichever comes first; indexOf is memchr, several times a loop's speed.
+    let end = chunk.indexOf(LF, p);
+    if (end < 0) end = chunk.length;
+    if (this.nulAt === UNKNOWN || (this.nulAt >= 0 && this.nulAt < p)) this.nulAt = chunk.indexOf(NUL, p);
+    if (this.nulAt >= 0 && this.nulAt < end) end = this.nulAt;
+    if (end === chunk.length || end - p > this.maxBytes) return p;
+    this.onFrame({ bytes: Buffer.from(chunk.subarray(p, end)), truncated: false });
+    return end + 1;
   }
 
   /** The connection ended: a last line without its LF is still a message. */
