@@ -37,6 +37,8 @@ export interface SyslogReceiver {
   /** After a run: its own counts and a check of its files, as text; `ok` false when they disagree. */
   check(tally: StoredTally): Promise<{ ok: boolean; detail: string }>;
   stop(): Promise<void>;
+  /** oxd: one STATUS round trip on its control port, ms (sampled during a trial: is control answered while syslog is saturated?). */
+  statusRoundTrip?(): Promise<number>;
   /** oxd with --cpu-prof: SIGUSR2 starts and stops V8's sampler (cpu-profile-preload.ts). */
   profileStart?(): void;
   profileStop?(): Promise<string | null>;
@@ -98,6 +100,11 @@ export async function startOxdReceiver(tempDir: string, opts: OxdReceiverOptions
     pid: oxd.pid,
     stored: (expected) => new StoredTally(logPath, expected, (name) => name.endsWith('.log')),
     udpTaken: async () => (await status()).syslog.udp_messages,
+    statusRoundTrip: async () => {
+      const t0 = performance.now();
+      await status();
+      return performance.now() - t0;
+    },
     udpDrops: () => kernelDrops(port),
     receiveBuffer: () => socketReceiveBuffer(port),
     check: async (tally) => {

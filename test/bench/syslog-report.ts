@@ -31,7 +31,7 @@ export function table(head: string[], rows: string[][]): string {
 
 export function formatTrials(trials: TcpTrial[]): string {
   return table(
-    ['receiver', 'framing', 'messages', 'seconds', 'messages/s', 'CPU µs/msg', 'rcv CPU %', 'lost', 'dup', 'gen. s', 'peak RSS', 'check'],
+    ['receiver', 'framing', 'messages', 'seconds', 'messages/s', 'CPU µs/msg', 'rcv CPU %', 'lost', 'dup', 'gen. s', 'peak RSS', 'STATUS p99/max ms', 'check'],
     trials.map((t) => [
       t.receiver,
       t.framing,
@@ -44,6 +44,7 @@ export function formatTrials(trials: TcpTrial[]): string {
       t.receiver === 'discard' ? '-' : int(t.duplicates),
       t.generatorSeconds.toFixed(2),
       mb(t.peakRssBytes),
+      t.statusMs ? `${t.statusMs.p99.toFixed(0)}/${t.statusMs.max.toFixed(0)}` : '-',
       (t.check.ok ? 'ok' : 'MISMATCH') + (t.unsettled ? ', stalled' : ''),
     ]),
   );

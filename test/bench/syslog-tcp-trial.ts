@@ -37,11 +37,14 @@ export interface TcpTrial {
   /** The files stopped growing before every message was in them. */
   unsettled: boolean;
   check: { ok: boolean; detail: string };
+  /** oxd: STATUS round trips asked every STATUS_EVERY_MS during the trial, ms. */
+  statusMs?: { n: number; p50: number; p99: number; max: number };
   profile?: string | null;
 }
 
 const SENDER = path.join(__dirname, 'syslog-tcp-sender.js');
 const POLL_MS = 50;
+const STATUS_EVERY_MS = 100;
 /** No growth of the files for this long ends the wait: what is not there is lost. */
 const STALL_MS = 15_000;
 
@@ -85,6 +88,7 @@ export async function tcpTrial(rcv: SyslogReceiver, o: TrialOptions): Promise<Tc
     rcv.profileStart?.();
     const t0 = performance.now();
     const { all } = await go(senders);
+    const sampler = rcv.statusRoundTrip ? sampleStatus(rcv.statusRoundTrip) : null;
     let last = t0;
     let unsettled = false;
     for (;;) {
@@ -99,6 +103,7 @@ export async function tcpTrial(rcv: SyslogReceiver, o: TrialOptions): Promise<Tc
     }
     const seconds = (last - t0) / 1000;
     const cpu = cpuSeconds(rcv.pid)! - cpu0;
+    const statusMs = sampler ? await sampler.stop() : undefined;
     const profile = rcv.profileStop ? await rcv.profileStop() : undefined;
     const gen = await all;
     const stored = tally.tally.found;
@@ -120,11 +125,33 @@ export async function tcpTrial(rcv: SyslogReceiver, o: TrialOptions): Promise<Tc
       peakRssBytes: statusBytes(rcv.pid, 'VmHWM'),
       unsettled,
       check: await rcv.check(tally),
+      ...(statusMs ? { statusMs } : {}),
       ...(profile !== undefined ? { profile } : {}),
     };
   } finally {
     await Promise.all(senders.map((s) => s.stop()));
   }
+}
+
+/** Asks `roundTrip` every STATUS_EVERY_MS (after the answer) until stopped; the figures of what came back. */
+function sampleStatus(roundTrip: () => Promise<number>): { stop(): Promise<{ n: number; p50: number; p99: number; max: number }> } {
+  const times: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      times.push(await roundTrip());
+      await new Promise((r) => setTimeout(r, STATUS_EVERY_MS));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      const s = [...times].sort((a, b) => a - b);
+      const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+      return { n: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] };
+    },
+  };
 }
 
 /** The same generator against a receiver that reads and discards (syslog-discard.ts). */
