@@ -109,8 +109,10 @@ export function goals(trials: TcpTrial[], framings: Framing[], udp: UdpStep[]): 
     const steps = udp.filter((s) => s.receiver === receiver);
     if (steps.length === 0) continue;
     const s = udpSummary(steps);
-    const first = s.firstLoss ? `${int(s.firstLoss.sentRate)}/s sent (lost ${int(s.firstLoss.kernelDrops)} of ${int(s.firstLoss.datagrams)})` : s.openEnded ? `none up to ${int(steps[steps.length - 1].sentRate)}/s (generator limit)` : 'none';
-    out.push({ what: `UDP ${receiver}: first rate with socket drops; highest lossless`, measured: `${first}; ${s.lossless ? `${int(s.lossless.sentRate)}/s` : 'none'}`, goal: '(reported)', met: null });
+    const f = s.firstLoss;
+    const reached = f && f.generatorLimited ? `, the generator reached ${int(f.sentRate)}/s` : '';
+    const first = f ? `${int(f.targetRate)}/s (lost ${int(f.kernelDrops)} of ${int(f.datagrams)}${reached})` : s.openEnded ? `none up to ${int(steps[steps.length - 1].sentRate)}/s (generator limit)` : 'none';
+    out.push({ what: `UDP ${receiver}: highest lossless rate; first rate with socket drops`, measured: `${s.lossless ? `${int(s.lossless.sentRate)}/s` : 'none'}; ${first}`, goal: '(reported)', met: null });
   }
   return out;
 }

@@ -16,7 +16,7 @@
  * receive buffer asked for (4 MiB, what oxd asks), until its socket drops
  * datagrams by the kernel's count.
  *
- * Then oxd's syslog path timed stage by stage in this process
+ * After the TCP trials, oxd's syslog path timed stage by stage in this process
  * (syslog-stages.ts): where the CPU of a message goes.
  *
  * Prints tables; writes JSON to bench-results/syslog.json.
