@@ -118,3 +118,14 @@ test('as an event: the message hostname as host, else the peer; its time, else a
   t.like(raw, { host: '10.0.0.9', end: 1_700_000_000, body: { format: 'unparsed', raw: 'no syslog here', truncated: true, message: 'no syslog here' } });
   t.is(syslogEvent(parseSyslog(`<13>Dec  4 16:02:44 ${'h'.repeat(64)} app: x`, NOW), 'peer', 0).host, 'peer', 'a hostname longer than the meta frame holds');
 });
+
+test('structured data names that are Object.prototype names are plain keys; __proto__ is not structured data', (t) => {
+  const m = parseSyslog('<13>1 - - - - - [x@1 constructor="c" toString="t" toString="u"][hasOwnProperty] msg');
+  t.deepEqual(m.structured_data, { 'x@1': { constructor: 'c', toString: ['t', 'u'] }, hasOwnProperty: {} });
+  for (const text of ['<13>1 - - - - - [__proto__ polluted="yes"] msg', '<13>1 - - - - - [x@1 __proto__="yes"] msg']) {
+    const p = parseSyslog(text, NOW);
+    t.like(p, { format: 'rfc3164', structured_data: null }, 'kept, as the text after the PRI');
+    t.true(p.message.endsWith('="yes"] msg'));
+    t.is(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+  }
+});
