@@ -4,7 +4,10 @@
  * message becomes one `syslog` event on the router, parsed as RFC 5424 or
  * RFC 3164, or kept whole and flagged: none is dropped. A message over
  * syslog_max_message is cut and flagged; connections over the cap are
- * refused and counted.
+ * refused and counted. Bad input is counted by reason (`problems` in
+ * STATUS): a TLS handshake on this plain port closes its connection; what a
+ * connection ends inside of is kept and flagged, as when oxd stops; TCP
+ * keepalive closes connections whose peer vanished.
  */
 import { isUtf8 } from 'node:buffer';
 import type * as dgram from 'node:dgram';
@@ -15,6 +18,7 @@ import type { Endpoint } from '../../../protocol/endpoint';
 import { parseSyslog } from '../../../protocol/syslog/parse-syslog';
 import { syslogEvent } from '../../../protocol/syslog/syslog-event';
 import { SyslogFramer } from '../../../protocol/syslog/tcp-framing';
+import { tlsStart, TLS_SNIFF_BYTES } from '../../../protocol/syslog/tls-hello';
 import type { PassedSockets } from '../../daemon';
 import { routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
@@ -29,6 +33,8 @@ export interface SyslogSourceOptions {
 }
 
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
+/** Idle time before keepalive probes; Node then probes every second, ten times, before closing. */
+const KEEPALIVE_MS = 60_000;
 
 export class SyslogSource {
   private udp: dgram.Socket | null = null;
@@ -38,6 +44,10 @@ export class SyslogSource {
   private receiveBufferGot = 0;
   private readonly counts = { messages: 0, udp_messages: 0, tcp_messages: 0, truncated: 0, tcp_accepted: 0, tcp_refused: 0 };
   private readonly formats = new Map<string, number>();
+  /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
+  private readonly problems = { incomplete: 0, bad_octet_count: 0, tls_on_plain: 0, reset: 0 };
+  /** How each open connection ends without a clean close: what it holds is kept, flagged incomplete. */
+  private readonly cutShort = new Map<net.Socket, () => void>();
 
   constructor(
     private readonly listenOn: UdpTcpListen,
@@ -82,25 +92,78 @@ export class SyslogSource {
     const peer = socket.remoteAddress ?? 'unknown';
     const framer = new SyslogFramer(this.options.maxMessage, (frame) => {
       this.counts.tcp_messages++;
-      this.message(frame.bytes, peer, frame.truncated);
+      if (frame.badOctetCount) this.problems.bad_octet_count++;
+      this.message(frame.bytes, peer, frame.truncated, frame.incomplete);
     });
-    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    // A peer gone without a FIN or a reset (a crashed host, a lost NAT entry) is found and closed.
+    socket.setKeepAlive(true, KEEPALIVE_MS);
+    // The first bytes of a plain connection are looked at before any is framed (a TLS socket is already decrypted).
+    let head: Buffer | null = 'encrypted' in socket ? null : Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      if (head !== null) {
+        const start = Buffer.concat([head, chunk.subarray(0, TLS_SNIFF_BYTES)]);
+        const kind = tlsStart(start);
+        if (kind === 'more') {
+          head = start;
+          return;
+        }
+        if (kind === 'tls') {
+          head = null;
+          this.tlsOnPlain(socket, peer);
+          return;
+        }
+        if (head.length > 0) framer.push(head);
+        head = null;
+      }
+      framer.push(chunk);
+    });
+    // One or two bytes that could still have begun a TLS handshake are a message like any other.
+    const pushHead = (): void => {
+      if (head !== null && head.length > 0) framer.push(head);
+      head = null;
+    };
+    const ended = (clean: boolean): void => {
+      pushHead();
+      framer.end(clean);
+    };
+    this.cutShort.set(socket, () => ended(false));
     socket.on('end', () => {
-      framer.end();
+      ended(true);
       socket.end();
     });
-    socket.on('error', (err) => this.warn.log('info', 'syslog-tcp-conn', `syslog TCP connection from ${peer}: ${err.message}`));
-    socket.once('close', () => this.connections.delete(socket));
+    socket.on('error', (err) => {
+      this.problems.reset++;
+      this.warn.log('info', 'syslog-tcp-conn', `syslog TCP connection from ${peer}: ${err.message}`);
+    });
+    socket.once('close', () => {
+      // Reset, or closed by oxd: what the framer holds is kept, flagged incomplete (nothing after a clean end).
+      ended(false);
+      this.cutShort.delete(socket);
+      this.connections.delete(socket);
+    });
+  }
+
+  /** A TLS client on the plain port: its handshake is no syslog, and it would wait for an answer forever. */
+  private tlsOnPlain(socket: net.Socket, peer: string): void {
+    this.problems.tls_on_plain++;
+    const port = this.bound ? this.bound.port : '?';
+    this.warn.log(
+      'warning',
+      'syslog-tls-on-plain',
+      `syslog: ${peer} began a TLS handshake on the plain TCP port ${port}; closed. This port takes syslog as plain text: TLS senders go to the port of the syslog_tls setting`,
+    );
+    socket.destroy();
   }
 
   /** One message, whatever came with it: stored as an event, parsed or not. */
-  private message(bytes: Buffer, peer: string, truncated: boolean): void {
+  private message(bytes: Buffer, peer: string, truncated: boolean, incomplete = false): void {
     // Senders that are not UTF-8 (latin1 consoles, old devices) keep every byte as a character.
     const text = bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1');
     const arrival = Date.now();
-    const e = syslogEvent(parseSyslog(text, new Date(arrival)), peer, arrival, truncated);
+    const e = syslogEvent(parseSyslog(text, new Date(arrival)), peer, arrival, truncated, incomplete);
     this.counts.messages++;
     if (truncated) this.counts.truncated++;
+    if (incomplete) this.problems.incomplete++;
     const format = String(e.body.format);
     this.formats.set(format, (this.formats.get(format) ?? 0) + 1);
     routeLocalEvent(this.router, { type: e.type, host: e.host, start: e.end, end: e.end, body: e.body as { [key: string]: Packable } }, `syslog ${peer}`, false);
@@ -115,6 +178,12 @@ export class SyslogSource {
       tcp_connections: this.connections.size,
       receive_buffer: this.receiveBufferGot,
       udp_drops: drops.socket,
+      problems: {
+        truncated: this.counts.truncated,
+        unparsed: this.formats.get('unparsed') ?? 0,
+        refused: this.counts.tcp_refused,
+        ...this.problems,
+      },
     };
   }
 
@@ -122,6 +191,8 @@ export class SyslogSource {
     const { udp, tcp } = this;
     this.udp = null;
     this.tcp = null;
+    // Partial messages go to the router now, while the sinks still take events.
+    for (const end of this.cutShort.values()) end();
     await closeUdpTcp(udp, tcp, this.connections);
   }
 }
