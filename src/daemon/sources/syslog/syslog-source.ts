@@ -46,8 +46,11 @@ export class SyslogSource {
   private readonly formats = new Map<string, number>();
   /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
   private readonly problems = { incomplete: 0, bad_octet_count: 0, tls_on_plain: 0, reset: 0 };
-  /** How each open connection ends without a clean close: what it holds is kept, flagged incomplete. */
-  private readonly cutShort = new Map<net.Socket, () => void>();
+  /**
+   * Per open connection: the bytes it holds of an unfinished message, and how
+   * it ends without a clean close (what it holds is kept, flagged incomplete).
+   */
+  private readonly unfinished = new Map<net.Socket, { held: () => number; cutShort: () => void }>();
 
   constructor(
     private readonly listenOn: UdpTcpListen,
@@ -126,7 +129,7 @@ export class SyslogSource {
       pushHead();
       framer.end(clean);
     };
-    this.cutShort.set(socket, () => ended(false));
+    this.unfinished.set(socket, { held: () => framer.buffered + (head?.length ?? 0), cutShort: () => ended(false) });
     socket.on('end', () => {
       ended(true);
       socket.end();
@@ -138,7 +141,7 @@ export class SyslogSource {
     socket.once('close', () => {
       // Reset, or closed by oxd: what the framer holds is kept, flagged incomplete (nothing after a clean end).
       ended(false);
-      this.cutShort.delete(socket);
+      this.unfinished.delete(socket);
       this.connections.delete(socket);
     });
   }
@@ -176,6 +179,7 @@ export class SyslogSource {
       ...this.counts,
       formats: Object.fromEntries(this.formats),
       tcp_connections: this.connections.size,
+      tcp_held_bytes: [...this.unfinished.values()].reduce((n, u) => n + u.held(), 0),
       receive_buffer: this.receiveBufferGot,
       udp_drops: drops.socket,
       problems: {
@@ -192,7 +196,7 @@ export class SyslogSource {
     this.udp = null;
     this.tcp = null;
     // Partial messages go to the router now, while the sinks still take events.
-    for (const end of this.cutShort.values()) end();
+    for (const u of this.unfinished.values()) u.cutShort();
     await closeUdpTcp(udp, tcp, this.connections);
   }
 }
