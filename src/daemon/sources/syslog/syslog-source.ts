@@ -23,6 +23,7 @@ import type { PassedSockets } from '../../daemon';
 import { routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
+import { ReadTurns } from '../read-turns';
 import { readUdpDrops } from '../udp-drops';
 import { bindUdpTcp, closeUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
 
@@ -46,6 +47,8 @@ export class SyslogSource {
   private readonly formats = new Map<string, number>();
   /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
   private readonly problems = { incomplete: 0, bad_octet_count: 0, tls_on_plain: 0, reset: 0 };
+  /** Times a connection stopped reading because a sink was behind. */
+  private backpressurePauses = 0;
   /**
    * Per open connection: the bytes it holds of an unfinished message, and how
    * it ends without a clean close (what it holds is kept, flagged incomplete).
@@ -102,7 +105,9 @@ export class SyslogSource {
     socket.setKeepAlive(true, KEEPALIVE_MS);
     // The first bytes of a plain connection are looked at before any is framed (a TLS socket is already decrypted).
     let head: Buffer | null = 'encrypted' in socket ? null : Buffer.alloc(0);
+    const turns = new ReadTurns(socket, this.router, () => this.backpressurePauses++);
     socket.on('data', (chunk: Buffer) => {
+      turns.read(chunk.length);
       if (head !== null) {
         const start = Buffer.concat([head, chunk.subarray(0, TLS_SNIFF_BYTES)]);
         const kind = tlsStart(start);
@@ -180,6 +185,7 @@ export class SyslogSource {
       formats: Object.fromEntries(this.formats),
       tcp_connections: this.connections.size,
       tcp_held_bytes: [...this.unfinished.values()].reduce((n, u) => n + u.held(), 0),
+      backpressure_pauses: this.backpressurePauses,
       receive_buffer: this.receiveBufferGot,
       udp_drops: drops.socket,
       problems: {
