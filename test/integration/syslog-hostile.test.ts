@@ -11,6 +11,7 @@ import test from 'ava';
 import { runCommand } from '../helpers/command';
 import { eventsOfType } from '../helpers/oxd-events';
 import { Oxd, startOxd } from '../helpers/oxd-process';
+import { closed, connectTcp, write } from '../helpers/syslog-senders';
 import { runTool } from '../helpers/tool';
 
 async function syslogOxd(t: any, extra: string[] = []): Promise<{ oxd: Oxd; port: number }> {
@@ -22,23 +23,9 @@ async function syslogOxd(t: any, extra: string[] = []): Promise<{ oxd: Oxd; port
 
 /** A plain TCP connection to the syslog port, open; destroyed at the end of the test whatever happens. */
 async function connect(t: any, port: number): Promise<net.Socket> {
-  const s = net.connect(port, '127.0.0.1');
+  const s = await connectTcp(port);
   t.teardown(() => s.destroy());
-  s.on('error', () => undefined); // a refused or reset connection is what some tests provoke
-  await new Promise<void>((resolve, reject) => {
-    s.once('connect', resolve);
-    s.once('error', reject);
-  });
   return s;
-}
-
-function closed(s: net.Socket): Promise<void> {
-  return new Promise((resolve) => (s.destroyed && s.closed ? resolve() : s.once('close', () => resolve())));
-}
-
-/** Writes with back-pressure: resolves once the socket has taken everything. */
-async function write(s: net.Socket, data: Buffer | string): Promise<void> {
-  if (!s.write(data)) await new Promise((resolve) => s.once('drain', resolve));
 }
 
 const written = (oxd: Oxd, n: number) => oxd.waitForStatus((s) => s.events.syslog?.written === n);
