@@ -21,6 +21,7 @@ import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { readUdpDrops } from '../udp-drops';
 import { bindUdpTcp, closeUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
+import { readTlsFiles, SyslogTlsListen, SyslogTlsServer } from './syslog-tls';
 
 export interface SyslogSourceOptions {
   maxMessage: number;
@@ -31,6 +32,8 @@ export interface SyslogSourceOptions {
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 export class SyslogSource {
+  /** The TLS port (syslog_tls), whose connections come to accept() once their handshake is done. */
+  tls: SyslogTlsServer | null = null;
   private udp: dgram.Socket | null = null;
   private tcp: net.Server | null = null;
   private readonly connections = new Set<net.Socket>();
@@ -40,19 +43,24 @@ export class SyslogSource {
   private readonly formats = new Map<string, number>();
 
   constructor(
-    private readonly listenOn: UdpTcpListen,
+    private readonly listenOn: UdpTcpListen | null,
     private readonly router: Router,
     private readonly options: SyslogSourceOptions,
     private readonly warn: RateLimitedLog,
   ) {}
 
-  get endpoint(): Endpoint {
-    if (!this.bound) throw new Error('syslog source not started');
+  /** The plain address (TCP and UDP), or null when only TLS was asked for (the daemon starts `tls` itself, to name its port in errors). */
+  get endpoint(): Endpoint | null {
     return this.bound;
   }
 
-  async start(): Promise<Endpoint> {
-    const bound = await bindUdpTcp(this.listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
+  async start(): Promise<Endpoint | null> {
+    if (this.listenOn) await this.startPlain(this.listenOn);
+    return this.bound;
+  }
+
+  private async startPlain(listenOn: UdpTcpListen): Promise<void> {
+    const bound = await bindUdpTcp(listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
     this.udp = bound.udp;
     this.tcp = bound.tcp;
     this.receiveBufferGot = bound.receiveBuffer;
@@ -73,10 +81,10 @@ export class SyslogSource {
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
     this.bound = bound.endpoint;
-    return this.bound;
   }
 
-  private accept(socket: net.Socket): void {
+  /** A connection on the plain TCP port, or on the TLS port after its handshake. */
+  accept(socket: net.Socket): void {
     this.counts.tcp_accepted++;
     this.connections.add(socket);
     const peer = socket.remoteAddress ?? 'unknown';
@@ -115,6 +123,7 @@ export class SyslogSource {
       tcp_connections: this.connections.size,
       receive_buffer: this.receiveBufferGot,
       udp_drops: drops.socket,
+      tls: this.tls?.status() ?? null,
     };
   }
 
@@ -122,14 +131,27 @@ export class SyslogSource {
     const { udp, tcp } = this;
     this.udp = null;
     this.tcp = null;
+    const tlsClosed = this.tls?.stop();
     await closeUdpTcp(udp, tcp, this.connections);
+    for (const socket of this.connections) socket.destroy();
+    await tlsClosed;
   }
 }
 
-/** The syslog source the settings ask for (an address, or sockets from systemd), or null. */
+/**
+ * The syslog source the settings ask for (addresses, or sockets from
+ * systemd), or null. Throws ESYSLOG_TLS when the TLS files cannot be used.
+ */
 export function syslogSource(settings: OxdSettings, passed: PassedSockets, router: Router, warn: RateLimitedLog): SyslogSource | null {
   const listen: UdpTcpListen | null =
     passed.syslog !== undefined && passed.syslog.length > 0 ? { fds: passed.syslog } : settings.syslog ? { endpoint: settings.syslog } : null;
-  if (listen === null) return null;
-  return new SyslogSource(listen, router, { maxMessage: settings.syslogMaxMessage, maxConnections: settings.syslogMaxConnections, receiveBuffer: RECEIVE_BUFFER }, warn);
+  const tlsListen: SyslogTlsListen | null =
+    passed.syslogTls !== undefined ? { fd: passed.syslogTls } : settings.syslogTls ? { endpoint: settings.syslogTls } : null;
+  if (listen === null && tlsListen === null) return null;
+  const source = new SyslogSource(listen, router, { maxMessage: settings.syslogMaxMessage, maxConnections: settings.syslogMaxConnections, receiveBuffer: RECEIVE_BUFFER }, warn);
+  if (tlsListen) {
+    const options = { handshakeTimeoutMs: settings.handshakeTimeoutMs, maxConnections: settings.syslogMaxConnections };
+    source.tls = new SyslogTlsServer(tlsListen, readTlsFiles(settings), options, (socket) => source.accept(socket), warn);
+  }
+  return source;
 }
