@@ -11,7 +11,7 @@ import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { OxdSettings } from '../../../config/oxd-settings';
 import type { Packable } from '../../../protocol/compat-pack';
-import type { Endpoint } from '../../../protocol/endpoint';
+import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
 import { parseSyslog } from '../../../protocol/syslog/parse-syslog';
 import { syslogEvent } from '../../../protocol/syslog/syslog-event';
 import { SyslogFramer } from '../../../protocol/syslog/tcp-framing';
@@ -76,7 +76,7 @@ export class SyslogSource {
       this.udp.on('message', (msg, rinfo) => {
         this.counts.udp_messages++;
         const cut = msg.length > this.options.maxMessage;
-        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, rinfo.address, cut);
+        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, unmappedAddress(rinfo.address), cut);
       });
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
@@ -87,7 +87,7 @@ export class SyslogSource {
   accept(socket: net.Socket): void {
     this.counts.tcp_accepted++;
     this.connections.add(socket);
-    const peer = socket.remoteAddress ?? 'unknown';
+    const peer = unmappedAddress(socket.remoteAddress ?? 'unknown');
     const framer = new SyslogFramer(this.options.maxMessage, (frame) => {
       this.counts.tcp_messages++;
       this.message(frame.bytes, peer, frame.truncated);
