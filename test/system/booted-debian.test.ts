@@ -168,7 +168,8 @@ test('a central log host: oxd-syslog.socket, off until enabled, gives oxd port 5
   const r = await get(t);
   t.is(r.get('syslog.enabled_before'), 'disabled', 'the package must not enable the syslog socket by itself');
   t.is(r.get('syslog.listening_before').trim(), '', `port 514 was open before the administrator enabled it: ${r.get('syslog.listening_before')}`);
-  t.is(r.get('syslog.socket'), 'active', `oxd-syslog.socket is not active${r.tail('syslog-enable.txt')}`);
+  t.is(r.get('syslog-start.txt.rc'), '0', `systemctl start oxd-syslog.socket oxd.service failed${r.tail('syslog-start.txt')}${r.tail('syslog-journal.txt')}`);
+  t.is(r.get('syslog.socket'), 'active', `oxd-syslog.socket is not active${r.tail('syslog-journal.txt')}`);
   t.regex(r.get('syslog.listening_udp'), /(^|\s)(\*|\[::\]|0\.0\.0\.0):514\b/, 'nothing listens on UDP port 514 on every address');
   t.regex(r.get('syslog.listening_tcp'), /(^|\s)(\*|\[::\]|0\.0\.0\.0):514\b/, 'nothing listens on TCP port 514 on every address');
   t.true(r.waited('syslog.oxd_up'), 'oxd did not come back after the restart');

@@ -5,12 +5,16 @@
 require_oxd
 obs syslog.enabled_before "$(systemctl is-enabled oxd-syslog.socket 2>&1)"
 obs syslog.listening_before "$({ ss -Hltn; ss -Hlun; } | awk '{print $4}' | grep -E ':514$' | tr '\n' ' ')"
-save syslog-enable.txt systemctl enable --now oxd-syslog.socket
+# systemd starts no socket unit whose service runs ("already active, refusing"), and a running
+# oxd takes sockets only when it starts: the steps the README gives.
+c=$(journal_cursor)
+save syslog-enable.txt systemctl enable oxd-syslog.socket
+save syslog-stop.txt systemctl stop oxd.service
+save syslog-start.txt systemctl start oxd-syslog.socket oxd.service
+save syslog-journal.txt journal_since "$c" -u oxd-syslog.socket -u oxd.service
 obs syslog.socket "$(systemctl is-active oxd-syslog.socket 2>&1)"
 obs syslog.listening_udp "$(ss -Hlun | awk '{print $4}' | grep -E ':514$' | tr '\n' ' ')"
 obs syslog.listening_tcp "$(ss -Hltn | awk '{print $4}' | grep -E ':514$' | tr '\n' ' ')"
-# A running oxd takes its sockets when it starts.
-save syslog-restart.txt systemctl restart oxd.service
 wait_for 90 syslog.oxd_up systemctl is-active -q oxd.service
 obs syslog.ready_line "$(journalctl -u oxd.service -o cat --no-pager | grep 'ready collect=' | tail -1)"
 
