@@ -7,10 +7,11 @@ VERSION := $(shell node -p "require('./package.json').version")
 # the .debs (dpkg-buildpackage, lintian, systemd-analyze; strace for the units' system call filters);
 # stress-ng keeps the cores busy for make stress-test; the third line is the real Graphite the
 # graphite sink's tests write to (carbon-cache, whisper-fetch), a statsd client for interop, and rsyslog
-# (with TLS) as the syslog forwarder the syslog tests and benchmark run; openssl makes their certificates.
+# (with TLS) as the syslog forwarder the syslog tests and benchmark run; openssl makes their certificates;
+# tzdata for the zones the syslog tests run logger, rsyslog, oxd and oxview in.
 APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2 groff-base man-db \
 	build-essential dpkg-dev debhelper lintian systemd strace stress-ng \
-	graphite-carbon python3-whisper python3-statsd rsyslog rsyslog-gnutls openssl
+	graphite-carbon python3-whisper python3-statsd rsyslog rsyslog-gnutls openssl tzdata
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
