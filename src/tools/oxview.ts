@@ -56,9 +56,10 @@ function program(): Command {
       'after',
       `
 Without files, --log-path or --host: reads standard input, or oxd live when standard input is a terminal.
-Output is one JSON object per line unless --pretty. With --syslog or --rfc5424, events of type
-"syslog" are one syslog line each (control characters such as newlines as #ooo, #012 for a newline)
-and every other event prints as it would without them (add -n syslog for syslog lines only). Output to a closed pipe (oxview ... | head) ends quietly.
+Output is one JSON object per line unless --pretty. Output to a closed pipe (oxview ... | head)
+ends quietly. With --syslog or --rfc5424, events of type "syslog" are one syslog line each (control
+characters as #ooo: #012 for a newline) and other events print as they would without them (add
+-n syslog for syslog lines only); the SYSLOG LINES section of man oxview has the details.
 
 Live mode (--host) waits for oxd while it is away and follows it across restarts; it ends on SIGINT
 or SIGTERM, or when its output is closed.
