@@ -184,6 +184,8 @@ test('a central log host: oxd-syslog.socket, off until enabled, gives oxd port 5
   t.is(e.type, 'syslog');
   t.is(e.host, r.get('syslog.hostname'), "the event's host is the guest's hostname, from the message");
   t.like(e.body, { facility_name: 'local3', severity_name: 'warning', app_name: 'systest-app', message: token, hostname: r.get('syslog.hostname'), peer: '127.0.0.1' });
+  const line = r.text('syslog-oxview-line.txt').trim();
+  t.regex(line, new RegExp(`^[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d ${r.get('syslog.hostname')} systest-app(\\[\\d+\\])?: ${token}$`), 'oxview --syslog: a classic syslog line');
   const raw = r.json('syslog-oxctl.json');
   t.true(raw?.syslog?.tcp_accepted >= 1, 'oxctl --raw: the rsyslog connection');
   t.regex(r.text('syslog-oxctl.txt'), /Syslog: \S+:514, \d+ messages/, `oxctl does not show the syslog source${r.tail('syslog-oxctl.txt', 20)}`);

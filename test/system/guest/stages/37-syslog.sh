@@ -27,6 +27,7 @@ obs syslog.token "$token"
 syslog_arrived() { oxview -l /var/log/blueox -n syslog 2>/dev/null | grep -q "$token"; }
 wait_for 120 syslog.arrived syslog_arrived
 save syslog-oxview.txt sh -c "oxview -l /var/log/blueox -n syslog | grep -F '$token'"
+save syslog-oxview-line.txt sh -c "oxview -l /var/log/blueox -n syslog --syslog | grep -F '$token'"
 save syslog-oxctl.json oxctl --raw
 save syslog-oxctl.txt oxctl
 obs syslog.hostname "$(hostname)"
