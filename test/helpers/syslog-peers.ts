@@ -24,6 +24,95 @@ export async function syslogOxd(t: ExecutionContext): Promise<{ oxd: Oxd; port: 
   return { oxd, port };
 }
 
+/** A message a test sends with logger, and the fields it should arrive with. */
+export interface Sent {
+  /** logger's arguments but the socket and the message. */
+  args: string[];
+  message: string;
+  facility: [number, string];
+  severity: [number, string];
+  app_name: string;
+  procid: string | null;
+  msgid: string | null;
+  structured_data: Record<string, Record<string, string | string[]>> | null;
+}
+
+/**
+ * Six messages as local programs log them (RFC 3164, `TAG[PID]: MSG`, no
+ * hostname), of different facilities and severities, one without a pid, one
+ * with brackets and colons in its text, one in UTF-8; `tokens[i]` ends the i-th.
+ */
+export function localMessages(tokens: string[]): Sent[] {
+  const m = (args: string[], message: string, facility: Sent['facility'], severity: Sent['severity'], app_name: string, procid: string | null): Sent => ({ args, message, facility, severity, app_name, procid, msgid: null, structured_data: null });
+  return [
+    m(['-t', 'shop', '--id=4242', '-p', 'local3.warning'], `order placed ${tokens[0]}`, [19, 'local3'], [4, 'warning'], 'shop', '4242'),
+    m(['-t', 'CRON', '--id=17', '-p', 'cron.info'], `(root) CMD (run-parts) ${tokens[1]}`, [9, 'cron'], [6, 'info'], 'CRON', '17'),
+    m(['-t', 'sshd', '--id=901', '-p', 'authpriv.notice'], `Accepted publickey for deploy ${tokens[2]}`, [10, 'authpriv'], [5, 'notice'], 'sshd', '901'),
+    m(['-t', 'app.worker', '-p', 'local7.debug'], `no pid, a dotted tag ${tokens[3]}`, [23, 'local7'], [7, 'debug'], 'app.worker', null),
+    m(['-t', 'disk', '--id=3', '-p', 'mail.err'], `[sda]: 90% full: Grüße ${tokens[4]}`, [2, 'mail'], [3, 'err'], 'disk', '3'),
+    m(['-t', 'panic', '--id=1', '-p', 'user.emerg'], `the sky fell ${tokens[5]}`, [1, 'user'], [0, 'emerg'], 'panic', '1'),
+  ];
+}
+
+/**
+ * Three RFC 5424 messages (logger --rfc5424): structured data with escapes,
+ * two elements and a repeated parameter, none at all; `tokens[i]` ends the
+ * i-th. `notq` leaves out the timeQuality element, whose isSynced depends on
+ * this machine's clock discipline.
+ */
+export function rfc5424Messages(tokens: string[]): Sent[] {
+  const rfc5424 = '--rfc5424=notq';
+  return [
+    {
+      args: [rfc5424, '--sd-id', 'order@32473', '--sd-param', 'id="42"', '--sd-param', 'note="say \\"hi\\" \\] back\\\\slash"', '--msgid', 'ORD', '-t', 'shop', '--id=77', '-p', 'local3.err'],
+      message: `order failed: Grüße ${tokens[0]}`,
+      facility: [19, 'local3'],
+      severity: [3, 'err'],
+      app_name: 'shop',
+      procid: '77',
+      msgid: 'ORD',
+      structured_data: { 'order@32473': { id: '42', note: 'say "hi" ] back\\slash' } },
+    },
+    {
+      args: [rfc5424, '--sd-id', 'a@1', '--sd-param', 'x="1"', '--sd-param', 'x="2"', '--sd-id', 'b@2', '--sd-param', 'y=""', '-t', 'multi', '-p', 'daemon.info'],
+      message: `two elements ${tokens[1]}`,
+      facility: [3, 'daemon'],
+      severity: [6, 'info'],
+      app_name: 'multi',
+      procid: null,
+      msgid: null,
+      structured_data: { 'a@1': { x: ['1', '2'] }, 'b@2': { y: '' } },
+    },
+    {
+      args: [rfc5424, '-t', 'plain', '--id=5', '-p', 'news.crit'],
+      message: `no structured data ${tokens[2]}`,
+      facility: [7, 'news'],
+      severity: [2, 'crit'],
+      app_name: 'plain',
+      procid: '5',
+      msgid: null,
+      structured_data: null,
+    },
+  ];
+}
+
+/** The body oxd should store for `s` as it arrived from a forwarder (`over` the fields that changed on the way). */
+export function expectedBody(s: Sent, over: Record<string, unknown>): Record<string, unknown> {
+  return {
+    facility: s.facility[0],
+    severity: s.severity[0],
+    facility_name: s.facility[1],
+    severity_name: s.severity[1],
+    app_name: s.app_name,
+    procid: s.procid,
+    msgid: s.msgid,
+    structured_data: s.structured_data,
+    message: s.message,
+    peer: '127.0.0.1',
+    ...over,
+  };
+}
+
 /** `n` tokens no other message of the run carries. */
 export function sentTokens(n: number): string[] {
   const run = randomBytes(4).toString('hex');
