@@ -22,7 +22,8 @@
  * default be sent to the system log socket (processInternalMessages off);
  * here it processes them itself, and the first rule writes them to
  * `rsyslogd.log` and stops them, so they never reach the rules under test
- * and a test counts only the messages it sent.
+ * (an error would otherwise be forwarded to oxd like any message) and a
+ * test counts only the messages it sent.
  *
  * Ready: rsyslogd logs "[origin software="rsyslogd" ...] start" right after
  * activating its configuration (inputs bound, actions ready) and then writes
@@ -153,8 +154,10 @@ ${o.globals ?? ''}
 module(load="imuxsock" SysSock.Use="off")
 input(type="imuxsock" Socket="${dir}/log.sock" UseSpecialParser="off")
 
-# rsyslogd's own messages to a file of its own, and no further.
-if $programname == "rsyslogd" then {
+# rsyslogd's own messages to a file of its own, and no further. They come from the input
+# "rsyslogd"; their tag is "rsyslogd:" for the start and stop, but "rsyslogd-<error number>:"
+# for errors, so $programname would let errors through to the rules under test.
+if $inputname == "rsyslogd" then {
   action(type="omfile" file="${dir}/rsyslogd.log")
   stop
 }
