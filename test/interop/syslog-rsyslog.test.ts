@@ -5,7 +5,8 @@
  * of every event in oxd's files is checked against what was sent.
  *
  * - the document's traditional forwarding over TCP (RSYSLOG_TraditionalForwardFormat,
- *   a line per message): `<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG\n`;
+ *   a line per message): `<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG\n`, or for a
+ *   message that came in as RFC 5424 `HOST APP[PROCID] MSG`, without the colon;
  * - RFC 5424 (RSYSLOG_SyslogProtocol23Format), octet-counted, with the
  *   structured data and msgid logger wrote;
  * - traditional forwarding over UDP, a message per datagram.
@@ -30,24 +31,29 @@ for (const transport of ['tcp', 'udp'] as const) {
   test(`rsyslog's traditional forwarding over ${transport.toUpperCase()} (*.* ${rule}host:port): every message once, every field`, async (t) => {
     const { oxd, port } = await syslogOxd(t);
     const rsyslog = await startRsyslog(t, { hostname: RELAY, env: SYSLOG_ENV, rules: `*.* ${rule}127.0.0.1:${port}` });
-    const tokens = sentTokens(6);
-    const sent = localMessages(tokens);
+    const tokens = sentTokens(9);
+    const local = localMessages(tokens.slice(0, 6));
+    const rfc5424 = rfc5424Messages(tokens.slice(6));
     const from = Date.now();
-    for (const s of sent) await logger(['-u', rsyslog.socket, ...s.args, s.message], SYSLOG_ENV);
+    for (const s of [...local, ...rfc5424]) await logger(['-u', rsyslog.socket, ...s.args, s.message], SYSLOG_ENV);
     const events = await waitForSyslog(t, oxd, tokens, () => rsyslog.stop());
     const until = Date.now();
-    for (const [i, s] of sent.entries()) {
+    // Local messages carry no hostname: rsyslog writes its own. RFC 5424 ones keep logger's, and go
+    // out as `HOST APP[PROCID] MSG` (no colon after the tag), without their msgid and structured data.
+    const expected = [...local.map((s) => [s, RELAY] as const), ...rfc5424.map((s) => [s, os.hostname()] as const)];
+    for (const [i, [s, host]] of expected.entries()) {
       const e = events[i];
       // The traditional format has whole seconds in the forwarder's zone and no year.
       expectTime(t, e.end, from, until, 1);
       t.true(Number.isInteger(e.end), `whole seconds: ${e.end}`);
-      expectEnvelope(t, e, oxd, RELAY);
-      t.deepEqual(e.body, expectedBody(s, { timestamp: new Date(e.end * 1000).toISOString(), hostname: RELAY, format: 'rfc3164' }), s.message);
+      expectEnvelope(t, e, oxd, host);
+      const want = expectedBody(s, { timestamp: new Date(e.end * 1000).toISOString(), hostname: host, msgid: null, structured_data: null, format: 'rfc3164' });
+      t.deepEqual(e.body, want, s.message);
     }
     const status = (await oxd.control.request({ cmd: 'STATUS' })).syslog;
-    t.like(status, { messages: 6, truncated: 0, formats: { rfc3164: 6 } });
-    if (transport === 'tcp') t.like(status, { tcp_messages: 6, udp_messages: 0, tcp_accepted: 1 });
-    else t.like(status, { tcp_messages: 0, udp_messages: 6, tcp_accepted: 0 });
+    t.like(status, { messages: 9, truncated: 0, formats: { rfc3164: 9 } });
+    if (transport === 'tcp') t.like(status, { tcp_messages: 9, udp_messages: 0, tcp_accepted: 1 });
+    else t.like(status, { tcp_messages: 0, udp_messages: 9, tcp_accepted: 0 });
     t.is(rsyslog.internalLog().match(/error|suspended/gi), null, rsyslog.internalLog());
   });
 }
