@@ -5,7 +5,8 @@
  *
  * makeTlsFiles writes a CA and, signed by it, a server certificate for
  * `localhost` and 127.0.0.1 (what a TLS syslog port presents) and a client
- * certificate (what rsyslog presents, for a port that asks for one). EC
+ * certificate (what rsyslog presents, for a port that asks for one); and a
+ * client certificate from another CA, which such a port must refuse. EC
  * P-256 keys: quick to make, and GnuTLS and Node both take them.
  *
  * rsyslogTls returns the `globals` and `rules` for startRsyslog
@@ -32,6 +33,9 @@ export interface TlsFiles {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** A client certificate signed by another CA, that a port trusting `ca` must refuse. */
+  strangerCert: string;
+  strangerKey: string;
 }
 
 export type TlsAuthMode = 'x509/name' | 'x509/certvalid' | 'anon';
@@ -61,20 +65,27 @@ const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-n
 /** A day either side of now: valid whatever small skew the machine's clock has between the steps. */
 const DAYS = '2';
 
-/** A key and a certificate for `name` signed by the CA in `dir`, with the extensions given. */
-async function signed(dir: string, name: string, cn: string, extensions: string, serial: number): Promise<void> {
+/** A key and a certificate for `name` signed by the CA `ca` (ca.pem and ca.key) in `dir`, with the extensions given. */
+async function signed(dir: string, name: string, cn: string, extensions: string, serial: number, ca = 'ca'): Promise<void> {
   fs.writeFileSync(path.join(dir, `${name}.ext`), extensions);
   await openssl(['req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
-  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-days', DAYS, '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir);
+  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial), '-days', DAYS, '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir);
+}
+
+async function selfSignedCa(dir: string, name: string, cn: string): Promise<void> {
+  await openssl(['req', '-x509', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', DAYS, '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
 }
 
 /** Makes the CA, the server's and the client's certificates in `dir` (which must exist). */
 export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
-  await openssl(['req', '-x509', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', DAYS, '-subj', '/CN=BlueOx test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  await selfSignedCa(dir, 'ca', 'BlueOx test CA');
+  await selfSignedCa(dir, 'stranger-ca', 'Another CA');
   await signed(dir, 'server', 'localhost', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n', 2);
-  await signed(dir, 'client', 'rsyslog-client', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:rsyslog-client\n', 3);
+  const clientExt = (name: string) => `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:${name}\n`;
+  await signed(dir, 'client', 'rsyslog-client', clientExt('rsyslog-client'), 3);
+  await signed(dir, 'stranger', 'stranger', clientExt('stranger'), 4, 'stranger-ca');
   const at = (f: string): string => path.join(dir, f);
-  return { dir, ca: at('ca.pem'), caKey: at('ca.key'), serverCert: at('server.pem'), serverKey: at('server.key'), clientCert: at('client.pem'), clientKey: at('client.key') };
+  return { dir, ca: at('ca.pem'), caKey: at('ca.key'), serverCert: at('server.pem'), serverKey: at('server.key'), clientCert: at('client.pem'), clientKey: at('client.key'), strangerCert: at('stranger.pem'), strangerKey: at('stranger.key') };
 }
 
 /** startRsyslog's `globals` and `rules` for forwarding every message over TLS to `o.port`. */

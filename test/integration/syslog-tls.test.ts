@@ -7,22 +7,24 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tls from 'node:tls';
 import test from 'ava';
 import { runCommand } from '../helpers/command';
 import { eventsOfType } from '../helpers/oxd-events';
 import { OXD_BUNDLE, startOxd } from '../helpers/oxd-process';
-import { makeTestPki, TestPki } from '../helpers/tls-certs';
+import { makeTlsFiles, TlsFiles } from '../helpers/syslog-tls';
 
-function pki(t: any): TestPki {
-  const p = makeTestPki();
-  t.teardown(() => p.remove());
-  return p;
+async function pki(t: any): Promise<TlsFiles> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-tls-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return makeTlsFiles(dir);
 }
 
-async function tlsOxd(t: any, p: TestPki, clientCert: string, extra: string[] = []) {
+async function tlsOxd(t: any, p: TlsFiles, clientCert: string, extra: string[] = []) {
   const args = ['--syslog-tls', '127.0.0.1:0', '--syslog-tls-cert', p.serverCert, '--syslog-tls-key', p.serverKey, '--syslog-tls-client-cert', clientCert];
-  if (clientCert !== 'none') args.push('--syslog-tls-ca', p.caCert);
+  if (clientCert !== 'none') args.push('--syslog-tls-ca', p.ca);
   const oxd = await startOxd({ args: [...args, ...extra] });
   t.teardown(() => oxd.stop());
   const port = Number((await oxd.waitForStderr(/ syslog-tls=127\.0\.0\.1:(\d+)/))[1]);
@@ -46,11 +48,11 @@ function sendOverTls(port: number, options: tls.ConnectionOptions, data: string)
 const octets = (msg: string) => `${Buffer.byteLength(msg)} ${msg}`;
 
 test('frames over TLS, octet-counted and LF-ended, become syslog events with every field', async (t) => {
-  const p = pki(t);
+  const p = await pki(t);
   const { oxd, port } = await tlsOxd(t, p, 'none');
   const a = '<165>1 2026-12-04T16:02:44.120Z web1 shop 4242 ORD [order@32473 id="42"] order placed';
   const b = '<13>Dec  4 16:02:45 web2 cron[7]: job done';
-  const r = await sendOverTls(port, { ca: fs.readFileSync(p.caCert) }, `${octets(a)}${b}\n`);
+  const r = await sendOverTls(port, { ca: fs.readFileSync(p.ca) }, `${octets(a)}${b}\n`);
   t.is(r.error, undefined);
   await oxd.waitForStatus((s) => s.events.syslog?.written === 2);
   const [first, second] = eventsOfType(oxd, 'syslog');
@@ -64,9 +66,9 @@ test('frames over TLS, octet-counted and LF-ended, become syslog events with eve
 });
 
 test('syslog_tls_client_cert = require: no certificate and a stranger\'s are refused and counted, the CA\'s client gets through', async (t) => {
-  const p = pki(t);
+  const p = await pki(t);
   const { oxd, port } = await tlsOxd(t, p, 'require');
-  const ca = fs.readFileSync(p.caCert);
+  const ca = fs.readFileSync(p.ca);
   await sendOverTls(port, { ca }, octets('<13>1 - - - - - - without a certificate'));
   await oxd.waitForStatus((s) => s.syslog.tls.handshake_failed.no_client_cert === 1);
   await sendOverTls(port, { ca, cert: fs.readFileSync(p.strangerCert), key: fs.readFileSync(p.strangerKey) }, octets('<13>1 - - - - - - stranger'));
@@ -79,7 +81,7 @@ test('syslog_tls_client_cert = require: no certificate and a stranger\'s are ref
 });
 
 test('plain text on the TLS port is a failed handshake, counted as not_tls; oxd goes on', async (t) => {
-  const p = pki(t);
+  const p = await pki(t);
   const { oxd, port } = await tlsOxd(t, p, 'none');
   await new Promise<void>((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => s.write('<13>Dec  4 16:02:44 host app: plain text on the TLS port\n'));
@@ -88,30 +90,30 @@ test('plain text on the TLS port is a failed handshake, counted as not_tls; oxd 
     s.resume();
   });
   await oxd.waitForStatus((s) => s.syslog.tls.handshake_failed.not_tls === 1);
-  const r = await sendOverTls(port, { ca: fs.readFileSync(p.caCert) }, octets('<13>1 - - - - - - after the plain one'));
+  const r = await sendOverTls(port, { ca: fs.readFileSync(p.ca) }, octets('<13>1 - - - - - - after the plain one'));
   t.is(r.error, undefined);
   await oxd.waitForStatus((s) => s.events.syslog?.written === 1);
   t.is(eventsOfType(oxd, 'syslog')[0].body.message, 'after the plain one');
 });
 
 test('SIGHUP reads renewed certificate files at the same paths; new handshakes get the new certificate', async (t) => {
-  const p = pki(t);
-  const renewed = pki(t);
+  const p = await pki(t);
+  const renewed = await pki(t);
   const { oxd, port } = await tlsOxd(t, p, 'none');
-  const before = await sendOverTls(port, { ca: fs.readFileSync(p.caCert) }, octets('<13>1 - - - - - - before'));
+  const before = await sendOverTls(port, { ca: fs.readFileSync(p.ca) }, octets('<13>1 - - - - - - before'));
   t.truthy(before.fingerprint);
   fs.copyFileSync(renewed.serverCert, p.serverCert);
   fs.copyFileSync(renewed.serverKey, p.serverKey);
   process.kill(oxd.pid, 'SIGHUP');
   await oxd.waitForStatus((s) => s.syslog.tls.reloads === 1);
-  const after = await sendOverTls(port, { ca: fs.readFileSync(renewed.caCert) }, octets('<13>1 - - - - - - after'));
+  const after = await sendOverTls(port, { ca: fs.readFileSync(renewed.ca) }, octets('<13>1 - - - - - - after'));
   t.is(after.error, undefined);
   t.not(after.fingerprint, before.fingerprint);
   await oxd.waitForStatus((s) => s.events.syslog?.written === 2);
 });
 
 test('--check-config refuses TLS files oxd could not use, naming the key and what to do', async (t) => {
-  const p = pki(t);
+  const p = await pki(t);
   const check = (args: string[]) => runCommand(process.execPath, [OXD_BUNDLE, '--check-config', '--syslog-tls', '127.0.0.1:6514', ...args]);
   const mismatched = await check(['--syslog-tls-cert', p.serverCert, '--syslog-tls-key', p.clientKey]);
   t.is(mismatched.code, 1);
