@@ -30,13 +30,9 @@
  * its pid file; the helper waits for both, with a deadline, and fails at once
  * with rsyslogd's stderr when it exits instead.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { Output } from './output';
-import { waitUntil } from './proc';
+import { PeerDaemon, peerFolder, Teardown } from './peer-daemon';
 
 export const RSYSLOGD = '/usr/sbin/rsyslogd';
 
@@ -51,34 +47,11 @@ export interface RsyslogOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-interface Teardown {
-  teardown(fn: () => void | Promise<void>): void;
-}
-
-const running = new Set<ChildProcess>();
-const folders = new Set<string>();
-// When the test worker exits (even after a timeout, before teardowns ran), no rsyslogd may outlive it.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-export class Rsyslog {
-  private constructor(
-    readonly dir: string,
-    private readonly child: ChildProcess,
-    /** What rsyslogd wrote to stdout and stderr (config errors before its own log is open). */
-    readonly output: Output,
-    private readonly exited: Promise<number | null>,
-  ) {}
-
+/** rsyslogd; its `output` is what it wrote to stdout and stderr (config errors before its own log is open). */
+export class Rsyslog extends PeerDaemon {
   /** The unix datagram socket its imuxsock input reads: `logger -u` this. */
   get socket(): string {
     return path.join(this.dir, 'log.sock');
-  }
-
-  get pid(): number {
-    return this.child.pid!;
   }
 
   /** rsyslogd's own messages so far (start, errors, lost connections). */
@@ -87,53 +60,19 @@ export class Rsyslog {
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   }
 
-  /** SIGTERM (rsyslogd finishes its queues and closes its connections) and its exit code. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-
   /** Starts rsyslogd with the test's rules and resolves once it is ready; stopped at teardown. */
   static async start(t: Teardown, options: RsyslogOptions): Promise<Rsyslog> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-rsyslog-'));
-    folders.add(dir);
+    const dir = peerFolder('blueox-rsyslog-');
     fs.mkdirSync(path.join(dir, 'work'));
     const config = path.join(dir, 'rsyslog.conf');
     const pidFile = path.join(dir, 'rsyslogd.pid');
     fs.writeFileSync(config, rsyslogConf(dir, options));
-    const child = spawn(RSYSLOGD, ['-n', '-f', config, '-i', pidFile], {
-      cwd: dir,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    const merged = new PassThrough();
-    child.stdout!.pipe(merged, { end: false });
-    child.stderr!.pipe(merged, { end: false });
-    child.once('close', () => merged.end());
-    const output = new Output(merged, 'rsyslogd');
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('close', (code) => {
-        running.delete(child);
-        resolve(code);
-      }),
-    );
-    const rsyslog = new Rsyslog(dir, child, output, exited);
-    t.teardown(async () => {
-      child.kill('SIGKILL');
-      await exited;
-      fs.rmSync(dir, { recursive: true, force: true });
-      folders.delete(dir);
-    });
+    const rsyslog = new Rsyslog(t, { name: 'rsyslogd', command: RSYSLOGD, args: ['-n', '-f', config, '-i', pidFile], dir, env: options.env, output: 'stdout+stderr' });
     const readPid = (): string => (fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '');
-    try {
-      await waitUntil(() => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`rsyslogd exited (${child.exitCode ?? child.signalCode})`);
-        return / start$/m.test(rsyslog.internalLog()) && readPid() === String(child.pid) && fs.existsSync(rsyslog.socket);
-      }, 'rsyslogd is ready', 20_000);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\nrsyslogd output:\n${output.text}\nits own log:\n${rsyslog.internalLog()}\nconfiguration:\n${fs.readFileSync(config, 'utf8')}`);
-    }
+    await rsyslog.waitReady(
+      () => / start$/m.test(rsyslog.internalLog()) && readPid() === String(rsyslog.pid) && fs.existsSync(rsyslog.socket),
+      () => ({ 'its own log': rsyslog.internalLog(), configuration: fs.readFileSync(config, 'utf8') }),
+    );
     return rsyslog;
   }
 }

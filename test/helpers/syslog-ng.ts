@@ -32,13 +32,10 @@
  * line and the two sockets, with a deadline, and fails at once with its
  * stderr when it exits instead.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from './oxd-process';
-import { Output } from './output';
-import { waitUntil } from './proc';
+import { PeerDaemon, peerFolder, Teardown } from './peer-daemon';
 
 export const SYSLOG_NG_DIR = path.join(REPO, 'build', 'peers', 'syslog-ng');
 const SYSLOG_NG = path.join(SYSLOG_NG_DIR, 'root', 'usr', 'sbin', 'syslog-ng');
@@ -49,18 +46,6 @@ export interface SyslogNgOptions {
   /** Its environment (e.g. TZ), on top of the test's. */
   env?: NodeJS.ProcessEnv;
 }
-
-interface Teardown {
-  teardown(fn: () => void | Promise<void>): void;
-}
-
-const running = new Set<ChildProcess>();
-const folders = new Set<string>();
-// When the test worker exits (even after a timeout, before teardowns ran), no syslog-ng may outlive it.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 /** LD_LIBRARY_PATH and the module folder the fetch wrote, or an error saying how to get them. */
 function unpacked(): { libraries: string; modules: string } {
@@ -78,15 +63,8 @@ function unpacked(): { libraries: string; modules: string } {
   return { libraries: vars.LD_LIBRARY_PATH, modules: vars.MODULE_PATH };
 }
 
-export class SyslogNg {
-  private constructor(
-    readonly dir: string,
-    private readonly child: ChildProcess,
-    /** Its stderr: its own messages. */
-    readonly output: Output,
-    private readonly exited: Promise<number | null>,
-  ) {}
-
+/** syslog-ng; its `output` is its stderr, its own messages. */
+export class SyslogNg extends PeerDaemon {
   /** The unix datagram socket for local RFC 3164 messages: `logger -u` this. */
   get socket(): string {
     return path.join(this.dir, 'log.sock');
@@ -97,52 +75,18 @@ export class SyslogNg {
     return path.join(this.dir, 'log5424.sock');
   }
 
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** SIGTERM and its exit code. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-
   /** Starts syslog-ng forwarding both sockets to `destination`; resolves once it is ready; stopped at teardown. */
   static async start(t: Teardown, options: SyslogNgOptions): Promise<SyslogNg> {
     const { libraries, modules } = unpacked();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-syslog-ng-'));
-    folders.add(dir);
+    const dir = peerFolder('blueox-syslog-ng-');
     const config = path.join(dir, 'syslog-ng.conf');
     fs.writeFileSync(config, syslogNgConf(dir, options.destination));
     const args = ['-F', '-e', '-f', config, `--persist-file=${dir}/syslog-ng.persist`, `--pidfile=${dir}/syslog-ng.pid`, `--control=${dir}/syslog-ng.ctl`, `--module-path=${modules}`, '--no-caps'];
-    const child = spawn(SYSLOG_NG, args, {
-      cwd: dir,
-      env: { ...process.env, ...options.env, LD_LIBRARY_PATH: libraries },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    running.add(child);
-    const output = new Output(child.stderr!, 'syslog-ng');
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('close', (code) => {
-        running.delete(child);
-        resolve(code);
-      }),
+    const ng = new SyslogNg(t, { name: 'syslog-ng', command: SYSLOG_NG, args, dir, env: { ...options.env, LD_LIBRARY_PATH: libraries }, output: 'stderr' });
+    await ng.waitReady(
+      () => /syslog-ng starting up/.test(ng.output.text) && fs.existsSync(ng.socket) && fs.existsSync(ng.socket5424),
+      () => ({ configuration: fs.readFileSync(config, 'utf8') }),
     );
-    const ng = new SyslogNg(dir, child, output, exited);
-    t.teardown(async () => {
-      child.kill('SIGKILL');
-      await exited;
-      fs.rmSync(dir, { recursive: true, force: true });
-      folders.delete(dir);
-    });
-    try {
-      await waitUntil(() => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`syslog-ng exited (${child.exitCode ?? child.signalCode})`);
-        return /syslog-ng starting up/.test(output.text) && fs.existsSync(ng.socket) && fs.existsSync(ng.socket5424);
-      }, 'syslog-ng is ready', 20_000);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\nsyslog-ng stderr:\n${output.text}\nconfiguration:\n${fs.readFileSync(config, 'utf8')}`);
-    }
     return ng;
   }
 }
