@@ -155,3 +155,33 @@ export function expectTime(t: ExecutionContext, end: number, fromMs: number, unt
 export function expectEnvelope(t: ExecutionContext, e: any, oxd: Oxd, host: string): void {
   t.deepEqual({ type: e.type, host: e.host, pid: e.pid, start: e.start, id: /^[0-9a-f]{32}$/.test(e.id) }, { type: 'syslog', host, pid: oxd.pid, start: e.end, id: true });
 }
+
+/**
+ * Asserts the events of messages a forwarder sent in the traditional format
+ * (`<PRI>Mmm dd hh:mm:ss HOST TAG...`): whole seconds in the forwarder's zone
+ * and no year, so each time falls between `fromMs` and `untilMs` to the
+ * second; the host it wrote; every field that was sent but msgid and
+ * structured data, which the format does not carry. `expected[i]` is the
+ * message and the host of `events[i]`.
+ */
+export function expectTraditional(t: ExecutionContext, oxd: Oxd, events: any[], expected: ReadonlyArray<readonly [Sent, string]>, fromMs: number, untilMs: number): void {
+  for (const [i, [s, host]] of expected.entries()) {
+    const e = events[i];
+    expectTime(t, e.end, fromMs, untilMs, 1);
+    t.true(Number.isInteger(e.end), `whole seconds: ${e.end}`);
+    expectEnvelope(t, e, oxd, host);
+    const want = expectedBody(s, { timestamp: new Date(e.end * 1000).toISOString(), hostname: host, msgid: null, structured_data: null, format: 'rfc3164' });
+    t.deepEqual(e.body, want, s.message);
+  }
+}
+
+/**
+ * Asserts oxd's syslog counters once one forwarder has sent `n` messages in
+ * `format` over `transport`: all of them counted, none truncated, and over
+ * TCP a single connection.
+ */
+export async function expectForwarded(t: ExecutionContext, oxd: Oxd, transport: 'tcp' | 'udp', n: number, format: 'rfc3164' | 'rfc5424'): Promise<void> {
+  const status = (await oxd.control.request({ cmd: 'STATUS' })).syslog;
+  t.like(status, { messages: n, truncated: 0, formats: { [format]: n } });
+  t.like(status, transport === 'tcp' ? { tcp_messages: n, udp_messages: 0, tcp_accepted: 1 } : { tcp_messages: 0, udp_messages: n, tcp_accepted: 0 });
+}

@@ -17,21 +17,30 @@
  * each message is found exactly once by its token.
  */
 import * as os from 'node:os';
-import test from 'ava';
+import test, { ExecutionContext } from 'ava';
 import { logger } from '../helpers/logger';
 import { startSyslogNg } from '../helpers/syslog-ng';
-import { expectedBody, expectEnvelope, expectTime, localMessages, rfc5424Messages, Sent, sentTokens, SYSLOG_ENV, syslogOxd, waitForSyslog } from '../helpers/syslog-peers';
+import { expectedBody, expectEnvelope, expectForwarded, expectTime, expectTraditional, localMessages, rfc5424Messages, Sent, sentTokens, SYSLOG_ENV, syslogOxd, waitForSyslog } from '../helpers/syslog-peers';
 
 /** syslog-ng names messages from its local sockets after this machine, without the domain (use_fqdn(no)). */
 const HOST = os.hostname().split('.')[0];
 
-/** Six local RFC 3164 messages and three RFC 5424 ones, each to its socket. */
-async function sendAll(ng: { socket: string; socket5424: string }, tokens: string[]): Promise<Sent[]> {
+/**
+ * oxd, and syslog-ng forwarding to it through `destination(port)`: six local
+ * RFC 3164 messages and three RFC 5424 ones sent, each to its socket, and the
+ * event of each once syslog-ng has stopped; `from` and `until` bracket it all.
+ */
+async function throughSyslogNg(t: ExecutionContext, destination: (port: string) => string) {
+  const { oxd, port } = await syslogOxd(t);
+  const ng = await startSyslogNg(t, { env: SYSLOG_ENV, destination: destination(port) });
+  const tokens = sentTokens(9);
   const local = localMessages(tokens.slice(0, 6));
   const rfc5424 = rfc5424Messages(tokens.slice(6, 9));
+  const from = Date.now();
   for (const s of local) await logger(['-u', ng.socket, ...s.args, s.message], SYSLOG_ENV);
   for (const s of rfc5424) await logger(['-u', ng.socket5424, ...s.args, s.message], SYSLOG_ENV);
-  return [...local, ...rfc5424];
+  const events = await waitForSyslog(t, oxd, tokens, () => ng.stop());
+  return { oxd, sent: [...local, ...rfc5424], events, from, until: Date.now() };
 }
 
 /**
@@ -46,36 +55,15 @@ function lastValues(sd: Sent['structured_data']): Sent['structured_data'] {
 
 for (const transport of ['tcp', 'udp'] as const) {
   test(`syslog-ng network(transport("${transport}")), the traditional format: every message once, every field`, async (t) => {
-    const { oxd, port } = await syslogOxd(t);
-    const ng = await startSyslogNg(t, { env: SYSLOG_ENV, destination: `network("127.0.0.1" port(${port}) transport("${transport}"))` });
-    const tokens = sentTokens(9);
-    const from = Date.now();
-    const sent = await sendAll(ng, tokens);
-    const events = await waitForSyslog(t, oxd, tokens, () => ng.stop());
-    const until = Date.now();
-    for (const [i, s] of sent.entries()) {
-      const e = events[i];
-      // Whole seconds in the forwarder's zone, no year, even for a message that came with microseconds.
-      expectTime(t, e.end, from, until, 1);
-      t.true(Number.isInteger(e.end), `whole seconds: ${e.end}`);
-      expectEnvelope(t, e, oxd, HOST);
-      const want = expectedBody(s, { timestamp: new Date(e.end * 1000).toISOString(), hostname: HOST, msgid: null, structured_data: null, format: 'rfc3164' });
-      t.deepEqual(e.body, want, s.message);
-    }
-    const status = (await oxd.control.request({ cmd: 'STATUS' })).syslog;
-    t.like(status, { messages: 9, truncated: 0, formats: { rfc3164: 9 } });
-    t.like(status, transport === 'tcp' ? { tcp_messages: 9, udp_messages: 0, tcp_accepted: 1 } : { tcp_messages: 0, udp_messages: 9, tcp_accepted: 0 });
+    const { oxd, sent, events, from, until } = await throughSyslogNg(t, (port) => `network("127.0.0.1" port(${port}) transport("${transport}"))`);
+    // Whole seconds even for the messages that came with microseconds.
+    expectTraditional(t, oxd, events, sent.map((s) => [s, HOST] as const), from, until);
+    await expectForwarded(t, oxd, transport, 9, 'rfc3164');
   });
 }
 
 test('syslog-ng syslog(transport("tcp")), RFC 5424 octet-counted: structured data and msgid pass through, with its sequence ids', async (t) => {
-  const { oxd, port } = await syslogOxd(t);
-  const ng = await startSyslogNg(t, { env: SYSLOG_ENV, destination: `syslog("127.0.0.1" port(${port}) transport("tcp"))` });
-  const tokens = sentTokens(9);
-  const from = Date.now();
-  const sent = await sendAll(ng, tokens);
-  const events = await waitForSyslog(t, oxd, tokens, () => ng.stop());
-  const until = Date.now();
+  const { oxd, sent, events, from, until } = await throughSyslogNg(t, (port) => `syslog("127.0.0.1" port(${port}) transport("tcp"))`);
   const sequence: string[] = [];
   for (const [i, s] of sent.entries()) {
     const e = events[i];
@@ -91,6 +79,5 @@ test('syslog-ng syslog(transport("tcp")), RFC 5424 octet-counted: structured dat
   // One sequence id per message this destination sent, counted from 1 (its two sources may interleave).
   t.deepEqual(sequence.map(Number).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   t.true(sequence.every((id) => /^[1-9]$/.test(id)));
-  const status = (await oxd.control.request({ cmd: 'STATUS' })).syslog;
-  t.like(status, { messages: 9, tcp_messages: 9, udp_messages: 0, tcp_accepted: 1, truncated: 0, formats: { rfc5424: 9 } });
+  await expectForwarded(t, oxd, 'tcp', 9, 'rfc5424');
 });

@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import test from 'ava';
 import { logger } from '../helpers/logger';
 import { startRsyslog } from '../helpers/rsyslog';
-import { expectedBody, expectEnvelope, expectTime, localMessages, rfc5424Messages, sentTokens, SYSLOG_ENV, syslogOxd, waitForSyslog } from '../helpers/syslog-peers';
+import { expectedBody, expectEnvelope, expectForwarded, expectTime, expectTraditional, localMessages, rfc5424Messages, sentTokens, SYSLOG_ENV, syslogOxd, waitForSyslog } from '../helpers/syslog-peers';
 
 /** The name rsyslog gives the messages it reads from its local socket (they carry none). */
 const RELAY = 'rsyslog-relay';
@@ -40,20 +40,8 @@ for (const transport of ['tcp', 'udp'] as const) {
     const until = Date.now();
     // Local messages carry no hostname: rsyslog writes its own. RFC 5424 ones keep logger's, and go
     // out as `HOST APP[PROCID] MSG` (no colon after the tag), without their msgid and structured data.
-    const expected = [...local.map((s) => [s, RELAY] as const), ...rfc5424.map((s) => [s, os.hostname()] as const)];
-    for (const [i, [s, host]] of expected.entries()) {
-      const e = events[i];
-      // The traditional format has whole seconds in the forwarder's zone and no year.
-      expectTime(t, e.end, from, until, 1);
-      t.true(Number.isInteger(e.end), `whole seconds: ${e.end}`);
-      expectEnvelope(t, e, oxd, host);
-      const want = expectedBody(s, { timestamp: new Date(e.end * 1000).toISOString(), hostname: host, msgid: null, structured_data: null, format: 'rfc3164' });
-      t.deepEqual(e.body, want, s.message);
-    }
-    const status = (await oxd.control.request({ cmd: 'STATUS' })).syslog;
-    t.like(status, { messages: 9, truncated: 0, formats: { rfc3164: 9 } });
-    if (transport === 'tcp') t.like(status, { tcp_messages: 9, udp_messages: 0, tcp_accepted: 1 });
-    else t.like(status, { tcp_messages: 0, udp_messages: 9, tcp_accepted: 0 });
+    expectTraditional(t, oxd, events, [...local.map((s) => [s, RELAY] as const), ...rfc5424.map((s) => [s, os.hostname()] as const)], from, until);
+    await expectForwarded(t, oxd, transport, 9, 'rfc3164');
     t.is(rsyslog.internalLog().match(/error|suspended/gi), null, rsyslog.internalLog());
   });
 }
@@ -87,6 +75,5 @@ test('rsyslog forwarding RFC 5424, octet-counted: structured data, msgid and the
     expectEnvelope(t, e, oxd, want.hostname as string);
     t.deepEqual(e.body, { ...want, timestamp: e.body.timestamp, format: 'rfc5424' }, want.message as string);
   }
-  const status = (await oxd.control.request({ cmd: 'STATUS' })).syslog;
-  t.like(status, { messages: 4, tcp_messages: 4, udp_messages: 0, tcp_accepted: 1, truncated: 0, formats: { rfc5424: 4 } });
+  await expectForwarded(t, oxd, 'tcp', 4, 'rfc5424');
 });
