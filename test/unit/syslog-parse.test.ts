@@ -60,6 +60,17 @@ test('RFC 3164 as rsyslog, logger and devices write it', (t) => {
   for (const [text, want] of cases) t.like(parseSyslog(text, NOW), { format: 'rfc3164', ...want }, text);
 });
 
+test('after a hostname, a tag ended by a space: RFC 5424 messages as rsyslog and syslog-ng forward them traditionally', (t) => {
+  // The bytes rsyslog 8.2302 writes with RSYSLOG_TraditionalForwardFormat for messages logger sent as RFC 5424;
+  // rsyslog and syslog-ng 3.38 both read them back as program shop (pid 77), message "with procid".
+  t.like(parseSyslog('<156>Dec  7 15:19:30 vm shop[77] with procid', NOW), { hostname: 'vm', app_name: 'shop', procid: '77', message: 'with procid' });
+  t.like(parseSyslog('<156>Dec  7 15:19:30 vm shop without procid', NOW), { hostname: 'vm', app_name: 'shop', procid: null, message: 'without procid' });
+  t.like(parseSyslog('<156>Dec  7 15:19:30 vm shop: with colon', NOW), { hostname: 'vm', app_name: 'shop', procid: null, message: 'with colon' });
+  // Without a hostname (a local socket's form), a tag still needs its colon.
+  t.like(parseSyslog('<13>Dec  4 16:02:44 app[123]: no hostname', NOW), { hostname: null, app_name: 'app', procid: '123', message: 'no hostname' });
+  t.like(parseSyslog('<13>hello world', NOW), { hostname: null, app_name: null, message: 'hello world' });
+});
+
 test('a timestamp without a year is put in the year nearest to now', (t) => {
   const jan2 = new Date(2027, 0, 2, 0, 0, 0);
   t.is(parseSyslog('<13>Dec 31 23:59:00 h a: late', jan2).time, new Date(2026, 11, 31, 23, 59, 0).getTime() / 1000);

@@ -16,6 +16,12 @@ const BSD_STAMP = /^([A-Z][a-z]{2}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):
 const ISO_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})/;
 /** TAG[PID]: — a tag is what programs are named, up to 48 characters. */
 const TAG = /^([A-Za-z0-9_.\/@+-]{1,48})(?:\[([^\]\s]{1,128})\])?: ?/;
+/**
+ * Right after a hostname, where RFC 3164 puts the TAG, a space ends it too: rsyslog's
+ * and syslog-ng's traditional forwarding write a message that came in as RFC 5424 as
+ * `HOST APP[PROCID] MSG`, without the colon, and both read it back that way.
+ */
+const TAG_AFTER_HOST = /^([A-Za-z0-9_.\/@+-]{1,48})(?:\[([^\]\s]{1,128})\])?(?:: ?| )/;
 const HOSTNAME = /^[A-Za-z0-9_.:%-]{1,255}$/;
 
 /**
@@ -58,7 +64,7 @@ export function parseRfc3164(text: string, now: Date = new Date()): SyslogMessag
       p = sp + 1;
     }
   }
-  const tag = TAG.exec(text.slice(p));
+  const tag = (hostname === null ? TAG : TAG_AFTER_HOST).exec(text.slice(p));
   if (tag !== null) {
     appName = tag[1];
     procid = tag[2] ?? null;

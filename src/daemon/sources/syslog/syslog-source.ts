@@ -14,7 +14,7 @@ import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { OxdSettings } from '../../../config/oxd-settings';
 import type { Packable } from '../../../protocol/compat-pack';
-import type { Endpoint } from '../../../protocol/endpoint';
+import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
 import { parseSyslog } from '../../../protocol/syslog/parse-syslog';
 import { syslogEvent } from '../../../protocol/syslog/syslog-event';
 import { SyslogFramer } from '../../../protocol/syslog/tcp-framing';
@@ -26,6 +26,7 @@ import type { Router } from '../../router';
 import { ReadTurns } from '../read-turns';
 import { readUdpDrops } from '../udp-drops';
 import { bindUdpTcp, closeUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
+import { readTlsFiles, SyslogTlsListen, SyslogTlsServer } from './syslog-tls';
 
 export interface SyslogSourceOptions {
   maxMessage: number;
@@ -38,6 +39,8 @@ const RECEIVE_BUFFER = 4 * 1024 * 1024;
 const KEEPALIVE_MS = 60_000;
 
 export class SyslogSource {
+  /** The TLS port (syslog_tls), whose connections come to accept() once their handshake is done. */
+  tls: SyslogTlsServer | null = null;
   private udp: dgram.Socket | null = null;
   private tcp: net.Server | null = null;
   private readonly connections = new Set<net.Socket>();
@@ -56,19 +59,24 @@ export class SyslogSource {
   private readonly unfinished = new Map<net.Socket, { held: () => number; cutShort: () => void }>();
 
   constructor(
-    private readonly listenOn: UdpTcpListen,
+    private readonly listenOn: UdpTcpListen | null,
     private readonly router: Router,
     private readonly options: SyslogSourceOptions,
     private readonly warn: RateLimitedLog,
   ) {}
 
-  get endpoint(): Endpoint {
-    if (!this.bound) throw new Error('syslog source not started');
+  /** The plain address (TCP and UDP), or null when only TLS was asked for (the daemon starts `tls` itself, to name its port in errors). */
+  get endpoint(): Endpoint | null {
     return this.bound;
   }
 
-  async start(): Promise<Endpoint> {
-    const bound = await bindUdpTcp(this.listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
+  async start(): Promise<Endpoint | null> {
+    if (this.listenOn) await this.startPlain(this.listenOn);
+    return this.bound;
+  }
+
+  private async startPlain(listenOn: UdpTcpListen): Promise<void> {
+    const bound = await bindUdpTcp(listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
     this.udp = bound.udp;
     this.tcp = bound.tcp;
     this.receiveBufferGot = bound.receiveBuffer;
@@ -84,18 +92,18 @@ export class SyslogSource {
       this.udp.on('message', (msg, rinfo) => {
         this.counts.udp_messages++;
         const cut = msg.length > this.options.maxMessage;
-        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, rinfo.address, cut);
+        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, unmappedAddress(rinfo.address), cut);
       });
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
     this.bound = bound.endpoint;
-    return this.bound;
   }
 
-  private accept(socket: net.Socket): void {
+  /** A connection on the plain TCP port, or on the TLS port after its handshake. */
+  accept(socket: net.Socket): void {
     this.counts.tcp_accepted++;
     this.connections.add(socket);
-    const peer = socket.remoteAddress ?? 'unknown';
+    const peer = unmappedAddress(socket.remoteAddress ?? 'unknown');
     const framer = new SyslogFramer(this.options.maxMessage, (frame) => {
       this.counts.tcp_messages++;
       if (frame.badOctetCount) this.problems.bad_octet_count++;
@@ -194,6 +202,7 @@ export class SyslogSource {
         refused: this.counts.tcp_refused,
         ...this.problems,
       },
+      tls: this.tls?.status() ?? null,
     };
   }
 
@@ -203,14 +212,27 @@ export class SyslogSource {
     this.tcp = null;
     // Partial messages go to the router now, while the sinks still take events.
     for (const u of this.unfinished.values()) u.cutShort();
+    const tlsClosed = this.tls?.stop();
     await closeUdpTcp(udp, tcp, this.connections);
+    for (const socket of this.connections) socket.destroy();
+    await tlsClosed;
   }
 }
 
-/** The syslog source the settings ask for (an address, or sockets from systemd), or null. */
+/**
+ * The syslog source the settings ask for (addresses, or sockets from
+ * systemd), or null. Throws ESYSLOG_TLS when the TLS files cannot be used.
+ */
 export function syslogSource(settings: OxdSettings, passed: PassedSockets, router: Router, warn: RateLimitedLog): SyslogSource | null {
   const listen: UdpTcpListen | null =
     passed.syslog !== undefined && passed.syslog.length > 0 ? { fds: passed.syslog } : settings.syslog ? { endpoint: settings.syslog } : null;
-  if (listen === null) return null;
-  return new SyslogSource(listen, router, { maxMessage: settings.syslogMaxMessage, maxConnections: settings.syslogMaxConnections, receiveBuffer: RECEIVE_BUFFER }, warn);
+  const tlsListen: SyslogTlsListen | null =
+    passed.syslogTls !== undefined ? { fd: passed.syslogTls } : settings.syslogTls ? { endpoint: settings.syslogTls } : null;
+  if (listen === null && tlsListen === null) return null;
+  const source = new SyslogSource(listen, router, { maxMessage: settings.syslogMaxMessage, maxConnections: settings.syslogMaxConnections, receiveBuffer: RECEIVE_BUFFER }, warn);
+  if (tlsListen) {
+    const options = { handshakeTimeoutMs: settings.handshakeTimeoutMs, maxConnections: settings.syslogMaxConnections };
+    source.tls = new SyslogTlsServer(tlsListen, readTlsFiles(settings), options, (socket) => source.accept(socket), warn);
+  }
+  return source;
 }
