@@ -7,10 +7,11 @@ VERSION := $(shell node -p "require('./package.json').version")
 # the .debs (dpkg-buildpackage, lintian, systemd-analyze; strace for the units' system call filters);
 # stress-ng keeps the cores busy for make stress-test; the third line is the real Graphite the
 # graphite sink's tests write to (carbon-cache, whisper-fetch), a statsd client for interop, and rsyslog
-# (with TLS) as the syslog forwarder the syslog tests and benchmark run; openssl makes their certificates.
+# (with TLS) as the syslog forwarder the syslog tests and benchmark run; openssl makes their certificates;
+# tzdata for the zones the syslog tests run logger, rsyslog, oxd and oxview in.
 APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2 groff-base man-db \
 	build-essential dpkg-dev debhelper lintian systemd strace stress-ng \
-	graphite-carbon python3-whisper python3-statsd rsyslog rsyslog-gnutls openssl
+	graphite-carbon python3-whisper python3-statsd rsyslog rsyslog-gnutls openssl tzdata
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
@@ -19,13 +20,13 @@ TOOLS := oxview oxctl oxingest oxstash oxstore
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
 	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
 
-.PHONY: help setup apt npm check build bundles deb-addons deb npm-package test stress-test system-test bench fuzz run clean
+.PHONY: help setup apt npm peers check build bundles deb-addons deb npm-package test stress-test system-test bench fuzz run clean
 
 help:
 	@echo "make run       set up, build, run oxd in the foreground (logs under ./$(LOG_PATH))"
 	@echo "make test      set up, build, run every test"
 	@echo "make stress-test  the same tests but the booted-Debian one, while stress-ng keeps every core busy (STRESS_WORKERS=$(STRESS_WORKERS))"
-	@echo "make setup     install Debian packages (apt-get) and npm packages"
+	@echo "make setup     install Debian packages (apt-get) and npm packages; fetch syslog-ng (not installed)"
 	@echo "make check     type-check with tsc"
 	@echo "make build     type-check, compile tests, bundle dist/oxd.js, build the npm package in dist/npm"
 	@echo "make deb       build the Debian packages blueox-oxd and blueox-tools in dist/deb"
@@ -34,7 +35,7 @@ help:
 	@echo "make fuzz      fuzz oxd's ports with a million frames each (FUZZ_SEED, FUZZ_FRAMES); not part of make test"
 	@echo "make clean     remove build outputs"
 
-setup: apt npm
+setup: apt npm peers
 
 # Installs only what is missing, so a prepared machine does not wait for apt.
 apt:
@@ -51,6 +52,14 @@ node_modules/.setup-done: package.json package-lock.json
 	@node -e "require('zeromq')" || { echo "zeromq's native addon did not load" >&2; exit 1; }
 	@test -f node_modules/sd-notify/build/Release/notify.node || { echo "sd-notify did not build: is libsystemd-dev installed?" >&2; exit 1; }
 	@touch $@
+
+# Debian's syslog-ng, a second syslog forwarder for the interop tests. It cannot be installed beside
+# rsyslog (both provide system-log-daemon), so it is downloaded and unpacked under build/ with the
+# libraries it needs that are not installed; make clean removes it and the next setup fetches it again.
+SYSLOG_NG := build/peers/syslog-ng
+peers: $(SYSLOG_NG)/.complete
+$(SYSLOG_NG)/.complete: test/interop/support/fetch-syslog-ng.sh
+	SUDO=$(SUDO) bash $< $(SYSLOG_NG)
 
 check: npm
 	npx tsc -p . --noEmit

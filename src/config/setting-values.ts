@@ -36,3 +36,9 @@ export function boolean(value: unknown): boolean | undefined {
   if (value === 'false' || value === 'no' || value === '0') return false;
   return undefined;
 }
+
+/** A file's path that may be empty (not given). */
+export function optionalPath(value: unknown): string | null | undefined {
+  if (typeof value !== 'string') return undefined;
+  return value === '' ? null : value.includes('\0') ? undefined : value;
+}

@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG_FILE, readConfigFile, readEnvironment } from '../config/
 import { DEFAULTS, OxdSettings, parseSetting } from '../config/oxd-settings';
 import { formatEndpoint } from '../protocol/endpoint';
 import { DEFAULT_CARBON_PORT, DEFAULT_STATSD_PORT } from '../config/statsd-settings';
-import { DEFAULT_SYSLOG_PORT } from '../config/syslog-settings';
+import { DEFAULT_SYSLOG_PORT, DEFAULT_SYSLOG_TLS_PORT } from '../config/syslog-settings';
 import { VERSION } from '../version';
 
 export interface OxdInvocation {
@@ -65,6 +65,11 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['syslog', 'syslog', '--syslog'],
   ['syslogMaxMessage', 'syslogMaxMessage', '--syslog-max-message'],
   ['syslogMaxConnections', 'syslogMaxConnections', '--syslog-max-connections'],
+  ['syslogTls', 'syslogTls', '--syslog-tls'],
+  ['syslogTlsCert', 'syslogTlsCert', '--syslog-tls-cert'],
+  ['syslogTlsKey', 'syslogTlsKey', '--syslog-tls-key'],
+  ['syslogTlsCa', 'syslogTlsCa', '--syslog-tls-ca'],
+  ['syslogTlsClientCert', 'syslogTlsClientCert', '--syslog-tls-client-cert'],
 ];
 
 function program(): Command {
@@ -115,6 +120,11 @@ function program(): Command {
     .option('--syslog <host[:port]>', `receive syslog on this address, TCP and UDP (port ${DEFAULT_SYSLOG_PORT} unless given); "" for none (default: none)`)
     .option('--syslog-max-message <bytes>', `cut a longer syslog message there and flag it truncated (default: ${d.syslogMaxMessage})`)
     .option('--syslog-max-connections <n>', `refuse (and count) syslog TCP connections beyond this many (default: ${d.syslogMaxConnections})`)
+    .option('--syslog-tls <host[:port]>', `receive syslog over TLS (RFC 5425) on this address (port ${DEFAULT_SYSLOG_TLS_PORT} unless given); "" for none (default: none)`)
+    .option('--syslog-tls-cert <file>', "the TLS server's certificate, PEM (chain after it)")
+    .option('--syslog-tls-key <file>', "the TLS server's private key, PEM")
+    .option('--syslog-tls-ca <file>', "CA certificates (PEM) for clients' certificates (default: the system's)")
+    .option('--syslog-tls-client-cert <mode>', `none, request or require a client certificate (default: ${d.syslogTlsClientCert})`)
     .addOption(new Option('-v, --verbose', 'log more: -v for info, -vv for debug').argParser(increase))
     .addHelpText(
       'after',

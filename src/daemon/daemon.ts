@@ -22,6 +22,7 @@ import { IntervalMergeSink } from './sinks/interval-merge';
 import { CollectSource } from './sources/collect';
 import { statsdSource, StatsdSource } from './sources/statsd/statsd-source';
 import { syslogSource, SyslogSource } from './sources/syslog/syslog-source';
+import { readTlsFiles } from './sources/syslog/syslog-tls';
 import { Stats } from './stats';
 import { buildStatus } from './status-report';
 
@@ -33,6 +34,8 @@ export interface PassedSockets {
   statsd?: number[];
   /** oxd-syslog.socket, likewise. */
   syslog?: number[];
+  /** oxd-syslog-tls.socket. */
+  syslogTls?: number;
 }
 
 export interface Endpoints {
@@ -43,11 +46,14 @@ export interface Endpoints {
   admin: string | null;
   /** The statsd address (UDP and TCP), or null when there is no statsd source. */
   statsd: Endpoint | null;
-  /** The syslog address (TCP and UDP), or null when there is no syslog source. */
+  /** The syslog address (TCP and UDP), or null when there is none. */
   syslog: Endpoint | null;
+  /** The syslog address over TLS, or null when there is none. */
+  syslogTls: Endpoint | null;
 }
 
 const MAX_COLLECT_CONNECTIONS = 4096;
+const TLS_FILE_KEYS: (keyof OxdSettings)[] = ['syslogTlsCert', 'syslogTlsKey', 'syslogTlsCa', 'syslogTlsClientCert'];
 
 export class Daemon {
   readonly stats = new Stats();
@@ -136,8 +142,13 @@ export class Daemon {
             throw portError('syslog', this.settings.syslog ? formatEndpoint(this.settings.syslog) : 'passed by systemd', err);
           })
         : null;
+      const syslogTls = this.syslog?.tls
+        ? await this.syslog.tls.start().catch((err) => {
+            throw portError('syslog-tls', this.settings.syslogTls ? formatEndpoint(this.settings.syslogTls) : 'passed by systemd', err);
+          })
+        : null;
       this.metrics.start();
-      return { collect, control, stream, admin, statsd, syslog };
+      return { collect, control, stream, admin, statsd, syslog, syslogTls };
     } catch (err) {
       await this.stop();
       throw err;
@@ -244,13 +255,25 @@ export class Daemon {
       (k) => JSON.stringify(next[k]) !== JSON.stringify(this.settings[k]),
     );
     const needRestart: string[] = [];
+    if (this.syslog?.tls) this.reloadTls(next);
     for (const key of changed) {
+      if (TLS_FILE_KEYS.includes(key) && this.syslog?.tls) continue;
       if (key === 'verbosity') this.log.setVerbosity(next.verbosity);
       else if (key === 'forward' && next.forward) this.forwardTo(formatEndpoint(next.forward));
       else needRestart.push(key);
     }
     this.settings = { ...this.settings, verbosity: next.verbosity, forward: next.forward ?? this.settings.forward };
     return needRestart;
+  }
+
+  /** Every reload reads the TLS files again: a renewed certificate keeps its path. */
+  private reloadTls(next: OxdSettings): void {
+    try {
+      this.syslog!.tls!.reload(readTlsFiles(next));
+      this.settings = { ...this.settings, syslogTlsCert: next.syslogTlsCert, syslogTlsKey: next.syslogTlsKey, syslogTlsCa: next.syslogTlsCa, syslogTlsClientCert: next.syslogTlsClientCert };
+    } catch (err) {
+      this.log.error(`syslog TLS files not reloaded, the running ones stay: ${describeError(err)}`);
+    }
   }
 
   /** SIGHUP: reopen every log file (after logrotate) and flush. */

@@ -17,6 +17,7 @@ import { Daemon } from './daemon';
 import { Logger } from './log';
 import { retentionProblems } from './retention-check';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
+import { readTlsFiles } from './sources/syslog/syslog-tls';
 
 async function main(argv: string[]): Promise<number> {
   let daemonForSignal: Daemon | null = null;
@@ -40,6 +41,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const { settings, configFile } = invocation;
   if (invocation.checkConfig) {
+    if (settings.syslogTls || settings.syslogTlsCert || settings.syslogTlsKey) {
+      try {
+        readTlsFiles(settings);
+      } catch (err) {
+        process.stderr.write(`oxd: ${configFile ?? 'settings'}: ${(err as Error).message}\n`);
+        return EXIT_FAILURE;
+      }
+    }
     for (const problem of retentionProblems(settings)) process.stderr.write(`oxd: warning: ${problem}\n`);
     process.stdout.write(`configuration ok (${configFile ?? 'no configuration file; defaults'})\n${describeSettings(settings)}`);
     return EXIT_OK;
@@ -59,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       `ready collect=${formatEndpoint(ep.collect)} control=${formatEndpoint(ep.control)} stream=${formatEndpoint(ep.stream)}` +
         ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatEndpoint(settings.forward) : '-'}` +
         ` admin=${ep.admin ?? '-'}${ep.statsd ? ` statsd=${formatEndpoint(ep.statsd)}` : ''}${ep.syslog ? ` syslog=${formatEndpoint(ep.syslog)}` : ''}` +
+        `${ep.syslogTls ? ` syslog-tls=${formatEndpoint(ep.syslogTls)}` : ''}` +
         `${settings.graphite ? ` graphite=${formatEndpoint(settings.graphite)}` : ''} pid=${process.pid}`,
     );
   } catch (err) {

@@ -1,15 +1,15 @@
 /**
  * Listening sockets passed by systemd (sd_listen_fds(3)): LISTEN_PID names
  * this process, LISTEN_FDS counts descriptors from 3 up, LISTEN_FDNAMES gives
- * each its FileDescriptorName= (`collect`, `control`, and `statsd` for both the
- * datagram and the stream socket of oxd-statsd.socket). Descriptors without
+ * each its FileDescriptorName= (`collect`, `control`; `statsd` and `syslog`
+ * for both the datagram and the stream socket of their units; `syslog-tls`). Descriptors without
  * a known name are reported so the unit file can be fixed.
  */
 import { BlueOxError } from '../errors';
 import type { PassedSockets } from './daemon';
 
 const SD_LISTEN_FDS_START = 3;
-const KNOWN = ['collect', 'control', 'statsd', 'syslog'] as const;
+const KNOWN = ['collect', 'control', 'statsd', 'syslog', 'syslog-tls'] as const;
 
 export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = process.pid): PassedSockets {
   if (!env.LISTEN_FDS || Number(env.LISTEN_PID) !== pid) return {};
@@ -26,6 +26,7 @@ export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = proces
       );
     }
     if (name === 'statsd' || name === 'syslog') (passed[name] ??= []).push(SD_LISTEN_FDS_START + i);
+    else if (name === 'syslog-tls') passed.syslogTls = SD_LISTEN_FDS_START + i;
     else passed[name as 'collect' | 'control'] = SD_LISTEN_FDS_START + i;
   }
   return passed;

@@ -64,3 +64,11 @@ export function formatEndpoint(ep: Endpoint): string {
 export function zmqEndpoint(ep: Endpoint): string {
   return `tcp://${formatEndpoint(ep)}`;
 }
+
+/**
+ * A dual-stack socket (systemd's `ListenStream=514` listens on [::]) reports
+ * IPv4 peers as ::ffff:192.0.2.1; they are shown as the IPv4 address they are.
+ */
+export function unmappedAddress(address: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
+}

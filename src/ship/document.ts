@@ -10,6 +10,7 @@
  *   `@timestamp`  the event's `end` as ISO 8601 UTC with milliseconds and Z
  *   `duration`    `end - start`, in seconds, a float (left out when `start` is not a number)
  * An event's own top-level `@timestamp` or `duration` key is replaced by these.
+ * A `syslog` event also gets `message` and `log.syslog` (syslog-document.ts).
  *
  * The index is `<base>-YYYY.MM.DD` from the same `end` (UTC), or one fixed
  * name. The `_id` is derived from the event's bytes (SHA-1, base64url), so a
@@ -20,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { floatText } from '../json/json-number';
 import { JsonWriter } from '../json/json-writer';
 import type { EventFields } from '../store/event-fields';
+import { SYSLOG_KEYS, syslogMembers } from './syslog-document';
 
 export interface IndexChoice {
   /** `<base>-YYYY.MM.DD` per event... */
@@ -39,6 +41,7 @@ export interface BulkEntry {
 export class EventProblem extends Error {}
 
 const ADDED = [Buffer.from('@timestamp'), Buffer.from('duration')];
+const ADDED_SYSLOG = [...ADDED, ...SYSLOG_KEYS.map((k) => Buffer.from(k))];
 /** One writer for every document (a bulk entry is taken as a string at once). */
 const documentJson = new JsonWriter({ nonFinite: 'null' }, 64 * 1024);
 /** Dates Elasticsearch's default date format reads: years 0000 to 9999. */
@@ -95,10 +98,11 @@ export function endMillis(end: unknown): number {
 export function buildEntry(event: EventFields, raw: Buffer, choice: IndexChoice): BulkEntry {
   const ms = endMillis(event.end);
   const json = documentJson;
+  const syslog = syslogMembers(event, raw);
   json.reset();
   json.byte(0x7b);
   try {
-    if (json.members(raw, ADDED) > 0) json.byte(0x2c);
+    if (json.members(raw, syslog === null ? ADDED : ADDED_SYSLOG) > 0) json.byte(0x2c);
   } catch (err) {
     throw new EventProblem((err as Error).message);
   }
@@ -106,6 +110,7 @@ export function buildEntry(event: EventFields, raw: Buffer, choice: IndexChoice)
   if (typeof event.start === 'number' && Number.isFinite(event.start)) {
     json.ascii(`,"duration":${floatText((event.end as number) - event.start, 'null')}`);
   }
+  if (syslog !== null) json.text(`,${syslog}`);
   json.ascii('}\n');
   const index = indexFor(choice, ms);
   const id = documentId(raw);

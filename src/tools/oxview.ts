@@ -30,6 +30,8 @@ interface Flags {
   pretty?: boolean;
   group?: boolean;
   color?: boolean;
+  syslog?: boolean;
+  rfc5424?: boolean;
   verbose: number;
 }
 
@@ -45,6 +47,8 @@ function program(): Command {
     .option('--end-date <date>', 'with --log-path: up to the end of YYYYMMDD, or to "YYYYMMDD HH:MM" (default: the start day)')
     .option('-p, --pretty', 'a header per event (type, short id, host:pid, duration) and the indented body')
     .option('--group', 'join each event with its sub-events (same id) and show them together')
+    .option('--syslog', 'syslog events as classic syslog lines: "Dec  4 16:02:44 host app[123]: message" (local time)')
+    .option('--rfc5424', 'syslog events as RFC 5424 lines: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MESSAGE"')
     .option('--color', 'colour --pretty output even when not writing to a terminal')
     .option('--no-color', 'never colour (also when NO_COLOR is set)')
     .addOption(new Option('-v, --verbose', 'say where events come from and about reconnections').argParser(increase).default(0))
@@ -52,7 +56,10 @@ function program(): Command {
       'after',
       `
 Without files, --log-path or --host: reads standard input, or oxd live when standard input is a terminal.
-Output is one JSON object per line unless --pretty. Output to a closed pipe (oxview ... | head) ends quietly.
+Output is one JSON object per line unless --pretty. Output to a closed pipe (oxview ... | head)
+ends quietly. With --syslog or --rfc5424, events of type "syslog" are one syslog line each (control
+characters as #ooo: #012 for a newline) and other events print as they would without them (add
+-n syslog for syslog lines only); the SYSLOG LINES section of man oxview has the details.
 
 Live mode (--host) waits for oxd while it is away and follows it across restarts; it ends on SIGINT
 or SIGTERM, or when its output is closed.
@@ -91,6 +98,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   };
   if ((flags.startDate || flags.endDate) && !flags.logPath) return usage('--start-date and --end-date go with --log-path');
+  if (flags.syslog && flags.rfc5424) return usage('give --syslog or --rfc5424, not both');
+  const syslogForm = flags.syslog ? 'classic' : flags.rfc5424 ? 'rfc5424' : null;
+  if (syslogForm && flags.group) return usage(`--${flags.syslog ? 'syslog' : 'rfc5424'} prints one line per event: it does not go with --group`);
   if ([files.length > 0, Boolean(flags.logPath), Boolean(flags.host)].filter(Boolean).length > 1) {
     return usage('give files, --log-path or --host, not several');
   }
@@ -106,12 +116,12 @@ async function main(argv: string[]): Promise<number> {
 
   const out = new Output();
   const colors = palette(Boolean(process.stdout.isTTY), flags.color === undefined ? undefined : flags.color);
-  const printer = new EventPrinter(out, Boolean(flags.pretty), colors);
+  const printer = new EventPrinter(out, Boolean(flags.pretty), colors, syslogForm);
   const matches = typeMatcher(flags.typeName);
   let window: [number, number] | null = null;
   const grouper = flags.group ? new Grouper((group) => printer.group(group)) : null;
   // Plain JSON lines of every event need nothing from inside the event: the common case stays a copy.
-  const needFields = Boolean(flags.pretty || flags.group || flags.typeName || flags.logPath);
+  const needFields = Boolean(flags.pretty || flags.group || flags.typeName || flags.logPath || syslogForm);
   const show = (raw: Buffer): void => {
     if (!needFields) return printer.event(raw, null);
     const fields = eventFields(raw);

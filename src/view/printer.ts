@@ -4,13 +4,17 @@
  * header line and the indented body, coloured on a terminal. The JSON is
  * written straight from each event's msgpack bytes (src/json/), the same
  * conversion `oxstore cat --json` and oxstash use, into 64 KiB pieces
- * handed to the output.
+ * handed to the output. With --syslog or --rfc5424, `syslog` events are
+ * one syslog line each instead (syslog-line.ts); other events, and a
+ * `syslog` event whose body is not a map, print as without them.
  */
+import { decode } from '@msgpack/msgpack';
 import { JsonWriter } from '../json/json-writer';
 import type { EventFields } from '../store/event-fields';
 import { Palette, prettyHeader } from './format';
 import type { HeldEvent } from './grouper';
 import type { Output } from './output';
+import { SyslogForm, syslogLine } from './syslog-line';
 
 const FLUSH_AT = 64 * 1024;
 
@@ -21,13 +25,16 @@ export class EventPrinter {
     private readonly out: Output,
     private readonly pretty: boolean,
     private readonly colors: Palette,
+    private readonly syslogForm: SyslogForm | null = null,
   ) {
     this.json = new JsonWriter(pretty ? { indent: 2, keyBefore: colors.keyBefore, keyAfter: colors.keyAfter } : {}, 2 * FLUSH_AT);
   }
 
   /** One event; `fields` are needed with --pretty (the header, where the body is). */
   event(raw: Buffer, fields: EventFields | null): void {
-    if (this.pretty) this.prettyEvent(raw, fields!);
+    const line = this.syslogForm && fields ? this.syslogText(raw, fields) : null;
+    if (line !== null) this.json.text(line);
+    else if (this.pretty) this.prettyEvent(raw, fields!);
     else {
       this.json.whole(raw);
       this.json.byte(0x0a);
@@ -55,6 +62,19 @@ export class EventPrinter {
     if (this.json.length === 0) return;
     if (this.out.closed) this.json.reset();
     else this.out.write(this.json.take());
+  }
+
+  /** The event as a syslog line (with its newline), or null when it is not a syslog event. */
+  private syslogText(raw: Buffer, fields: EventFields): string | null {
+    if (fields.type !== 'syslog' || fields.bodyStart < 0) return null;
+    let body: unknown;
+    try {
+      body = decode(raw.subarray(fields.bodyStart, fields.bodyEnd));
+    } catch {
+      return null;
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) return null;
+    return `${syslogLine(this.syslogForm!, body as Record<string, unknown>, fields)}\n`;
   }
 
   private prettyEvent(raw: Buffer, fields: EventFields): void {

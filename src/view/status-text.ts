@@ -75,6 +75,10 @@ export function formatStatus(host: string, s: Status, now: number): string {
       `Syslog: ${y.endpoint}, ${y.messages} messages (TCP ${y.tcp_messages}, UDP ${y.udp_messages}${formats ? `; ${formats}` : ''}), ` +
         `${y.truncated} truncated; ${y.tcp_connections} connections (${y.tcp_accepted} accepted, ${y.tcp_refused} refused); UDP dropped by the kernel ${y.udp_drops ?? '?'}`,
     );
+    if (y.problems) {
+      const seen = Object.entries<number>(y.problems).filter(([, n]) => n > 0);
+      lines.push(`Syslog problems: ${seen.length ? seen.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none'}`);
+    }
   }
   for (const [name, sink] of Object.entries<Record<string, unknown>>(s.sinks ?? {})) {
     lines.push(`Sink ${name}: ${Object.entries(sink).map(([k, v]) => `${k} ${v}`).join(', ')}`);

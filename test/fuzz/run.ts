@@ -2,7 +2,10 @@
  * `make fuzz`: fuzzing oxd at scale, port by port, against the same oracles
  * as the hostile tests: the collect model (every counter, every file), the
  * control model (every reply, the request counters) and the subscription
- * model (subscriptions held, messages ignored, events streamed). At least
+ * model (subscriptions held, messages ignored, events streamed); then the
+ * syslog port, on an oxd of its own (its events would be in the collect
+ * model's totals and files), against the framing and problem counts
+ * predicted for what was sent (test/fuzz/syslog-phase.ts). At least
  * FUZZ_FRAMES (default 1,000,000) fuzzed frames or messages per port, from
  * FUZZ_SEED (printed first: the same seed replays the same traffic). A
  * watchdog asks STATUS every second during each phase; an answer slower than
@@ -11,7 +14,7 @@
  * msgpack reader reads to the end, and stop cleanly on SIGTERM.
  * Exits 1 on any mismatch, hang or crash; oxd is stopped on every path.
  *
- *   FUZZ_SEED=<n> FUZZ_FRAMES=<n> node build/test/fuzz/run.js
+ *   FUZZ_SEED=<n> FUZZ_FRAMES=<n> [FUZZ_PHASES=collect,control,stream,syslog] node build/test/fuzz/run.js
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,10 +26,12 @@ import { collectPhase } from './collect-phase';
 import type { FuzzContext, PhaseResult } from './context';
 import { controlPhase } from './control-phase';
 import { streamPhase } from './stream-phase';
+import { SYSLOG_FUZZ_ARGS, syslogAfterStop, syslogTraffic } from './syslog-phase';
 import { STATUS_BOUND_MS, watched, Watchdog } from './watchdog';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 0x7fffffff);
 const FRAMES = Number(process.env.FUZZ_FRAMES ?? 1_000_000);
+const PHASES = (process.env.FUZZ_PHASES ?? 'collect,control,stream,syslog').split(',');
 const MAX_EVENT_SIZE = 1024;
 /** oxd's default: garbage handshakes must be judged by what they send, not by how slowly a busy machine sends it. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -94,6 +99,28 @@ async function stopOxd(oxd: Oxd): Promise<{ code: number | null; signal: NodeJS.
   }
 }
 
+/**
+ * The syslog phase on its own oxd, under the watchdog; then that oxd is
+ * stopped and what it wrote checked. Returns the mismatches found after the stop.
+ */
+async function runSyslogPhase(root: string, results: PhaseResult[]): Promise<string[]> {
+  log('syslog phase');
+  const oxd = await startOxd({ logPath: path.join(root, 'syslog-log'), args: SYSLOG_FUZZ_ARGS });
+  try {
+    const port = Number((await oxd.waitForStderr(/ syslog=127\.0\.0\.1:(\d+)/))[1]);
+    log(`oxd ${oxd.pid}: syslog ${port}, control ${oxd.controlAddr}`);
+    const { result, dog } = await watched(oxd, 'syslog', PHASE_LIMIT_MS, () => syslogTraffic({ oxd, port, seed: SEED, frames: FRAMES, log }));
+    result.result.slowestStatusMs = dog.slowestMs;
+    log(`syslog: ${result.result.frames.toLocaleString('en-US')} in ${result.result.seconds.toFixed(1)} s, ${result.result.mismatches.length} mismatches; stopping its oxd`);
+    results.push(result.result);
+    const alive = oxd.child.exitCode === null && oxd.child.signalCode === null;
+    const after = await syslogAfterStop(oxd, await stopOxd(oxd), result.expectation);
+    return [...(alive ? [] : ['the syslog oxd was not running at the end of its phase']), ...after.map((m) => `syslog: ${m}`)];
+  } finally {
+    if (oxd.child.exitCode === null && oxd.child.signalCode === null) await stopOxd(oxd);
+  }
+}
+
 async function main(): Promise<number> {
   log(`seed ${SEED} (FUZZ_SEED=${SEED} to replay), ${FRAMES.toLocaleString('en-US')} frames per port`);
   const root = tempDir('blueox-fuzz-');
@@ -124,7 +151,7 @@ async function main(): Promise<number> {
       ['control', controlPhase],
       ['stream', streamPhase],
     ];
-    for (const [name, phase] of phases) {
+    for (const [name, phase] of phases.filter(([n]) => PHASES.includes(n))) {
       log(`${name} phase`);
       const before = await oxd.control.request({ cmd: 'STATUS' }, STATUS_BOUND_MS);
       const { result, dog } = await watched(oxd, name, PHASE_LIMIT_MS, (d) => phase(ctx, d, before));
@@ -132,6 +159,8 @@ async function main(): Promise<number> {
       log(`${name}: ${result.frames.toLocaleString('en-US')} in ${result.seconds.toFixed(1)} s, ${result.mismatches.length} mismatches`);
       results.push(result);
     }
+
+    const syslogMismatches = PHASES.includes('syslog') ? await runSyslogPhase(root, results) : [];
 
     log('end check');
     const asked = Date.now();
@@ -141,7 +170,7 @@ async function main(): Promise<number> {
     // The last events may still be on their way to the files.
     const expected = ctx.collect.received;
     const status = await oxd.waitForStatus((st) => st.totals.received >= expected && st.totals.written >= st.totals.received, 30_000);
-    const endMismatches = ctx.collect.compare(status);
+    const endMismatches = [...syslogMismatches, ...ctx.collect.compare(status)];
     if (status.totals.written !== status.totals.received) endMismatches.push(`written ${status.totals.written} != received ${status.totals.received}`);
     if (status.sinks.stream.subscriptions !== 0) endMismatches.push(`${status.sinks.stream.subscriptions} stream subscriptions left`);
     const files = await checkFiles(logPath, ctx.collect);

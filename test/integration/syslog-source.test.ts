@@ -69,3 +69,16 @@ test('what fits no format is kept whole; a message over the limit is cut, flagge
   const r = await runTool('oxctl', ['-H', oxd.controlAddr]);
   t.regex(r.stdout, new RegExp(`Syslog: 127\\.0\\.0\\.1:${port}, 3 messages \\(TCP 3, UDP 0; unparsed 1, rfc3164 2\\), 1 truncated; 0 connections \\(1 accepted, 0 refused\\)`));
 });
+
+test('on a dual-stack address ([::]) an IPv4 sender is stored as its IPv4 address, TCP and UDP', async (t) => {
+  const oxd = await startOxd({ args: ['--syslog', '[::]:0'] });
+  t.teardown(() => oxd.stop());
+  const port = (await oxd.waitForStderr(/ syslog=\[?::\]?:(\d+)/))[1];
+  for (const transport of ['--tcp', '--udp']) {
+    const r = await runCommand('logger', ['-n', '127.0.0.1', '-P', port, transport, '--rfc3164', '-t', 'dual', `over ${transport}`]);
+    t.is(r.code, 0, r.stderr);
+  }
+  await oxd.waitForStatus((s) => s.events.syslog?.written === 2);
+  const events = eventsOfType(oxd, 'syslog');
+  t.deepEqual(events.map((e) => e.body.peer), ['127.0.0.1', '127.0.0.1']);
+});

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULTS, settingKeys } from '../../src/config/oxd-settings';
 import { DEFAULT_STATSD_PORT } from '../../src/config/statsd-settings';
+import { DEFAULT_SYSLOG_PORT, DEFAULT_SYSLOG_TLS_PORT } from '../../src/config/syslog-settings';
 import { DEFAULT_COLLECT_PORT, DEFAULT_CONTROL_PORT } from '../../src/protocol/endpoint';
 import { runCommand } from '../helpers/command';
 import { REPO, tempDir } from '../helpers/oxd-process';
@@ -73,6 +74,8 @@ function expectedFiles(pkg: PackageName): Array<{ re: RegExp; many?: boolean }> 
       { re: /^\/lib\/systemd\/system\/oxd\.socket$/ },
       { re: /^\/lib\/systemd\/system\/oxd-control\.socket$/ },
       { re: /^\/lib\/systemd\/system\/oxd-statsd\.socket$/ },
+      { re: /^\/lib\/systemd\/system\/oxd-syslog\.socket$/ },
+      { re: /^\/lib\/systemd\/system\/oxd-syslog-tls\.socket$/ },
       { re: /^\/usr\/lib\/sysusers\.d\/blueox-oxd\.conf$/ },
       { re: /^\/etc\/blueox\/oxd\.conf$/ },
       { re: /^\/etc\/logrotate\.d\/blueox-oxd$/ },
@@ -185,13 +188,22 @@ test('maintainer scripts: the user before the units, sockets started, oxd only r
   t.true(enable > sysusers && start > enable, 'the sockets are enabled, then started, after the user exists');
   t.regex(postinst, /deb-systemd-helper enable 'oxd-control\.socket'/);
   t.regex(postinst, /deb-systemd-helper enable 'oxd-statsd\.socket'/);
+  // A central log host is a choice: the syslog sockets are not started, and enabled again
+  // only where the administrator had enabled them (an upgrade).
+  t.notRegex(postinst, /deb-systemd-invoke (start|restart)[^\n]*oxd-syslog/);
+  for (const unit of ['oxd-syslog.socket', 'oxd-syslog-tls.socket']) {
+    const q = unit.replace(/\./g, '\\.');
+    const enables = postinst.split('\n').filter((l) => new RegExp(`deb-systemd-helper enable '${q}'`).test(l));
+    t.is(enables.length, 1, unit);
+    t.regex(postinst, new RegExp(`if deb-systemd-helper --quiet was-enabled '${q}'; then\\s+# [^\\n]*\\n\\s+deb-systemd-helper enable '${q}'`), unit);
+  }
   // oxd.service itself is never started by the package: only restarted on upgrade, if it runs.
   const serviceLines = postinst.split('\n').filter((l) => /deb-systemd-\S+ .*'oxd\.service'/.test(l)).map((l) => l.trim());
   t.deepEqual(serviceLines, ["deb-systemd-invoke try-restart 'oxd.service' >/dev/null || true"]);
   t.regex(postinst, /if \[ -n "\$2" \]; then\s+deb-systemd-invoke try-restart 'oxd\.service'/);
   const prerm = controlFile('blueox-oxd', 'prerm');
   // One job for sockets and service: no sender can start oxd again between the two.
-  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop oxd\.socket oxd-control\.socket oxd-statsd\.socket oxd\.service/);
+  t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop oxd\.socket oxd-control\.socket oxd-statsd\.socket oxd-syslog\.socket oxd-syslog-tls\.socket oxd\.service/);
   t.regex(prerm, /\[ "\$1" = remove \][^\n]*\n\s*deb-systemd-invoke stop 'oxd-control\.socket' 'oxd-statsd\.socket' 'oxd\.socket'/);
   t.is(controlFile('blueox-oxd', 'preinst'), '', 'nothing is stopped before an upgrade');
   const postrm = controlFile('blueox-oxd', 'postrm');
@@ -248,7 +260,7 @@ async function verifyRoot(): Promise<string> {
   return root;
 }
 
-const UNITS = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd.service', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'];
+const UNITS = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd-syslog.socket', 'oxd-syslog-tls.socket', 'oxd.service', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'];
 
 test('systemd-analyze verify passes for every unit, with nothing to say', async (t) => {
   const root = await verifyRoot();
@@ -277,7 +289,7 @@ test('systemd-analyze security: oxd.service exposure at most 2.0 (and the tools\
 
 test('every man page a unit or program points to is in its own package, compressed', (t) => {
   const owners: Record<PackageName, string[]> = {
-    'blueox-oxd': ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd.service', '/usr/sbin/oxd'],
+    'blueox-oxd': ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd-syslog.socket', 'oxd-syslog-tls.socket', 'oxd.service', '/usr/sbin/oxd'],
     'blueox-tools': ['oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer', ...TOOLS.map((x) => `/usr/bin/${x}`)],
   };
   for (const pkg of PACKAGES) {
@@ -315,7 +327,17 @@ test('units: socket names as oxd expects them, ports, notify, reload, user, dire
   // systemd sets it as root, beyond net.core.rmem_max: at least oxd's own default.
   t.deepEqual(statsd.get('Socket')?.get('ReceiveBuffer'), ['8M']);
   t.is(8 * 1024 * 1024, DEFAULTS.statsdReceiveBuffer);
-  for (const unit of [control, statsd]) {
+  const syslog = parseUnit(unitText('oxd-syslog.socket'));
+  const syslogTls = parseUnit(unitText('oxd-syslog-tls.socket'));
+  // Every address (a central log host), the ports of the settings' defaults, the names oxd adopts.
+  t.deepEqual(syslog.get('Socket')?.get('ListenStream'), [String(DEFAULT_SYSLOG_PORT)]);
+  t.deepEqual(syslog.get('Socket')?.get('ListenDatagram'), [String(DEFAULT_SYSLOG_PORT)]);
+  t.deepEqual(syslog.get('Socket')?.get('FileDescriptorName'), ['syslog']);
+  t.deepEqual(syslogTls.get('Socket')?.get('ListenStream'), [String(DEFAULT_SYSLOG_TLS_PORT)]);
+  t.false(syslogTls.get('Socket')!.has('ListenDatagram'));
+  t.deepEqual(syslogTls.get('Socket')?.get('FileDescriptorName'), ['syslog-tls']);
+  for (const unit of [control, statsd, syslog, syslogTls]) {
+    t.deepEqual(unit.get('Socket')?.get('Service'), ['oxd.service']);
     t.deepEqual(unit.get('Unit')?.get('PartOf'), ['oxd.socket']);
     t.deepEqual(unit.get('Install')?.get('WantedBy'), ['sockets.target']);
   }

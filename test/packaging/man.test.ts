@@ -75,7 +75,7 @@ function subcommands(text: string): string[] {
 
 /** Every long option a help text mentions, e.g. --log-path (also in prose, e.g. "also --chunk_size"). */
 function longOptions(text: string): string[] {
-  const found = text.match(/--[a-z][a-z-_]*/g) ?? [];
+  const found = text.match(/--[a-z][a-z0-9_-]*/g) ?? [];
   return [...new Set(found.map((o) => o.replace(/[-_]+$/, '')))].sort();
 }
 

@@ -164,6 +164,33 @@ test('a statsd datagram to 127.0.0.1:8125 starts oxd through oxd-statsd.socket a
   t.regex(r.text('statsd-oxctl.txt'), /Statsd: 127\.0\.0\.1:8125, interval 10 s/, `oxctl does not show the statsd source${r.tail('statsd-oxctl.txt', 20)}`);
 });
 
+test('a central log host: oxd-syslog.socket, off until enabled, gives oxd port 514; the guest\'s rsyslog forwards and `logger` shows in oxview', async (t) => {
+  const r = await get(t);
+  t.is(r.get('syslog.enabled_before'), 'disabled', 'the package must not enable the syslog socket by itself');
+  t.is(r.get('syslog.listening_before').trim(), '', `port 514 was open before the administrator enabled it: ${r.get('syslog.listening_before')}`);
+  t.is(r.get('syslog-start.txt.rc'), '0', `systemctl start oxd-syslog.socket oxd.service failed${r.tail('syslog-start.txt')}${r.tail('syslog-journal.txt')}`);
+  t.is(r.get('syslog.socket'), 'active', `oxd-syslog.socket is not active${r.tail('syslog-journal.txt')}`);
+  t.regex(r.get('syslog.listening_udp'), /(^|\s)(\*|\[::\]|0\.0\.0\.0):514\b/, 'nothing listens on UDP port 514 on every address');
+  t.regex(r.get('syslog.listening_tcp'), /(^|\s)(\*|\[::\]|0\.0\.0\.0):514\b/, 'nothing listens on TCP port 514 on every address');
+  t.true(r.waited('syslog.oxd_up'), 'oxd did not come back after the restart');
+  t.regex(r.get('syslog.ready_line'), / syslog=\S+:514 /, `oxd did not adopt the syslog sockets: ${r.get('syslog.ready_line')}`);
+  t.is(r.get('syslog.rsyslog'), 'active', `the guest's rsyslog did not restart${r.tail('syslog-rsyslog-restart.txt')}`);
+  t.is(r.get('syslog.logger'), 'ok');
+  t.true(r.waited('syslog.arrived'), `logger's message never showed in oxview -n syslog (${r.get('syslog.arrived')})`);
+  const token = r.get('syslog.token');
+  const shown = r.text('syslog-oxview.txt').split('\n').filter((l) => l.includes(token));
+  t.is(shown.length, 1, `the message should show once:${r.tail('syslog-oxview.txt')}`);
+  const e = JSON.parse(shown[0]);
+  t.is(e.type, 'syslog');
+  t.is(e.host, r.get('syslog.hostname'), "the event's host is the guest's hostname, from the message");
+  t.like(e.body, { facility_name: 'local3', severity_name: 'warning', app_name: 'systest-app', message: token, hostname: r.get('syslog.hostname'), peer: '127.0.0.1' });
+  const line = r.text('syslog-oxview-line.txt').trim();
+  t.regex(line, new RegExp(`^[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d ${r.get('syslog.hostname')} systest-app(\\[\\d+\\])?: ${token}$`), 'oxview --syslog: a classic syslog line');
+  const raw = r.json('syslog-oxctl.json');
+  t.true(raw?.syslog?.tcp_accepted >= 1, 'oxctl --raw: the rsyslog connection');
+  t.regex(r.text('syslog-oxctl.txt'), /Syslog: \S+:514, \d+ messages/, `oxctl does not show the syslog source${r.tail('syslog-oxctl.txt', 20)}`);
+});
+
 test('systemctl status oxd shows the STATUS line with live counters (sd_notify)', async (t) => {
   const r = await get(t);
   t.true(r.waited('send.status_counted'), `StatusText never counted the events sent: "${r.get('send.status_text')}"`);
@@ -282,13 +309,14 @@ test('upgrading to a rebuilt package keeps an edited conffile and oxd keeps work
   t.is(r.get('upgrade.conf_sum_after'), r.get('upgrade.conf_sum_before'), 'the edited /etc/blueox/oxd.conf was changed by the upgrade');
   t.is(r.get('upgrade.conf_leftovers').trim(), '', `dpkg left ${r.get('upgrade.conf_leftovers')}`);
   t.is(r.get('upgrade.socket'), 'active', 'oxd.socket is not active after the upgrade');
+  t.is(r.get('upgrade.syslog_socket'), 'enabled active', 'the syslog socket the administrator enabled must stay enabled and listening');
   t.true(r.waited('upgrade.delivered'), 'events sent after the upgrade did not arrive');
 });
 
 test('apt-get remove stops every unit and process of the packages', async (t) => {
   const r = await get(t);
   t.is(r.get('remove-apt.txt.rc'), '0', `apt-get remove failed${r.tail('remove-apt.txt')}`);
-  const units = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd.service', 'oxingest@systest.service'];
+  const units = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd-syslog.socket', 'oxd.service', 'oxingest@systest.service'];
   t.deepEqual(
     Object.fromEntries(units.map((u) => [u, r.get(`remove.active.${u}`)])),
     Object.fromEntries(units.map((u) => [u, 'inactive'])),

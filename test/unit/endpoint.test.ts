@@ -1,5 +1,5 @@
 import test from 'ava';
-import { formatEndpoint, parseEndpoint, zmqEndpoint } from '../../src/protocol/endpoint';
+import { formatEndpoint, parseEndpoint, unmappedAddress, zmqEndpoint } from '../../src/protocol/endpoint';
 
 test('host strings as users write them', (t) => {
   t.deepEqual(parseEndpoint('', 3514), { host: '127.0.0.1', port: 3514 });
@@ -25,4 +25,13 @@ test('bad host strings are refused with a message that says what to write', (t) 
 test('formatting brackets IPv6 addresses', (t) => {
   t.is(formatEndpoint({ host: '::1', port: 5 }), '[::1]:5');
   t.is(zmqEndpoint({ host: '127.0.0.1', port: 5 }), 'tcp://127.0.0.1:5');
+});
+
+test('unmappedAddress: an IPv4 peer of a dual-stack socket shows as IPv4; other addresses stay as they are', (t) => {
+  t.is(unmappedAddress('::ffff:192.0.2.1'), '192.0.2.1');
+  t.is(unmappedAddress('::FFFF:10.0.2.2'), '10.0.2.2');
+  t.is(unmappedAddress('::1'), '::1');
+  t.is(unmappedAddress('2001:db8::ffff:1.2.3.4'), '2001:db8::ffff:1.2.3.4');
+  t.is(unmappedAddress('127.0.0.1'), '127.0.0.1');
+  t.is(unmappedAddress('::ffff:abcd'), '::ffff:abcd');
 });

@@ -36,14 +36,12 @@ test('RFC 5424 structured data: several elements, escapes, repeated parameters, 
 });
 
 test('structured data named like what every object inherits stays data: no prototype or built-in is touched', (t) => {
-  const m = parseSyslog('<13>1 - - - - - [__proto__ polluted="yes"][constructor keys="x"][toString a="1"][x@1 __proto__="p" constructor="c" hasOwnProperty="h" toString="1" toString="2"] hi');
-  t.is(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+  const m = parseSyslog('<13>1 - - - - - [constructor keys="x"][toString a="1"][x@1 constructor="c" hasOwnProperty="h" toString="1" toString="2"] hi');
   t.is(typeof Object.keys, 'function', 'Object untouched');
   t.deepEqual(JSON.parse(JSON.stringify(m.structured_data)), {
-    '(__proto__)': { polluted: 'yes' },
     constructor: { keys: 'x' },
     toString: { a: '1' },
-    'x@1': { '(__proto__)': 'p', constructor: 'c', hasOwnProperty: 'h', toString: ['1', '2'] },
+    'x@1': { constructor: 'c', hasOwnProperty: 'h', toString: ['1', '2'] },
   });
   t.is(Object.getPrototypeOf(m.structured_data!['x@1']), Object.prototype);
   t.is(m.message, 'hi');
@@ -72,6 +70,17 @@ test('RFC 3164 as rsyslog, logger and devices write it', (t) => {
     ['<191>Dec  4 16:02:44 host kernel: [ 0.000000] Linux version', { facility: 23, severity: 7, facility_name: 'local7', severity_name: 'debug', app_name: 'kernel', message: '[ 0.000000] Linux version' }],
   ];
   for (const [text, want] of cases) t.like(parseSyslog(text, NOW), { format: 'rfc3164', ...want }, text);
+});
+
+test('after a hostname, a tag ended by a space: RFC 5424 messages as rsyslog and syslog-ng forward them traditionally', (t) => {
+  // The bytes rsyslog 8.2302 writes with RSYSLOG_TraditionalForwardFormat for messages logger sent as RFC 5424;
+  // rsyslog and syslog-ng 3.38 both read them back as program shop (pid 77), message "with procid".
+  t.like(parseSyslog('<156>Dec  7 15:19:30 vm shop[77] with procid', NOW), { hostname: 'vm', app_name: 'shop', procid: '77', message: 'with procid' });
+  t.like(parseSyslog('<156>Dec  7 15:19:30 vm shop without procid', NOW), { hostname: 'vm', app_name: 'shop', procid: null, message: 'without procid' });
+  t.like(parseSyslog('<156>Dec  7 15:19:30 vm shop: with colon', NOW), { hostname: 'vm', app_name: 'shop', procid: null, message: 'with colon' });
+  // Without a hostname (a local socket's form), a tag still needs its colon.
+  t.like(parseSyslog('<13>Dec  4 16:02:44 app[123]: no hostname', NOW), { hostname: null, app_name: 'app', procid: '123', message: 'no hostname' });
+  t.like(parseSyslog('<13>hello world', NOW), { hostname: null, app_name: null, message: 'hello world' });
 });
 
 test('a timestamp without a year is put in the year nearest to now', (t) => {
@@ -131,4 +140,15 @@ test('as an event: the message hostname as host, else the peer; its time, else a
   const raw = syslogEvent(parseSyslog('no syslog here'), '10.0.0.9', 1_700_000_000_000, true);
   t.like(raw, { host: '10.0.0.9', end: 1_700_000_000, body: { format: 'unparsed', raw: 'no syslog here', truncated: true, message: 'no syslog here' } });
   t.is(syslogEvent(parseSyslog(`<13>Dec  4 16:02:44 ${'h'.repeat(64)} app: x`, NOW), 'peer', 0).host, 'peer', 'a hostname longer than the meta frame holds');
+});
+
+test('structured data names that are Object.prototype names are plain keys; __proto__ is not structured data', (t) => {
+  const m = parseSyslog('<13>1 - - - - - [x@1 constructor="c" toString="t" toString="u"][hasOwnProperty] msg');
+  t.deepEqual(m.structured_data, { 'x@1': { constructor: 'c', toString: ['t', 'u'] }, hasOwnProperty: {} });
+  for (const text of ['<13>1 - - - - - [__proto__ polluted="yes"] msg', '<13>1 - - - - - [x@1 __proto__="yes"] msg']) {
+    const p = parseSyslog(text, NOW);
+    t.like(p, { format: 'rfc3164', structured_data: null }, 'kept, as the text after the PRI');
+    t.true(p.message.endsWith('="yes"] msg'));
+    t.is(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+  }
 });

@@ -17,6 +17,12 @@ const BSD_STAMP = /([A-Z][a-z]{2}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(
 const ISO_STAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})/y;
 /** TAG[PID]: — a tag is what programs are named, up to 48 characters. */
 const TAG = /([A-Za-z0-9_.\/@+-]{1,48})(?:\[([^\]\s]{1,128})\])?: ?/y;
+/**
+ * Right after a hostname, where RFC 3164 puts the TAG, a space ends it too: rsyslog's
+ * and syslog-ng's traditional forwarding write a message that came in as RFC 5424 as
+ * `HOST APP[PROCID] MSG`, without the colon, and both read it back that way.
+ */
+const TAG_AFTER_HOST = /([A-Za-z0-9_.\/@+-]{1,48})(?:\[([^\]\s]{1,128})\])?(?:: ?| )/y;
 const HOSTNAME_MAX = 255;
 
 /**
@@ -63,8 +69,9 @@ export function parseRfc3164(text: string, now: Date = new Date()): SyslogMessag
       p = end + 1;
     }
   }
-  TAG.lastIndex = p;
-  const tag = TAG.exec(text);
+  const tagPattern = hostname === null ? TAG : TAG_AFTER_HOST;
+  tagPattern.lastIndex = p;
+  const tag = tagPattern.exec(text);
   if (tag !== null) {
     appName = tag[1];
     procid = tag[2] ?? null;

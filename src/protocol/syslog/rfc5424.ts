@@ -9,6 +9,8 @@ import { FACILITIES, priority, readPri, SEVERITIES } from './names';
 import type { StructuredData, SyslogMessage } from './syslog-message';
 
 const BOM = '\ufeff';
+/** Not taken as an SD-ID or PARAM-NAME: the message is then not read as RFC 5424, and kept another way. */
+const RESERVED = '__proto__';
 
 export function parseRfc5424(text: string): SyslogMessage | null {
   const head = readPri(text);
@@ -152,21 +154,21 @@ function readStructuredData(text: string, start: number): { data: StructuredData
   while (text.charCodeAt(p) === 0x5b) {
     const idEnd = nameEnd(text, p + 1);
     if (idEnd === p + 1) return null;
-    const id = sdKey(text.slice(p + 1, idEnd));
-    let params = own(data, id) ? data[id] : undefined;
-    if (params === undefined) {
-      params = {};
-      data[id] = params;
-    }
+    const id = text.slice(p + 1, idEnd);
+    if (id === RESERVED) return null;
+    const params = Object.hasOwn(data, id) ? data[id] : own<Record<string, string | string[]>>(data, id, {});
     p = idEnd;
     while (text.charCodeAt(p) === 0x20) {
       const nEnd = nameEnd(text, p + 1);
       if (nEnd === p + 1 || text.charCodeAt(nEnd) !== 0x3d /* = */ || text.charCodeAt(nEnd + 1) !== 0x22 /* " */) return null;
-      const name = sdKey(text.slice(p + 1, nEnd));
+      const name = text.slice(p + 1, nEnd);
+      if (name === RESERVED) return null;
       const value = readValue(text, nEnd + 2);
       if (value === null) return null;
-      const old = own(params, name) ? params[name] : undefined;
-      params[name] = old === undefined ? value.text : Array.isArray(old) ? [...old, value.text] : [old, value.text];
+      const old = Object.hasOwn(params, name) ? params[name] : undefined;
+      if (old === undefined) own(params, name, value.text);
+      else if (Array.isArray(old)) old.push(value.text);
+      else params[name] = [old, value.text];
       p = value.end;
     }
     if (text.charCodeAt(p) !== 0x5d /* ] */) return null;
@@ -176,18 +178,14 @@ function readStructuredData(text: string, start: number): { data: StructuredData
 }
 
 /**
- * Names come from the network: one that is also a property every object
- * inherits (constructor, toString) is looked up as the object's own only,
- * and "__proto__", which would set the object's prototype and which
- * JavaScript msgpack readers refuse as a key, is kept as "(__proto__)", as
- * STATUS keeps such a host name.
+ * Sets `key` as an own property, whatever its name: assigning `toString` or
+ * `constructor` would read the inherited one first, and `__proto__` would set
+ * the prototype (it is refused before this, as JavaScript readers of the files
+ * cannot take it as a key).
  */
-function sdKey(name: string): string {
-  return name === '__proto__' ? '(__proto__)' : name;
-}
-
-function own(o: object, key: string): boolean {
-  return Object.hasOwn(o, key);
+function own<T>(obj: Record<string, T>, key: string, value: T): T {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
 }
 
 /** SD-NAME: printable ASCII but `=`, space, `]` and `"`, at most 32 characters. */

@@ -17,7 +17,11 @@ export interface SyslogEvent {
   body: Record<string, unknown>;
 }
 
-export function syslogEvent(m: SyslogMessage, peer: string, arrivalMs: number, truncated = false): SyslogEvent {
+/**
+ * `truncated`: cut at syslog_max_message; `incomplete`: the connection ended
+ * inside the message, so this is what arrived of it.
+ */
+export function syslogEvent(m: SyslogMessage, peer: string, arrivalMs: number, truncated = false, incomplete = false): SyslogEvent {
   const body: Record<string, unknown> = {
     facility: m.facility,
     severity: m.severity,
@@ -35,6 +39,7 @@ export function syslogEvent(m: SyslogMessage, peer: string, arrivalMs: number, t
   };
   if (m.raw !== undefined) body.raw = m.raw;
   if (truncated) body.truncated = true;
+  if (incomplete) body.incomplete = true;
   return {
     type: SYSLOG_EVENT_TYPE,
     host: m.hostname !== null && Buffer.byteLength(m.hostname) <= PASCAL_MAX ? m.hostname : peer,

@@ -4,7 +4,10 @@
  * with NUL, or CRLF, whose CR the parser drops). The two are told apart per
  * message, as rsyslog does: a message that starts with a digit is
  * octet-counted. A message longer than `maxBytes` is cut there, flagged, and
- * the rest of it skipped; the connection goes on.
+ * the rest of it skipped; the connection goes on, so a line without end costs
+ * at most `maxBytes`. Digits too many to be a count (10 or more) start a line.
+ * A message the connection ends inside of is kept as far as it arrived, and
+ * flagged.
  *
  * Pure: bytes in, whole messages out, whatever the chunking.
  */
@@ -13,6 +16,10 @@ export interface SyslogFrame {
   bytes: Buffer;
   /** Cut at maxBytes: the rest of the message was skipped. */
   truncated: boolean;
+  /** The connection ended inside the message: this is what arrived of it. */
+  incomplete: boolean;
+  /** It began with more digits than a count has, so it was read as a line. */
+  badOctetCount: boolean;
 }
 
 const LF = 0x0a;
@@ -26,14 +33,17 @@ type State =
   | { kind: 'start' }
   | { kind: 'count'; digits: number; value: number }
   | { kind: 'counted'; left: number; keep: number }
+  | { kind: 'skip-counted'; left: number }
   | { kind: 'line' }
   | { kind: 'skip-line' };
 
 export class SyslogFramer {
   private state: State = { kind: 'start' };
-  private parts: Buffer[] = [];
+  /** The unfinished message: one buffer, grown by doubling up to maxBytes (never a list of tiny chunks). */
+  private pending: Buffer | null = null;
   private held = 0;
   private truncated = false;
+  private badOctetCount = false;
   /**
    * The first NUL at or after where the last line began in the chunk being
    * read (-1: none; UNKNOWN: not looked for yet), found once per chunk, not
@@ -80,10 +90,10 @@ export class SyslogFramer {
             p++;
           } else if (c === SP) {
             this.state = { kind: 'counted', left: s.value, keep: Math.min(s.value, this.maxBytes) };
-            this.truncated = s.value > this.maxBytes;
             p++;
           } else {
             // Digits not followed by a space: a line that starts with a digit (non-transparent framing).
+            this.badOctetCount = s.digits === MAX_COUNT_DIGITS && c >= 0x30 && c <= 0x39;
             this.hold(Buffer.from(String(s.value)));
             this.state = { kind: 'line' };
           }
@@ -96,7 +106,21 @@ export class SyslogFramer {
           s.keep -= take;
           s.left -= n;
           p += n;
+          if (n > take) this.truncated = true;
           if (s.left === 0) this.emit();
+          else if (s.keep === 0) {
+            // Cut: out now, so a sender that stalls inside the rest holds nothing.
+            this.truncated = true;
+            this.emit();
+            this.state = { kind: 'skip-counted', left: s.left };
+          }
+          break;
+        }
+        case 'skip-counted': {
+          const n = Math.min(s.left, chunk.length - p);
+          s.left -= n;
+          p += n;
+          if (s.left === 0) this.state = { kind: 'start' };
           break;
         }
         case 'line': {
@@ -134,7 +158,8 @@ export class SyslogFramer {
   /**
    * A message that starts at `p` and ends within `chunk`, not over the
    * limit, emitted; returns where the next one starts, or `p` when there is
-   * none such (then the states read it, byte by byte if need be).
+   * none such (then the states read it, byte by byte if need be: counts of
+   * too many digits, cuts and messages split between chunks).
    */
   private whole(chunk: Buffer, p: number): number {
     const c = chunk[p];
@@ -148,7 +173,7 @@ export class SyslogFramer {
         at++;
       }
       if (chunk[at] !== SP || at + 1 + value > chunk.length || value > this.maxBytes) return p;
-      this.onFrame({ bytes: Buffer.from(chunk.subarray(at + 1, at + 1 + value)), truncated: false });
+      this.onFrame({ bytes: Buffer.from(chunk.subarray(at + 1, at + 1 + value)), truncated: false, incomplete: false, badOctetCount: false });
       return at + 1 + value;
     }
     if (c === LF || c === NUL) return p;
@@ -158,19 +183,28 @@ export class SyslogFramer {
     if (this.nulAt === UNKNOWN || (this.nulAt >= 0 && this.nulAt < p)) this.nulAt = chunk.indexOf(NUL, p);
     if (this.nulAt >= 0 && this.nulAt < end) end = this.nulAt;
     if (end === chunk.length || end - p > this.maxBytes) return p;
-    this.onFrame({ bytes: Buffer.from(chunk.subarray(p, end)), truncated: false });
+    this.onFrame({ bytes: Buffer.from(chunk.subarray(p, end)), truncated: false, incomplete: false, badOctetCount: false });
     return end + 1;
   }
 
-  /** The connection ended: a last line without its LF is still a message. */
-  end(): void {
-    if (this.state.kind === 'line' && this.held > 0) this.emit();
-    else if (this.state.kind === 'count') {
-      this.hold(Buffer.from(String(this.state.value)));
-      this.emit();
-    }
-    this.parts = [];
+  /**
+   * The connection ended. `clean`: the sender closed its side after its last
+   * byte, so a last line without its LF (or digits alone) is a whole message;
+   * otherwise (a reset, oxd stopping) it is flagged incomplete. A counted
+   * message short of its count is incomplete either way. Nothing that arrived
+   * is dropped.
+   */
+  end(clean = true): void {
+    const s = this.state;
+    if (s.kind === 'line' && this.held > 0) this.emit(!clean);
+    else if (s.kind === 'count') {
+      this.hold(Buffer.from(String(s.value)));
+      this.emit(!clean);
+    } else if (s.kind === 'counted') this.emit(true);
+    this.pending = null;
     this.held = 0;
+    this.truncated = false;
+    this.badOctetCount = false;
     this.state = { kind: 'start' };
   }
 
@@ -179,19 +213,33 @@ export class SyslogFramer {
     return this.held;
   }
 
-  private hold(b: Buffer): void {
-    if (b.length === 0) return;
-    // A chunk's bytes are copied: the caller may reuse its buffer.
-    this.parts.push(Buffer.from(b));
-    this.held += b.length;
+  /** Memory set aside for the unfinished message: at most maxBytes (or the digits of a count). */
+  get reserved(): number {
+    return this.pending?.length ?? 0;
   }
 
-  private emit(): void {
-    const bytes = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.held);
-    const frame = { bytes, truncated: this.truncated };
-    this.parts = [];
+  /** Copies `b` (the caller may reuse its buffer) after what is held. */
+  private hold(b: Buffer): void {
+    if (b.length === 0) return;
+    const need = this.held + b.length;
+    if (this.pending === null || need > this.pending.length) {
+      // Exact for a message in one chunk; doubling (to at most maxBytes) for one that trickles in.
+      const size = this.pending === null ? need : Math.max(need, Math.min(this.maxBytes, 2 * this.pending.length));
+      const grown = Buffer.allocUnsafe(size);
+      if (this.pending !== null) this.pending.copy(grown, 0, 0, this.held);
+      this.pending = grown;
+    }
+    b.copy(this.pending, this.held);
+    this.held = need;
+  }
+
+  private emit(incomplete = false): void {
+    const bytes = this.pending === null ? Buffer.alloc(0) : this.pending.subarray(0, this.held);
+    const frame = { bytes, truncated: this.truncated, incomplete, badOctetCount: this.badOctetCount };
+    this.pending = null;
     this.held = 0;
     this.truncated = false;
+    this.badOctetCount = false;
     this.state = { kind: 'start' };
     this.onFrame(frame);
   }

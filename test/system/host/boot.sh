@@ -20,8 +20,9 @@ set -euo pipefail
 IMAGE=$1 PAYLOAD=$2 RUN=$3
 MEM=${BLUEOX_VM_MEM:-1536}
 SMP=${BLUEOX_VM_SMP:-2}
-TIMEOUT=${BLUEOX_VM_TIMEOUT:-900}
-GUEST_TIMEOUT=${BLUEOX_VM_GUEST_TIMEOUT:-600}
+# Under emulation on a busy machine the stages took up to 575 s; on a quiet one about 4 min.
+TIMEOUT=${BLUEOX_VM_TIMEOUT:-1200}
+GUEST_TIMEOUT=${BLUEOX_VM_GUEST_TIMEOUT:-900}
 ACCEL=${BLUEOX_VM_ACCEL:-tcg}
 
 log() { printf '[boot %s] %s\n' "$(date +%T)" "$*"; }

@@ -4,23 +4,29 @@
  * message becomes one `syslog` event on the router, parsed as RFC 5424 or
  * RFC 3164, or kept whole and flagged: none is dropped. A message over
  * syslog_max_message is cut and flagged; connections over the cap are
- * refused and counted.
+ * refused and counted. Bad input is counted by reason (`problems` in
+ * STATUS): a TLS handshake on this plain port closes its connection; what a
+ * connection ends inside of is kept and flagged, as when oxd stops; TCP
+ * keepalive closes connections whose peer vanished.
  */
 import { isUtf8 } from 'node:buffer';
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { OxdSettings } from '../../../config/oxd-settings';
 import type { Packable } from '../../../protocol/compat-pack';
-import type { Endpoint } from '../../../protocol/endpoint';
+import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
 import { parseSyslog } from '../../../protocol/syslog/parse-syslog';
 import { syslogEvent } from '../../../protocol/syslog/syslog-event';
 import { SyslogFramer } from '../../../protocol/syslog/tcp-framing';
+import { tlsStart, TLS_SNIFF_BYTES } from '../../../protocol/syslog/tls-hello';
 import type { PassedSockets } from '../../daemon';
 import { routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
+import { ReadTurns } from '../read-turns';
 import { readUdpDrops } from '../udp-drops';
 import { bindUdpTcp, closeUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
+import { readTlsFiles, SyslogTlsListen, SyslogTlsServer } from './syslog-tls';
 
 export interface SyslogSourceOptions {
   maxMessage: number;
@@ -29,8 +35,12 @@ export interface SyslogSourceOptions {
 }
 
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
+/** Idle time before keepalive probes; Node then probes every second, ten times, before closing. */
+const KEEPALIVE_MS = 60_000;
 
 export class SyslogSource {
+  /** The TLS port (syslog_tls), whose connections come to accept() once their handshake is done. */
+  tls: SyslogTlsServer | null = null;
   private udp: dgram.Socket | null = null;
   private tcp: net.Server | null = null;
   private readonly connections = new Set<net.Socket>();
@@ -38,21 +48,35 @@ export class SyslogSource {
   private receiveBufferGot = 0;
   private readonly counts = { messages: 0, udp_messages: 0, tcp_messages: 0, truncated: 0, tcp_accepted: 0, tcp_refused: 0 };
   private readonly formats = new Map<string, number>();
+  /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
+  private readonly problems = { incomplete: 0, bad_octet_count: 0, tls_on_plain: 0, reset: 0 };
+  /** Times a connection stopped reading because a sink was behind. */
+  private backpressurePauses = 0;
+  /**
+   * Per open connection: the bytes it holds of an unfinished message, and how
+   * it ends without a clean close (what it holds is kept, flagged incomplete).
+   */
+  private readonly unfinished = new Map<net.Socket, { held: () => number; cutShort: () => void }>();
 
   constructor(
-    private readonly listenOn: UdpTcpListen,
+    private readonly listenOn: UdpTcpListen | null,
     private readonly router: Router,
     private readonly options: SyslogSourceOptions,
     private readonly warn: RateLimitedLog,
   ) {}
 
-  get endpoint(): Endpoint {
-    if (!this.bound) throw new Error('syslog source not started');
+  /** The plain address (TCP and UDP), or null when only TLS was asked for (the daemon starts `tls` itself, to name its port in errors). */
+  get endpoint(): Endpoint | null {
     return this.bound;
   }
 
-  async start(): Promise<Endpoint> {
-    const bound = await bindUdpTcp(this.listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
+  async start(): Promise<Endpoint | null> {
+    if (this.listenOn) await this.startPlain(this.listenOn);
+    return this.bound;
+  }
+
+  private async startPlain(listenOn: UdpTcpListen): Promise<void> {
+    const bound = await bindUdpTcp(listenOn, this.options.receiveBuffer, (socket) => this.accept(socket));
     this.udp = bound.udp;
     this.tcp = bound.tcp;
     this.receiveBufferGot = bound.receiveBuffer;
@@ -68,39 +92,94 @@ export class SyslogSource {
       this.udp.on('message', (msg, rinfo) => {
         this.counts.udp_messages++;
         const cut = msg.length > this.options.maxMessage;
-        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, rinfo.address, cut);
+        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, unmappedAddress(rinfo.address), cut);
       });
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
     this.bound = bound.endpoint;
-    return this.bound;
   }
 
-  private accept(socket: net.Socket): void {
+  /** A connection on the plain TCP port, or on the TLS port after its handshake. */
+  accept(socket: net.Socket): void {
     this.counts.tcp_accepted++;
     this.connections.add(socket);
-    const peer = socket.remoteAddress ?? 'unknown';
+    const peer = unmappedAddress(socket.remoteAddress ?? 'unknown');
     const framer = new SyslogFramer(this.options.maxMessage, (frame) => {
       this.counts.tcp_messages++;
-      this.message(frame.bytes, peer, frame.truncated);
+      if (frame.badOctetCount) this.problems.bad_octet_count++;
+      this.message(frame.bytes, peer, frame.truncated, frame.incomplete);
     });
-    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    // A peer gone without a FIN or a reset (a crashed host, a lost NAT entry) is found and closed.
+    socket.setKeepAlive(true, KEEPALIVE_MS);
+    // The first bytes of a plain connection are looked at before any is framed (a TLS socket is already decrypted).
+    let head: Buffer | null = 'encrypted' in socket ? null : Buffer.alloc(0);
+    const turns = new ReadTurns(socket, this.router, () => this.backpressurePauses++);
+    socket.on('data', (chunk: Buffer) => {
+      turns.read(chunk.length);
+      if (head !== null) {
+        const start = Buffer.concat([head, chunk.subarray(0, TLS_SNIFF_BYTES)]);
+        const kind = tlsStart(start);
+        if (kind === 'more') {
+          head = start;
+          return;
+        }
+        if (kind === 'tls') {
+          head = null;
+          this.tlsOnPlain(socket, peer);
+          return;
+        }
+        if (head.length > 0) framer.push(head);
+        head = null;
+      }
+      framer.push(chunk);
+    });
+    // One or two bytes that could still have begun a TLS handshake are a message like any other.
+    const pushHead = (): void => {
+      if (head !== null && head.length > 0) framer.push(head);
+      head = null;
+    };
+    const ended = (clean: boolean): void => {
+      pushHead();
+      framer.end(clean);
+    };
+    this.unfinished.set(socket, { held: () => framer.buffered + (head?.length ?? 0), cutShort: () => ended(false) });
     socket.on('end', () => {
-      framer.end();
+      ended(true);
       socket.end();
     });
-    socket.on('error', (err) => this.warn.log('info', 'syslog-tcp-conn', `syslog TCP connection from ${peer}: ${err.message}`));
-    socket.once('close', () => this.connections.delete(socket));
+    socket.on('error', (err) => {
+      this.problems.reset++;
+      this.warn.log('info', 'syslog-tcp-conn', `syslog TCP connection from ${peer}: ${err.message}`);
+    });
+    socket.once('close', () => {
+      // Reset, or closed by oxd: what the framer holds is kept, flagged incomplete (nothing after a clean end).
+      ended(false);
+      this.unfinished.delete(socket);
+      this.connections.delete(socket);
+    });
+  }
+
+  /** A TLS client on the plain port: its handshake is no syslog, and it would wait for an answer forever. */
+  private tlsOnPlain(socket: net.Socket, peer: string): void {
+    this.problems.tls_on_plain++;
+    const port = this.bound ? this.bound.port : '?';
+    this.warn.log(
+      'warning',
+      'syslog-tls-on-plain',
+      `syslog: ${peer} began a TLS handshake on the plain TCP port ${port}; closed. This port takes syslog as plain text: TLS senders go to the port of the syslog_tls setting`,
+    );
+    socket.destroy();
   }
 
   /** One message, whatever came with it: stored as an event, parsed or not. */
-  private message(bytes: Buffer, peer: string, truncated: boolean): void {
+  private message(bytes: Buffer, peer: string, truncated: boolean, incomplete = false): void {
     // Senders that are not UTF-8 (latin1 consoles, old devices) keep every byte as a character.
     const text = bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1');
     const arrival = Date.now();
-    const e = syslogEvent(parseSyslog(text, new Date(arrival)), peer, arrival, truncated);
+    const e = syslogEvent(parseSyslog(text, new Date(arrival)), peer, arrival, truncated, incomplete);
     this.counts.messages++;
     if (truncated) this.counts.truncated++;
+    if (incomplete) this.problems.incomplete++;
     const format = String(e.body.format);
     this.formats.set(format, (this.formats.get(format) ?? 0) + 1);
     routeLocalEvent(this.router, { type: e.type, host: e.host, start: e.end, end: e.end, body: e.body as { [key: string]: Packable } }, `syslog ${peer}`, false);
@@ -113,8 +192,17 @@ export class SyslogSource {
       ...this.counts,
       formats: Object.fromEntries(this.formats),
       tcp_connections: this.connections.size,
+      tcp_held_bytes: [...this.unfinished.values()].reduce((n, u) => n + u.held(), 0),
+      backpressure_pauses: this.backpressurePauses,
       receive_buffer: this.receiveBufferGot,
       udp_drops: drops.socket,
+      problems: {
+        truncated: this.counts.truncated,
+        unparsed: this.formats.get('unparsed') ?? 0,
+        refused: this.counts.tcp_refused,
+        ...this.problems,
+      },
+      tls: this.tls?.status() ?? null,
     };
   }
 
@@ -122,14 +210,29 @@ export class SyslogSource {
     const { udp, tcp } = this;
     this.udp = null;
     this.tcp = null;
+    // Partial messages go to the router now, while the sinks still take events.
+    for (const u of this.unfinished.values()) u.cutShort();
+    const tlsClosed = this.tls?.stop();
     await closeUdpTcp(udp, tcp, this.connections);
+    for (const socket of this.connections) socket.destroy();
+    await tlsClosed;
   }
 }
 
-/** The syslog source the settings ask for (an address, or sockets from systemd), or null. */
+/**
+ * The syslog source the settings ask for (addresses, or sockets from
+ * systemd), or null. Throws ESYSLOG_TLS when the TLS files cannot be used.
+ */
 export function syslogSource(settings: OxdSettings, passed: PassedSockets, router: Router, warn: RateLimitedLog): SyslogSource | null {
   const listen: UdpTcpListen | null =
     passed.syslog !== undefined && passed.syslog.length > 0 ? { fds: passed.syslog } : settings.syslog ? { endpoint: settings.syslog } : null;
-  if (listen === null) return null;
-  return new SyslogSource(listen, router, { maxMessage: settings.syslogMaxMessage, maxConnections: settings.syslogMaxConnections, receiveBuffer: RECEIVE_BUFFER }, warn);
+  const tlsListen: SyslogTlsListen | null =
+    passed.syslogTls !== undefined ? { fd: passed.syslogTls } : settings.syslogTls ? { endpoint: settings.syslogTls } : null;
+  if (listen === null && tlsListen === null) return null;
+  const source = new SyslogSource(listen, router, { maxMessage: settings.syslogMaxMessage, maxConnections: settings.syslogMaxConnections, receiveBuffer: RECEIVE_BUFFER }, warn);
+  if (tlsListen) {
+    const options = { handshakeTimeoutMs: settings.handshakeTimeoutMs, maxConnections: settings.syslogMaxConnections };
+    source.tls = new SyslogTlsServer(tlsListen, readTlsFiles(settings), options, (socket) => source.accept(socket), warn);
+  }
+  return source;
 }

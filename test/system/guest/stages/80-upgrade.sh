@@ -15,5 +15,7 @@ obs upgrade.conf_leftovers "$(ls /etc/blueox/ | grep -E 'dpkg-(new|old|dist)' | 
 obs upgrade.socket "$(systemctl is-active oxd.socket)"
 obs upgrade.service "$(systemctl is-active oxd.service)"
 obs upgrade.pid_after "$(main_pid)"
+# Enabled by the administrator (37-syslog.sh), it stays enabled and listening.
+obs upgrade.syslog_socket "$(systemctl is-enabled oxd-syslog.socket 2>&1) $(systemctl is-active oxd-syslog.socket 2>&1)"
 save upgrade-send.txt python3 "$IN/py/send_original.py" --type systest_upgrade --count 5
 wait_for 60 upgrade.delivered have_events systest_upgrade 5

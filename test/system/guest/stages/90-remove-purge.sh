@@ -9,10 +9,10 @@ save before-remove-units.txt systemctl list-units --all --no-pager --no-legend '
 c=$(journal_cursor)
 save remove-apt.txt apt-get remove -y -q -o Dpkg::Use-Pty=0 blueox-oxd blueox-tools
 save remove-journal.txt journal_since "$c" -o short-monotonic
-for u in oxd.socket oxd-control.socket oxd-statsd.socket oxd.service oxingest@systest.service; do
+for u in oxd.socket oxd-control.socket oxd-statsd.socket oxd-syslog.socket oxd.service oxingest@systest.service; do
     obs "remove.active.$u" "$(systemctl is-active "$u" 2>&1)"
 done
-obs remove.listening "$({ ss -Hltn; ss -Hlun; } | awk '{print $4}' | grep -E ':(3513|3514|8125)$' | tr '\n' ' ')"
+obs remove.listening "$({ ss -Hltn; ss -Hlun; } | awk '{print $4}' | grep -E ':(3513|3514|8125|514)$' | tr '\n' ' ')"
 obs remove.processes "$(pgrep -c -u _blueox 2>/dev/null; true)"
 save remove-processes.txt ps -o pid,user,args -u _blueox
 obs remove.conf_kept "$(test -f /etc/blueox/oxd.conf && echo yes || echo no)"

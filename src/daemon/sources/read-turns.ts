@@ -1,0 +1,56 @@
+/**
+ * Turns on a busy TCP connection of a source that reads text (syslog): libuv
+ * reads a socket with data waiting up to 32 times in one turn of the event
+ * loop, so fast senders on a few connections could hold the loop, and the
+ * control port with it, for seconds. After TURN_BYTES a connection pauses
+ * until the next turn (each byte of text costs far more than a byte of a
+ * ZMTP frame, so the turn is shorter than the collect source's). While a sink is behind (the router is congested) it
+ * stops reading until the sinks drain: TCP then slows the sender, and oxd's
+ * memory stays bounded. (The collect source does the same in its own
+ * connection.)
+ */
+import type * as net from 'node:net';
+import type { Router } from '../router';
+
+/** How much one connection may read before it lets the event loop serve others: one read of libuv's. */
+export const TURN_BYTES = 64 * 1024;
+
+export class ReadTurns {
+  private turnBytes = 0;
+  private yielding = false;
+  private waitingForSinks = false;
+
+  /** `onBackpressure`: counts each pause for a sink that is behind. */
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly router: Router,
+    private readonly onBackpressure: () => void,
+  ) {}
+
+  /** After handling a chunk of `bytes` read from the socket. */
+  read(bytes: number): void {
+    if (this.router.congested && !this.waitingForSinks) {
+      this.waitingForSinks = true;
+      this.onBackpressure();
+      this.socket.pause();
+      this.router.whenDrained(() => {
+        this.waitingForSinks = false;
+        this.resumeIfFree();
+      });
+    }
+    this.turnBytes += bytes;
+    if (this.turnBytes >= TURN_BYTES && !this.yielding) {
+      this.yielding = true;
+      this.socket.pause();
+      setImmediate(() => {
+        this.yielding = false;
+        this.turnBytes = 0;
+        this.resumeIfFree();
+      });
+    }
+  }
+
+  private resumeIfFree(): void {
+    if (!this.waitingForSinks && !this.yielding && !this.socket.destroyed) this.socket.resume();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * A peer daemon a test starts (rsyslogd, syslog-ng): in a folder of its own,
+ * in the foreground so the test holds its pid and its exit, its output read
+ * from its pipes, killed and its folder removed at the test's teardown.
+ *
+ * A test that times out ends its worker before the teardowns run: the
+ * worker's exit still kills every daemon started here and removes their
+ * folders, so none outlives the run or leaves its sockets behind.
+ *
+ * Each daemon's own helper writes its configuration into the folder, names
+ * its command line and says when it is ready; this file knows none of that.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { Output } from './output';
+import { waitUntil } from './proc';
+
+/** What a helper needs of ava's ExecutionContext. */
+export interface Teardown {
+  teardown(fn: () => void | Promise<void>): void;
+}
+
+const running = new Set<ChildProcess>();
+const folders = new Set<string>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new folder under the system's temporary one, removed with its daemon (or when the worker exits). */
+export function peerFolder(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  folders.add(dir);
+  return dir;
+}
+
+export interface PeerCommand {
+  /** The daemon's name in messages, e.g. `rsyslogd`. */
+  name: string;
+  command: string;
+  args: string[];
+  /** Its folder (from peerFolder), also its working directory. */
+  dir: string;
+  /** Its environment, on top of the test's. */
+  env?: NodeJS.ProcessEnv;
+  /** Which pipes `output` reads: stderr only (stdout ignored), or stdout and stderr together. */
+  output: 'stderr' | 'stdout+stderr';
+}
+
+/** A started daemon: its folder, its pid, what it wrote, and stopping it. */
+export class PeerDaemon {
+  readonly dir: string;
+  /** What the daemon wrote to the pipes its PeerCommand names. */
+  readonly output: Output;
+  private readonly name: string;
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<number | null>;
+
+  /** Spawns `c`; at the teardown of `t` it is killed (SIGKILL) and its folder removed. */
+  protected constructor(t: Teardown, c: PeerCommand) {
+    this.dir = c.dir;
+    this.name = c.name;
+    const child = spawn(c.command, c.args, {
+      cwd: c.dir,
+      env: { ...process.env, ...c.env },
+      stdio: ['ignore', c.output === 'stderr' ? 'ignore' : 'pipe', 'pipe'],
+    });
+    this.child = child;
+    running.add(child);
+    this.output = new Output(c.output === 'stderr' ? child.stderr! : merged(child), c.name);
+    this.exited = new Promise((resolve) =>
+      child.once('close', (code) => {
+        running.delete(child);
+        resolve(code);
+      }),
+    );
+    t.teardown(async () => {
+      child.kill('SIGKILL');
+      await this.exited;
+      fs.rmSync(c.dir, { recursive: true, force: true });
+      folders.delete(c.dir);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** SIGTERM (the daemon flushes its queues and closes its connections) and its exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  /**
+   * Resolves once `ready()` holds, with a deadline; fails at once when the
+   * daemon exits instead. Either failure carries its output and `context()`
+   * (e.g. its configuration), labelled, for the test's report.
+   */
+  protected async waitReady(ready: () => boolean, context: () => Record<string, string>): Promise<void> {
+    const child = this.child;
+    try {
+      await waitUntil(() => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} exited (${child.exitCode ?? child.signalCode})`);
+        return ready();
+      }, `${this.name} is ready`, 20_000);
+    } catch (err) {
+      const parts = Object.entries({ [`${this.name} output`]: this.output.text, ...context() });
+      throw new Error([(err as Error).message, ...parts.map(([label, text]) => `${label}:\n${text}`)].join('\n'));
+    }
+  }
+}
+
+/** stdout and stderr as one stream, ended once the process has closed both. */
+function merged(child: ChildProcess): Readable {
+  const both = new PassThrough();
+  child.stdout!.pipe(both, { end: false });
+  child.stderr!.pipe(both, { end: false });
+  child.once('close', () => both.end());
+  return both;
+}
