@@ -112,8 +112,10 @@ function hostnameEnd(text: string, p: number): number {
   return p;
 }
 
-interface BsdStamp {
+export interface BsdStamp {
+  /** Seconds since the epoch. */
   time: number;
+  /** The time as RFC 3339 text (UTC), what the event's timestamp says. */
   iso: string;
 }
 
@@ -128,11 +130,24 @@ let validFrom = 0;
 let validTo = -1;
 
 function bsdStamp(m: RegExpExecArray, now: Date): BsdStamp | null {
-  const nowMs = now.getTime();
-  if (m[0] === lastStamp && nowMs >= validFrom && nowMs <= validTo) return lastRead;
+  return bsdStampOf(m[0], now.getTime(), m);
+}
+
+/**
+ * The BSD timestamp that is the whole of `stamp` (as BSD_STAMP matched it),
+ * read at `nowMs`; null when it is no date. `m`: the match, when the caller
+ * has it already.
+ */
+export function bsdStampOf(stamp: string, nowMs: number, m: RegExpExecArray | null = null): BsdStamp | null {
+  if (stamp === lastStamp && nowMs >= validFrom && nowMs <= validTo) return lastRead;
+  if (m === null) {
+    BSD_STAMP.lastIndex = 0;
+    m = BSD_STAMP.exec(stamp);
+    if (m === null || m[0].length !== stamp.length) return null;
+  }
   const window = { from: -Infinity, to: Infinity };
-  const time = bsdTime(m, now, window);
-  lastStamp = m[0];
+  const time = bsdTime(m, new Date(nowMs), window);
+  lastStamp = stamp;
   lastRead = time === null ? null : { time, iso: new Date(time * 1000).toISOString() };
   validFrom = window.from;
   validTo = window.to;

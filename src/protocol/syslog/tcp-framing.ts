@@ -9,7 +9,10 @@
  * A message the connection ends inside of is kept as far as it arrived, and
  * flagged.
  *
- * Pure: bytes in, whole messages out, whatever the chunking.
+ * Pure: bytes in, whole messages out, whatever the chunking. Each message
+ * comes out as a SyslogFrame with bytes of its own, or, for a caller that
+ * reads it at once (the syslog source), in place: a range of the chunk or of
+ * the framer's own buffer, with its flags, valid only during the call.
  */
 
 export interface SyslogFrame {
@@ -22,6 +25,15 @@ export interface SyslogFrame {
   badOctetCount: boolean;
 }
 
+/** Flags of a frame handed over in place. */
+export const FRAME_TRUNCATED = 1;
+export const FRAME_INCOMPLETE = 2;
+export const FRAME_BAD_OCTET_COUNT = 4;
+
+/** A message as `buf[start, end)`, valid only during the call; `flags` of FRAME_*. */
+export type FrameHandler = (buf: Buffer, start: number, end: number, flags: number) => void;
+
+const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 const NUL = 0x00;
 const SP = 0x20;
@@ -51,10 +63,29 @@ export class SyslogFramer {
    */
   private nulAt = UNKNOWN;
 
+  private readonly onFrame: FrameHandler;
+
+  /** Each message as a SyslogFrame whose bytes are its own. */
+  constructor(maxBytes: number, onFrame: (frame: SyslogFrame) => void);
+  /** Each message in place, without a copy or an object: what `handler` keeps it must copy. */
+  constructor(maxBytes: number, handler: FrameHandler, inPlace: true);
   constructor(
     private readonly maxBytes: number,
-    private readonly onFrame: (frame: SyslogFrame) => void,
-  ) {}
+    onFrame: ((frame: SyslogFrame) => void) | FrameHandler,
+    inPlace = false,
+  ) {
+    if (inPlace) this.onFrame = onFrame as FrameHandler;
+    else {
+      const takeFrame = onFrame as (frame: SyslogFrame) => void;
+      this.onFrame = (buf, start, end, flags) =>
+        takeFrame({
+          bytes: Buffer.from(buf.subarray(start, end)),
+          truncated: (flags & FRAME_TRUNCATED) !== 0,
+          incomplete: (flags & FRAME_INCOMPLETE) !== 0,
+          badOctetCount: (flags & FRAME_BAD_OCTET_COUNT) !== 0,
+        });
+    }
+  }
 
   /** Bytes read from the connection. */
   push(chunk: Buffer): void {
@@ -173,7 +204,7 @@ export class SyslogFramer {
         at++;
       }
       if (chunk[at] !== SP || at + 1 + value > chunk.length || value > this.maxBytes) return p;
-      this.onFrame({ bytes: Buffer.from(chunk.subarray(at + 1, at + 1 + value)), truncated: false, incomplete: false, badOctetCount: false });
+      this.onFrame(chunk, at + 1, at + 1 + value, 0);
       return at + 1 + value;
     }
     if (c === LF || c === NUL) return p;
@@ -183,7 +214,7 @@ export class SyslogFramer {
     if (this.nulAt === UNKNOWN || (this.nulAt >= 0 && this.nulAt < p)) this.nulAt = chunk.indexOf(NUL, p);
     if (this.nulAt >= 0 && this.nulAt < end) end = this.nulAt;
     if (end === chunk.length || end - p > this.maxBytes) return p;
-    this.onFrame({ bytes: Buffer.from(chunk.subarray(p, end)), truncated: false, incomplete: false, badOctetCount: false });
+    this.onFrame(chunk, p, end, 0);
     return end + 1;
   }
 
@@ -234,13 +265,14 @@ export class SyslogFramer {
   }
 
   private emit(incomplete = false): void {
-    const bytes = this.pending === null ? Buffer.alloc(0) : this.pending.subarray(0, this.held);
-    const frame = { bytes, truncated: this.truncated, incomplete, badOctetCount: this.badOctetCount };
+    const buf = this.pending ?? EMPTY;
+    const length = this.held;
+    const flags = (this.truncated ? FRAME_TRUNCATED : 0) | (incomplete ? FRAME_INCOMPLETE : 0) | (this.badOctetCount ? FRAME_BAD_OCTET_COUNT : 0);
     this.pending = null;
     this.held = 0;
     this.truncated = false;
     this.badOctetCount = false;
     this.state = { kind: 'start' };
-    this.onFrame(frame);
+    this.onFrame(buf, 0, length, flags);
   }
 }

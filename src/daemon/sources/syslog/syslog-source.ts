@@ -9,18 +9,18 @@
  * connection ends inside of is kept and flagged, as when oxd stops; TCP
  * keepalive closes connections whose peer vanished.
  */
-import { isUtf8 } from 'node:buffer';
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { OxdSettings } from '../../../config/oxd-settings';
+import { writeEventId } from '../../../client/event-id';
 import type { Packable } from '../../../protocol/compat-pack';
 import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
-import { parseSyslog } from '../../../protocol/syslog/parse-syslog';
-import { syslogEvent } from '../../../protocol/syslog/syslog-event';
-import { SyslogFramer } from '../../../protocol/syslog/tcp-framing';
+import { META_SIZE } from '../../../protocol/meta';
+import { SyslogBodyEncoder } from '../../../protocol/syslog/syslog-body-encoder';
+import type { SyslogFormat } from '../../../protocol/syslog/syslog-message';
+import { FRAME_BAD_OCTET_COUNT, FRAME_INCOMPLETE, FRAME_TRUNCATED, SyslogFramer } from '../../../protocol/syslog/tcp-framing';
 import { tlsStart, TLS_SNIFF_BYTES } from '../../../protocol/syslog/tls-hello';
 import type { PassedSockets } from '../../daemon';
-import { routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { ReadTurns } from '../read-turns';
@@ -47,7 +47,9 @@ export class SyslogSource {
   private bound: Endpoint | null = null;
   private receiveBufferGot = 0;
   private readonly counts = { messages: 0, udp_messages: 0, tcp_messages: 0, truncated: 0, tcp_accepted: 0, tcp_refused: 0 };
-  private readonly formats = new Map<string, number>();
+  private readonly formats = new Map<SyslogFormat, number>();
+  /** Writes each message's event frames, which go to the router as the collect port's do. */
+  private readonly encoder = new SyslogBodyEncoder(writeEventId, process.pid);
   /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
   private readonly problems = { incomplete: 0, bad_octet_count: 0, tls_on_plain: 0, reset: 0 };
   /** Times a connection stopped reading because a sink was behind. */
@@ -92,7 +94,8 @@ export class SyslogSource {
       this.udp.on('message', (msg, rinfo) => {
         this.counts.udp_messages++;
         const cut = msg.length > this.options.maxMessage;
-        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, unmappedAddress(rinfo.address), cut);
+        const peer = unmappedAddress(rinfo.address);
+        this.message(msg, 0, cut ? this.options.maxMessage : msg.length, peer, `syslog ${peer}`, Date.now(), cut, false);
       });
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
@@ -104,17 +107,25 @@ export class SyslogSource {
     this.counts.tcp_accepted++;
     this.connections.add(socket);
     const peer = unmappedAddress(socket.remoteAddress ?? 'unknown');
-    const framer = new SyslogFramer(this.options.maxMessage, (frame) => {
-      this.counts.tcp_messages++;
-      if (frame.badOctetCount) this.problems.bad_octet_count++;
-      this.message(frame.bytes, peer, frame.truncated, frame.incomplete);
-    });
+    const label = `syslog ${peer}`;
+    // Taken once per chunk read, not per message.
+    let arrival = 0;
+    const framer = new SyslogFramer(
+      this.options.maxMessage,
+      (buf, start, end, flags) => {
+        this.counts.tcp_messages++;
+        if ((flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
+        this.message(buf, start, end, peer, label, arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0);
+      },
+      true,
+    );
     // A peer gone without a FIN or a reset (a crashed host, a lost NAT entry) is found and closed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
     // The first bytes of a plain connection are looked at before any is framed (a TLS socket is already decrypted).
     let head: Buffer | null = 'encrypted' in socket ? null : Buffer.alloc(0);
     const turns = new ReadTurns(socket, this.router, () => this.backpressurePauses++);
     socket.on('data', (chunk: Buffer) => {
+      arrival = Date.now();
       turns.read(chunk.length);
       if (head !== null) {
         const start = Buffer.concat([head, chunk.subarray(0, TLS_SNIFF_BYTES)]);
@@ -139,6 +150,7 @@ export class SyslogSource {
       head = null;
     };
     const ended = (clean: boolean): void => {
+      arrival = Date.now();
       pushHead();
       framer.end(clean);
     };
@@ -171,18 +183,20 @@ export class SyslogSource {
     socket.destroy();
   }
 
-  /** One message, whatever came with it: stored as an event, parsed or not. */
-  private message(bytes: Buffer, peer: string, truncated: boolean, incomplete = false): void {
-    // Senders that are not UTF-8 (latin1 consoles, old devices) keep every byte as a character.
-    const text = bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1');
-    const arrival = Date.now();
-    const e = syslogEvent(parseSyslog(text, new Date(arrival)), peer, arrival, truncated, incomplete);
+  /**
+   * One message, `buf[start, end)`, whatever came with it: stored as an
+   * event, parsed or not. Its frames are routed as the collect port routes
+   * a sender's (the body checked there like any other).
+   */
+  private message(buf: Buffer, start: number, end: number, peer: string, label: string, arrival: number, truncated: boolean, incomplete: boolean): void {
+    const enc = this.encoder;
+    enc.encode(buf, start, end, peer, arrival, truncated, incomplete);
     this.counts.messages++;
     if (truncated) this.counts.truncated++;
     if (incomplete) this.problems.incomplete++;
-    const format = String(e.body.format);
-    this.formats.set(format, (this.formats.get(format) ?? 0) + 1);
-    routeLocalEvent(this.router, { type: e.type, host: e.host, start: e.end, end: e.end, body: e.body as { [key: string]: Packable } }, `syslog ${peer}`, false);
+    const formats = this.formats;
+    formats.set(enc.format, (formats.get(enc.format) ?? 0) + 1);
+    this.router.route(enc.out, enc.metaStart, enc.metaStart + META_SIZE, enc.out, enc.bodyStart, enc.bodyEnd, arrival, label);
   }
 
   status(): { [key: string]: Packable } {
