@@ -11,7 +11,7 @@ import test from 'ava';
 import { isUtf8 } from 'node:buffer';
 import { compatPack, Float64, Packable } from '../../src/protocol/compat-pack';
 import { checkEventBody } from '../../src/protocol/event-body';
-import { encodeMeta, META_SIZE } from '../../src/protocol/meta';
+import { decodeMeta, encodeMeta } from '../../src/protocol/meta';
 import { parseSyslog } from '../../src/protocol/syslog/parse-syslog';
 import { SyslogBodyEncoder } from '../../src/protocol/syslog/syslog-body-encoder';
 import { syslogEvent } from '../../src/protocol/syslog/syslog-event';
@@ -60,7 +60,7 @@ function compare(messages: Iterable<[Buffer, string, number, boolean, boolean]>)
     const direct = enc.direct;
     enc.encode(buf, 14, 14 + bytes.length, peer, arrivalMs, truncated, incomplete);
     const want = before(bytes, peer, arrivalMs, truncated, incomplete, lastId());
-    const meta = enc.out.subarray(enc.metaStart, enc.metaStart + META_SIZE);
+    const meta = enc.meta;
     const body = enc.out.subarray(enc.bodyStart, enc.bodyEnd);
     run.compared++;
     run.direct += enc.direct - direct;
@@ -157,14 +157,23 @@ test('each way a message is read or left to parseSyslog: the same frames', (t) =
   t.true(run.direct > texts.length / 2, `${run.direct} of ${run.compared} written directly`);
 });
 
-test('frames already handed over are never written again', (t) => {
+test("bodies already handed over are never written again; a host's meta frame is its newest event's", (t) => {
   const { enc } = encoder();
   const kept: Array<{ out: Buffer; start: number; end: number; copy: Buffer }> = [];
-  const msg = Buffer.from('<13>1 2026-12-04T16:02:44Z host app 1 m [a b="c"] a message of some length to fill slabs');
+  const metas = new Map<string, Buffer>();
   for (let i = 0; i < 2000; i++) {
-    enc.encode(msg, 0, msg.length, PEERS[i % 3], 1_700_000_000_000 + i);
-    kept.push({ out: enc.out, start: enc.metaStart, end: enc.bodyEnd, copy: Buffer.from(enc.out.subarray(enc.metaStart, enc.bodyEnd)) });
+    const msg = Buffer.from(`<13>1 2026-12-04T16:02:44.${String(i).padStart(6, '0')}Z host${i % 5} app 1 m [a b="c"] a message of some length to fill slabs`);
+    const peer = PEERS[i % 3];
+    enc.encode(msg, 0, msg.length, peer, 1_700_000_000_000 + i);
+    kept.push({ out: enc.out, start: enc.bodyStart, end: enc.bodyEnd, copy: Buffer.from(enc.out.subarray(enc.bodyStart, enc.bodyEnd)) });
+    metas.set(`host${i % 5}`, enc.meta);
+    const other = Buffer.from(`<13>Dec  4 16:02:44 app: no hostname ${i}`);
+    enc.encode(other, 0, other.length, peer, 1_700_000_000_000 + i);
+    metas.set(peer, enc.meta);
   }
   t.true(new Set(kept.map((k) => k.out)).size > 1, 'more than one slab used');
   t.true(kept.every((k) => k.out.subarray(k.start, k.end).equals(k.copy)));
+  t.is(metas.size, 5 + PEERS.length);
+  for (let h = 0; h < 5; h++) t.deepEqual(decodeMeta(metas.get(`host${h}`)!), { version: 3, end: Date.UTC(2026, 11, 4, 16, 2, 44) / 1000 + (1995 + h) / 1e6, host: `host${h}`, type: 'syslog' });
+  for (const [i, peer] of PEERS.entries()) t.like(decodeMeta(metas.get(peer)!), { host: peer, type: 'syslog' }, `${i}`);
 });

@@ -78,22 +78,27 @@ function printable(v: string): boolean {
  * day cost several times as much.
  */
 export function timeOf(stamp: string): number | null {
-  const n = stamp.length;
-  if (n < 20 || stamp.charCodeAt(4) !== 0x2d || stamp.charCodeAt(7) !== 0x2d || stamp.charCodeAt(10) !== 0x54 || stamp.charCodeAt(13) !== 0x3a || stamp.charCodeAt(16) !== 0x3a) return null;
-  const y = digits(stamp, 0, 4);
-  const mo = digits(stamp, 5, 2);
-  const d = digits(stamp, 8, 2);
-  const h = digits(stamp, 11, 2);
-  const mi = digits(stamp, 14, 2);
-  const s = digits(stamp, 17, 2);
+  return rfc3339Time(stamp, 0, stamp.length);
+}
+
+/** timeOf for `src[start, end)`, characters of a string or bytes (ASCII, as the time is). */
+export function rfc3339Time(src: string | Uint8Array, start: number, end: number): number | null {
+  const n = end - start;
+  if (n < 20 || code(src, start + 4) !== 0x2d || code(src, start + 7) !== 0x2d || code(src, start + 10) !== 0x54 || code(src, start + 13) !== 0x3a || code(src, start + 16) !== 0x3a) return null;
+  const y = digits(src, start, 4);
+  const mo = digits(src, start + 5, 2);
+  const d = digits(src, start + 8, 2);
+  const h = digits(src, start + 11, 2);
+  const mi = digits(src, start + 14, 2);
+  const s = digits(src, start + 17, 2);
   if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return null;
-  let p = 19;
+  let p = start + 19;
   let frac = 0;
-  if (stamp.charCodeAt(p) === 0x2e /* . */) {
+  if (code(src, p) === 0x2e /* . */) {
     let k = p + 1;
     let f = 0;
-    while (k < n && k - p <= 9) {
-      const c = stamp.charCodeAt(k);
+    while (k < end && k - p <= 9) {
+      const c = code(src, k);
       if (c < 0x30 || c > 0x39) break;
       f = f * 10 + (c - 0x30);
       k++;
@@ -104,13 +109,14 @@ export function timeOf(stamp: string): number | null {
     p = k;
   }
   let offset = 0;
-  const z = stamp.charCodeAt(p);
+  const z = p < end ? code(src, p) : -1;
   if (z === 0x5a /* Z */) {
-    if (p + 1 !== n) return null;
+    if (p + 1 !== end) return null;
   } else if (z === 0x2b || z === 0x2d) {
-    const zh = digits(stamp, p + 1, 2);
-    const zm = digits(stamp, p + 4, 2);
-    if (p + 6 !== n || stamp.charCodeAt(p + 3) !== 0x3a || zh < 0 || zm < 0) return null;
+    if (p + 6 !== end) return null;
+    const zh = digits(src, p + 1, 2);
+    const zm = digits(src, p + 4, 2);
+    if (code(src, p + 3) !== 0x3a || zh < 0 || zm < 0) return null;
     offset = (z === 0x2d ? -1 : 1) * (zh * 60 + zm) * 60_000;
   } else return null;
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 60) return null;
@@ -123,6 +129,10 @@ export function timeOf(stamp: string): number | null {
   return (ms - offset) / 1000 + frac;
 }
 
+function code(src: string | Uint8Array, i: number): number {
+  return typeof src === 'string' ? src.charCodeAt(i) : src[i];
+}
+
 const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -132,11 +142,11 @@ function daysIn(year: number, month: number): number {
 }
 
 /** The number written in `count` ASCII digits at `at`, or -1. */
-function digits(text: string, at: number, count: number): number {
+function digits(src: string | Uint8Array, at: number, count: number): number {
   let v = 0;
   for (let i = at; i < at + count; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return -1;
+    const c = code(src, i);
+    if (!(c >= 0x30 && c <= 0x39)) return -1;
     v = v * 10 + (c - 0x30);
   }
   return v;

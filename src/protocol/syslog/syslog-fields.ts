@@ -14,7 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { bsdStampOf } from './rfc3164';
-import { timeOf } from './rfc5424';
+import { rfc3339Time } from './rfc5424';
 
 export const FORMAT_RFC5424 = 1;
 export const FORMAT_RFC3164 = 2;
@@ -69,12 +69,15 @@ export class SyslogFields {
   readonly sd = new Int32Array(SD_SLOTS);
   msgStart = 0;
   msgEnd = 0;
+  /** The last BSD timestamp's bytes and text: senders write the same second on many messages. */
+  private readonly bsdBytes = new Uint8Array(15);
+  private bsdText = '';
   /** RFC 5424's six header fields, while they are read. */
   private readonly starts = new Int32Array(6);
   private readonly ends = new Int32Array(6);
 
-  /** Reads `buf[start, end)`; false when parseSyslog must read it instead. */
-  read(buf: Buffer, start: number, end: number, nowMs: number): boolean {
+  /** Reads `buf[start, end)`; false when parseSyslog must read it instead. `knownUtf8`: the caller has seen that it is UTF-8. */
+  read(buf: Buffer, start: number, end: number, nowMs: number, knownUtf8 = false): boolean {
     // Line ends are not part of the message.
     let lineEnd = end;
     for (let c = buf[lineEnd - 1]; lineEnd > start && (c === 0x0d || c === 0x0a || c === 0x00); c = buf[lineEnd - 1]) lineEnd--;
@@ -91,7 +94,7 @@ export class SyslogFields {
     if (p === start + 1 || (p > start + 2 && buf[start + 1] === 0x30) || pri > 191) return false;
     p++;
     // Decoded as UTF-8 only when it is UTF-8: otherwise every byte is a character of its own.
-    if (!isUtf8(buf.subarray(start, end))) return false;
+    if (!knownUtf8 && !isUtf8(buf.subarray(start, end))) return false;
     this.pri = pri;
     this.stampStart = this.stampEnd = this.hostStart = this.hostEnd = this.appStart = this.appEnd = -1;
     this.procStart = this.procEnd = this.msgidStart = this.msgidEnd = this.sdElements = -1;
@@ -119,7 +122,7 @@ export class SyslogFields {
       p = sp + 1;
     }
     if (!(ends[1] === starts[1] + 1 && buf[starts[1]] === 0x2d)) {
-      const time = timeOf(buf.toString('latin1', starts[1], ends[1]));
+      const time = rfc3339Time(buf, starts[1], ends[1]);
       if (time === null) return false;
       this.time = time;
       this.stampStart = starts[1];
@@ -211,13 +214,24 @@ export class SyslogFields {
     return p;
   }
 
+  /** The 15 characters of a BSD timestamp at `p` as text, the last one's when they are the same. */
+  private bsdStamp(buf: Buffer, p: number): string {
+    const last = this.bsdBytes;
+    let same = this.bsdText !== '';
+    for (let i = 0; i < 15 && same; i++) same = last[i] === buf[p + i];
+    if (same) return this.bsdText;
+    for (let i = 0; i < 15; i++) last[i] = buf[p + i];
+    this.bsdText = buf.toString('latin1', p, p + 15);
+    return this.bsdText;
+  }
+
   /** From after the PRI; false for what parseRfc3164 reads in ways not followed here. */
   private rfc3164(buf: Buffer, p: number, lineEnd: number, nowMs: number): boolean {
     this.format = FORMAT_RFC3164;
     const c = p < lineEnd ? buf[p] : -1;
     if (c >= 0x41 && c <= 0x5a) {
       if (!bsdShape(buf, p, lineEnd)) return false;
-      const read = bsdStampOf(buf.toString('latin1', p, p + 15), nowMs);
+      const read = bsdStampOf(this.bsdStamp(buf, p), nowMs);
       if (read === null) return false;
       this.time = read.time;
       this.stampText = read.iso;
@@ -225,7 +239,7 @@ export class SyslogFields {
     } else if (isDigit(c)) {
       const stampEnd = rfc3339End(buf, p, lineEnd);
       if (stampEnd < 0) return false;
-      const time = timeOf(buf.toString('latin1', p, stampEnd));
+      const time = rfc3339Time(buf, p, stampEnd);
       if (time === null) return false;
       this.time = time;
       this.stampStart = p;

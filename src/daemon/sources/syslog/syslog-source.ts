@@ -9,6 +9,7 @@
  * connection ends inside of is kept and flagged, as when oxd stops; TCP
  * keepalive closes connections whose peer vanished.
  */
+import * as buffer from 'node:buffer';
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { OxdSettings } from '../../../config/oxd-settings';
@@ -35,6 +36,8 @@ export interface SyslogSourceOptions {
 }
 
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
+/** Node 18.15 and later; before, every message is checked for UTF-8 on its own. */
+const isAscii: (b: Buffer) => boolean = (buffer as { isAscii?: (b: Buffer) => boolean }).isAscii ?? (() => false);
 /** Idle time before keepalive probes; Node then probes every second, ten times, before closing. */
 const KEEPALIVE_MS = 60_000;
 
@@ -95,7 +98,7 @@ export class SyslogSource {
         this.counts.udp_messages++;
         const cut = msg.length > this.options.maxMessage;
         const peer = unmappedAddress(rinfo.address);
-        this.message(msg, 0, cut ? this.options.maxMessage : msg.length, peer, `syslog ${peer}`, Date.now(), cut, false);
+        this.message(msg, 0, cut ? this.options.maxMessage : msg.length, peer, `syslog ${peer}`, Date.now(), cut, false, false);
       });
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
@@ -108,14 +111,17 @@ export class SyslogSource {
     this.connections.add(socket);
     const peer = unmappedAddress(socket.remoteAddress ?? 'unknown');
     const label = `syslog ${peer}`;
-    // Taken once per chunk read, not per message.
+    // Taken once per chunk read, not per message: the time, and whether the chunk is all ASCII
+    // (then so is every message in it, and none needs checking for UTF-8 on its own).
     let arrival = 0;
+    let chunk: Buffer | null = null;
+    let chunkAscii = false;
     const framer = new SyslogFramer(
       this.options.maxMessage,
       (buf, start, end, flags) => {
         this.counts.tcp_messages++;
         if ((flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
-        this.message(buf, start, end, peer, label, arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0);
+        this.message(buf, start, end, peer, label, arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0, chunkAscii && buf === chunk);
       },
       true,
     );
@@ -124,11 +130,11 @@ export class SyslogSource {
     // The first bytes of a plain connection are looked at before any is framed (a TLS socket is already decrypted).
     let head: Buffer | null = 'encrypted' in socket ? null : Buffer.alloc(0);
     const turns = new ReadTurns(socket, this.router, () => this.backpressurePauses++);
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', (data: Buffer) => {
       arrival = Date.now();
-      turns.read(chunk.length);
+      turns.read(data.length);
       if (head !== null) {
-        const start = Buffer.concat([head, chunk.subarray(0, TLS_SNIFF_BYTES)]);
+        const start = Buffer.concat([head, data.subarray(0, TLS_SNIFF_BYTES)]);
         const kind = tlsStart(start);
         if (kind === 'more') {
           head = start;
@@ -142,7 +148,10 @@ export class SyslogSource {
         if (head.length > 0) framer.push(head);
         head = null;
       }
-      framer.push(chunk);
+      chunk = data;
+      chunkAscii = isAscii(data);
+      framer.push(data);
+      chunk = null;
     });
     // One or two bytes that could still have begun a TLS handshake are a message like any other.
     const pushHead = (): void => {
@@ -188,15 +197,15 @@ export class SyslogSource {
    * event, parsed or not. Its frames are routed as the collect port routes
    * a sender's (the body checked there like any other).
    */
-  private message(buf: Buffer, start: number, end: number, peer: string, label: string, arrival: number, truncated: boolean, incomplete: boolean): void {
+  private message(buf: Buffer, start: number, end: number, peer: string, label: string, arrival: number, truncated: boolean, incomplete: boolean, ascii: boolean): void {
     const enc = this.encoder;
-    enc.encode(buf, start, end, peer, arrival, truncated, incomplete);
+    enc.encode(buf, start, end, peer, arrival, truncated, incomplete, ascii);
     this.counts.messages++;
     if (truncated) this.counts.truncated++;
     if (incomplete) this.problems.incomplete++;
     const formats = this.formats;
     formats.set(enc.format, (formats.get(enc.format) ?? 0) + 1);
-    this.router.route(enc.out, enc.metaStart, enc.metaStart + META_SIZE, enc.out, enc.bodyStart, enc.bodyEnd, arrival, label);
+    this.router.route(enc.meta, 0, META_SIZE, enc.out, enc.bodyStart, enc.bodyEnd, arrival, label);
   }
 
   status(): { [key: string]: Packable } {
