@@ -17,7 +17,8 @@ import { track } from './line-child';
 import { startRsyslog } from './rsyslog-process';
 import { StoredTally } from './syslog-stored';
 
-export type SyslogReceiverName = 'rsyslog' | 'oxd';
+/** `oxd-before`: another build of oxd (--oxd-before), to compare with this one in the same run. */
+export type SyslogReceiverName = 'rsyslog' | 'oxd' | 'oxd-before';
 
 /** What oxd asks for its syslog UDP socket (syslog-source.ts), asked of rsyslog's imudp too. */
 export const RECEIVE_BUFFER = 4 * 1024 * 1024;
@@ -83,19 +84,21 @@ export async function startRsyslogReceiver(queueWorkers: number): Promise<Syslog
 export interface OxdReceiverOptions {
   /** Profile oxd with V8's sampler between profileStart and profileStop, writing into this folder. */
   cpuProfDir?: string | null;
+  /** Another build of oxd than dist/oxd.js, named `oxd-before`. */
+  bundle?: string;
 }
 
 export async function startOxdReceiver(tempDir: string, opts: OxdReceiverOptions = {}): Promise<SyslogReceiver> {
   const preload = path.join(__dirname, 'cpu-profile-preload.js');
   const env = opts.cpuProfDir ? { NODE_OPTIONS: `--require "${preload}"`, BENCH_PROFILE_DIR: opts.cpuProfDir } : {};
   const logPath = fs.mkdtempSync(path.join(tempDir, 'oxd-log-'));
-  const oxd: Oxd = await startOxd({ env, logPath, args: ['--syslog', '127.0.0.1:0'] });
+  const oxd: Oxd = await startOxd({ env, logPath, args: ['--syslog', '127.0.0.1:0'], bundle: opts.bundle });
   track(oxd.child);
   const port = Number((await oxd.waitForStderr(/ syslog=127\.0\.0\.1:(\d+)/))[1]);
   const status = async (): Promise<any> => oxd.control.request({ cmd: 'STATUS' }, 30_000);
   const profileFile = (): string => path.join(opts.cpuProfDir!, `oxd-${oxd.pid}-1.cpuprofile`);
   return {
-    name: 'oxd',
+    name: opts.bundle ? 'oxd-before' : 'oxd',
     port,
     pid: oxd.pid,
     stored: (expected) => new StoredTally(logPath, expected, (name) => name.endsWith('.log')),

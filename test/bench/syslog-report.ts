@@ -103,9 +103,14 @@ export function goals(trials: TcpTrial[], framings: Framing[], udp: UdpStep[]): 
       out.push({ what: `  oxd lost or duplicated, all rounds`, measured: int(ox.lost), goal: '0', met: ox.lost === 0 });
     }
     if (rs) out.push({ what: `  rsyslog lost or duplicated, all rounds`, measured: int(rs.lost), goal: '0', met: rs.lost === 0 });
+    const before = medians(trials, 'oxd-before', framing);
+    if (ox && before) {
+      out.push({ what: `  oxd / oxd-before (--oxd-before) messages/s`, measured: `${(ox.rate / before.rate).toFixed(2)} (${int(ox.rate)} / ${int(before.rate)})`, goal: '(reported)', met: null });
+      out.push({ what: `  CPU per message, oxd-before / oxd`, measured: `${(before.cpu / ox.cpu).toFixed(1)}x (${before.cpu.toFixed(2)} / ${ox.cpu.toFixed(2)} µs)`, goal: '(reported)', met: null });
+    }
     if (gen) out.push({ what: `  generator ceiling (into a discarding reader)`, measured: `${int(gen.rate)} messages/s`, goal: '(reported)', met: null });
   }
-  for (const receiver of ['rsyslog', 'oxd']) {
+  for (const receiver of ['rsyslog', 'oxd', 'oxd-before']) {
     const steps = udp.filter((s) => s.receiver === receiver);
     if (steps.length === 0) continue;
     const s = udpSummary(steps);

@@ -23,7 +23,11 @@
  *
  *   node build/test/bench/syslog-run.js [--messages N] [--rounds R] [--framings octet,lf]
  *        [--receivers rsyslog,oxd] [--rsyslog-workers W] [--udp-seconds S] [--no-udp] [--no-tcp] [--no-stages]
- *        [--cpu-prof DIR]
+ *        [--cpu-prof DIR] [--oxd-before BUNDLE]
+ *
+ * --oxd-before: another build of oxd (say, dist/oxd.js built from an older
+ * commit) as one more receiver, `oxd-before`, in the same rounds: before and
+ * after in one run, as ratios.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -58,7 +62,12 @@ function arg(name: string): string | undefined {
 }
 
 async function withReceiver<T>(name: SyslogReceiverName, tempDir: string, workers: number, cpuProfDir: string | null, body: (r: SyslogReceiver) => Promise<T>): Promise<T> {
-  const rcv = name === 'rsyslog' ? await startRsyslogReceiver(workers) : await startOxdReceiver(tempDir, { cpuProfDir });
+  const before = arg('--oxd-before');
+  if (name === 'oxd-before' && before === undefined) throw new Error('oxd-before is the bundle given with --oxd-before');
+  const rcv =
+    name === 'rsyslog'
+      ? await startRsyslogReceiver(workers)
+      : await startOxdReceiver(tempDir, name === 'oxd-before' ? { cpuProfDir, bundle: path.resolve(before!) } : { cpuProfDir });
   running.add(rcv);
   try {
     return await body(rcv);
@@ -74,7 +83,7 @@ async function main(): Promise<void> {
   const messages = Number(arg('--messages') ?? 1_000_000);
   const rounds = Number(arg('--rounds') ?? 3);
   const framings = (arg('--framings') ?? 'octet,lf').split(',').filter((s) => s !== '') as Framing[];
-  const receivers = (arg('--receivers') ?? 'rsyslog,oxd').split(',').filter((s) => s !== '') as SyslogReceiverName[];
+  const receivers = (arg('--receivers') ?? (arg('--oxd-before') ? 'rsyslog,oxd,oxd-before' : 'rsyslog,oxd')).split(',').filter((s) => s !== '') as SyslogReceiverName[];
   const workers = Number(arg('--rsyslog-workers') ?? 2);
   const udpSeconds = Number(arg('--udp-seconds') ?? 3);
   const cpuProfDir = arg('--cpu-prof') ? path.resolve(arg('--cpu-prof')!) : null;

@@ -125,9 +125,20 @@ export function rfc3339Time(src: string | Uint8Array, start: number, end: number
   if (d < 1 || d > daysIn(fullYear, mo)) return null;
   // A 60th second rolls into the next minute; at 23:59 into the next day, which is not the day written.
   if (s === 60 && mi === 59 && h === 23) return null;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return (ms - offset) / 1000 + frac;
+  // Senders stamp many messages within one second: the last second's Date.UTC is kept.
+  if (y !== last.y || mo !== last.mo || d !== last.d || h !== last.h || mi !== last.mi || s !== last.s) {
+    last.ms = Date.UTC(y, mo - 1, d, h, mi, s);
+    last.y = y;
+    last.mo = mo;
+    last.d = d;
+    last.h = h;
+    last.mi = mi;
+    last.s = s;
+  }
+  return (last.ms - offset) / 1000 + frac;
 }
+
+const last = { y: -1, mo: -1, d: -1, h: -1, mi: -1, s: -1, ms: 0 };
 
 function code(src: string | Uint8Array, i: number): number {
   return typeof src === 'string' ? src.charCodeAt(i) : src[i];

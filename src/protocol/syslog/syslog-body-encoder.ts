@@ -121,6 +121,9 @@ export class SyslogBodyEncoder {
   private src: Buffer = Buffer.alloc(0);
   private srcView = viewOf(this.src);
   private readonly idScratch = Buffer.alloc(ID_LENGTH);
+  private isoText = '';
+  private iso = packed('');
+  private isoView = viewOf(this.iso);
   private peer = '';
   /**
    * What this encoder writes on every event, for the current peer: the
@@ -188,7 +191,7 @@ export class SyslogBodyEncoder {
     p = this.put(BODY, p + 8);
     out[p++] = 0x80 | (BODY_KEYS + (truncated ? 1 : 0) + (incomplete ? 1 : 0));
     p = this.put(PRI_FIELDS[f.pri], p);
-    if (f.stampText !== null) p = this.ascii(f.stampText, p);
+    if (f.stampText !== null) p = this.bsdTimestamp(f.stampText, p);
     else p = this.range(f.stampStart, f.stampEnd, p);
     p = this.put(HOSTNAME, p);
     p = this.range(f.hostStart, f.hostEnd, p);
@@ -321,11 +324,15 @@ export class SyslogBodyEncoder {
     return p + end - start;
   }
 
-  private ascii(text: string, p: number): number {
-    const out = this.out;
-    p = header(text.length, out, p);
-    for (let i = 0; i < text.length; i++) out[p++] = text.charCodeAt(i);
-    return p;
+  /** A BSD timestamp's RFC 3339 text (ASCII), as a string; the last one's bytes are kept, as it repeats. */
+  private bsdTimestamp(text: string, p: number): number {
+    if (text !== this.isoText) {
+      this.isoText = text;
+      this.iso = packed(text);
+      this.isoView = viewOf(this.iso);
+    }
+    copyWords(this.isoView, 0, this.iso.length, this.outView, p);
+    return p + this.iso.length;
   }
 }
 

@@ -112,10 +112,15 @@ export class SyslogFields {
   private rfc5424(buf: Buffer, p: number, lineEnd: number): boolean {
     this.format = FORMAT_RFC5424;
     const { starts, ends } = this;
-    // VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each ended by one space, none empty.
+    // VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each ended by one space, none empty;
+    // the last four printable ASCII.
+    let printable = true;
     for (let i = 0; i < 6; i++) {
       let sp = p;
-      while (sp < lineEnd && buf[sp] !== SP) sp++;
+      if (i < 2) while (sp < lineEnd && buf[sp] !== SP) sp++;
+      else {
+        for (let c = buf[sp]; sp < lineEnd && c !== SP; c = buf[++sp]) if (c < 33 || c > 126) printable = false;
+      }
       if (sp === p || sp === lineEnd) return false;
       starts[i] = p;
       ends[i] = sp;
@@ -128,9 +133,7 @@ export class SyslogFields {
       this.stampStart = starts[1];
       this.stampEnd = ends[1];
     }
-    for (let i = 2; i < 6; i++) {
-      for (let k = starts[i]; k < ends[i]; k++) if (buf[k] < 33 || buf[k] > 126) return false;
-    }
+    if (!printable) return false;
     if (!(ends[2] === starts[2] + 1 && buf[starts[2]] === 0x2d)) {
       this.hostStart = starts[2];
       this.hostEnd = ends[2];

@@ -50,7 +50,9 @@ export class SyslogSource {
   private bound: Endpoint | null = null;
   private receiveBufferGot = 0;
   private readonly counts = { messages: 0, udp_messages: 0, tcp_messages: 0, truncated: 0, tcp_accepted: 0, tcp_refused: 0 };
-  private readonly formats = new Map<SyslogFormat, number>();
+  /** Messages by format, and the formats in the order first seen (as STATUS lists them). */
+  private readonly formats: Record<SyslogFormat, number> = { rfc5424: 0, rfc3164: 0, unparsed: 0 };
+  private readonly formatsSeen: SyslogFormat[] = [];
   /** Writes each message's event frames, which go to the router as the collect port's do. */
   private readonly encoder = new SyslogBodyEncoder(writeEventId, process.pid);
   /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
@@ -94,11 +96,19 @@ export class SyslogSource {
       this.tcp.on('error', (err) => this.warn.log('error', 'syslog-tcp', `syslog TCP port: ${err.message}`));
     }
     if (this.udp) {
+      // Datagrams come from a few senders, each many: the last sender's names are kept.
+      let address = '';
+      let peer = '';
+      let label = '';
       this.udp.on('message', (msg, rinfo) => {
         this.counts.udp_messages++;
         const cut = msg.length > this.options.maxMessage;
-        const peer = unmappedAddress(rinfo.address);
-        this.message(msg, 0, cut ? this.options.maxMessage : msg.length, peer, `syslog ${peer}`, Date.now(), cut, false, false);
+        if (rinfo.address !== address) {
+          address = rinfo.address;
+          peer = unmappedAddress(address);
+          label = `syslog ${peer}`;
+        }
+        this.message(msg, 0, cut ? this.options.maxMessage : msg.length, peer, label, Date.now(), cut, false, false);
       });
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
@@ -203,8 +213,7 @@ export class SyslogSource {
     this.counts.messages++;
     if (truncated) this.counts.truncated++;
     if (incomplete) this.problems.incomplete++;
-    const formats = this.formats;
-    formats.set(enc.format, (formats.get(enc.format) ?? 0) + 1);
+    if (this.formats[enc.format]++ === 0) this.formatsSeen.push(enc.format);
     this.router.route(enc.meta, 0, META_SIZE, enc.out, enc.bodyStart, enc.bodyEnd, arrival, label);
   }
 
@@ -213,7 +222,7 @@ export class SyslogSource {
     return {
       endpoint: this.bound ? `${this.bound.host}:${this.bound.port}` : null,
       ...this.counts,
-      formats: Object.fromEntries(this.formats),
+      formats: Object.fromEntries(this.formatsSeen.map((f) => [f, this.formats[f]])),
       tcp_connections: this.connections.size,
       tcp_held_bytes: [...this.unfinished.values()].reduce((n, u) => n + u.held(), 0),
       backpressure_pauses: this.backpressurePauses,
@@ -221,7 +230,7 @@ export class SyslogSource {
       udp_drops: drops.socket,
       problems: {
         truncated: this.counts.truncated,
-        unparsed: this.formats.get('unparsed') ?? 0,
+        unparsed: this.formats.unparsed,
         refused: this.counts.tcp_refused,
         ...this.problems,
       },
