@@ -95,11 +95,43 @@ function viewOf(b: Buffer): DataView {
 function copyWords(from: DataView, at: number, n: number, to: DataView, p: number): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) to.setUint32(p + i, from.getUint32(at + i));
-  for (; i < n; i++) to.setUint8(p + i, from.getUint8(at + i));
+  if (i + 2 <= n) {
+    to.setUint16(p + i, from.getUint16(at + i));
+    i += 2;
+  }
+  if (i < n) to.setUint8(p + i, from.getUint8(at + i));
 }
 
 /** Beyond this many bytes, a native copy. */
 const NATIVE_COPY = 256;
+/** Peers whose bytes are kept; beyond, the table starts again. */
+const MAX_PEERS = 1024;
+
+/**
+ * What the encoder writes on every event of one peer, in one buffer: the
+ * pid and the key after it; the format and peer, with their keys, for RFC
+ * 5424 and for RFC 3164; the peer's bytes.
+ */
+class PeerBytes {
+  readonly bytes: Buffer;
+  readonly view: DataView;
+  readonly pidLength: number;
+  readonly formatPeerAt: [number, number];
+  readonly formatPeerLength: [number, number];
+  readonly peerAt: number;
+  readonly peerLength: number;
+
+  constructor(pidStart: Buffer, peer: string) {
+    const parts = [pidStart, packed('format', 'rfc5424', 'peer', peer), packed('format', 'rfc3164', 'peer', peer), Buffer.from(peer)];
+    this.pidLength = pidStart.length;
+    this.formatPeerAt = [parts[0].length, parts[0].length + parts[1].length];
+    this.formatPeerLength = [parts[1].length, parts[2].length];
+    this.peerAt = this.formatPeerAt[1] + parts[2].length;
+    this.peerLength = parts[3].length;
+    this.bytes = Buffer.concat(parts);
+    this.view = viewOf(this.bytes);
+  }
+}
 
 export class SyslogBodyEncoder {
   /** The last event's frames: its meta frame (valid until the next event), and its body at `out[bodyStart, bodyEnd)`. */
@@ -124,26 +156,17 @@ export class SyslogBodyEncoder {
   private isoText = '';
   private iso = packed('');
   private isoView = viewOf(this.iso);
-  private peer = '';
-  /**
-   * What this encoder writes on every event, for the current peer: the
-   * pid and the key after it; the format and peer, with their keys, for
-   * RFC 5424 and RFC 3164; the peer's bytes.
-   */
-  private own = Buffer.alloc(0);
-  private ownView = viewOf(this.own);
   private readonly pidStart: Buffer;
-  private formatPeerAt = [0, 0];
-  private formatPeerLength = [0, 0];
-  private peerAt = 0;
-  private peerLength = 0;
+  private readonly peers = new Map<string, PeerBytes>();
+  private peer = '';
+  private own: PeerBytes;
 
   constructor(
     private readonly writeId: EventIdWriter,
     private readonly pid: number,
   ) {
     this.pidStart = packed('pid', pid, 'start', FLOAT64);
-    this.setPeer('-');
+    this.own = new PeerBytes(this.pidStart, this.peer);
   }
 
   /**
@@ -155,7 +178,8 @@ export class SyslogBodyEncoder {
   encode(buf: Buffer, start: number, end: number, peer: string, arrivalMs: number, truncated = false, incomplete = false, knownUtf8 = false): void {
     if (peer !== this.peer) this.setPeer(peer);
     const f = this.fields;
-    if (this.peerLength > PASCAL_MAX || !f.read(buf, start, end, arrivalMs, knownUtf8)) {
+    const own = this.own;
+    if (own.peerLength > PASCAL_MAX || !f.read(buf, start, end, arrivalMs, knownUtf8)) {
       this.parsed++;
       return this.encodeParsed(buf.subarray(start, end), peer, arrivalMs, truncated, incomplete);
     }
@@ -164,13 +188,13 @@ export class SyslogBodyEncoder {
       this.src = buf;
       this.srcView = viewOf(buf);
     }
-    this.reserve(FIXED_ROOM + 2 * this.peerLength + 3 * (end - start));
+    this.reserve(FIXED_ROOM + 2 * own.peerLength + 3 * (end - start));
     const out = this.out;
     const view = this.outView;
     const time = Number.isNaN(f.time) ? arrivalMs / 1000 : f.time;
     // The message's hostname is the event's host when the meta frame holds it, else the peer.
     const ownHost = f.hostStart >= 0 && f.hostEnd - f.hostStart <= PASCAL_MAX;
-    this.meta = ownHost ? this.metaFrames.frame(buf, f.hostStart, f.hostEnd, time) : this.metaFrames.frame(this.own, this.peerAt, this.peerAt + this.peerLength, time);
+    this.meta = ownHost ? this.metaFrames.frame(buf, f.hostStart, f.hostEnd, time) : this.metaFrames.frame(own.bytes, own.peerAt, own.peerAt + own.peerLength, time);
 
     const bodyStart = this.at;
     let p = bodyStart;
@@ -179,12 +203,12 @@ export class SyslogBodyEncoder {
     p = this.put(TYPE_HOST, p + ID_LENGTH);
     if (ownHost) p = this.string(f.hostStart, f.hostEnd, p);
     else {
-      p = header(this.peerLength, out, p);
-      copyWords(this.ownView, this.peerAt, this.peerLength, view, p);
-      p += this.peerLength;
+      p = header(own.peerLength, out, p);
+      copyWords(own.view, own.peerAt, own.peerLength, view, p);
+      p += own.peerLength;
     }
-    copyWords(this.ownView, 0, this.pidStart.length, view, p);
-    p += this.pidStart.length;
+    copyWords(own.view, 0, own.pidLength, view, p);
+    p += own.pidLength;
     view.setFloat64(p, time);
     p = this.put(END, p + 8);
     view.setFloat64(p, time);
@@ -209,8 +233,8 @@ export class SyslogBodyEncoder {
     } else p = this.put(NO_MSGID_TO_MESSAGE, p);
     p = this.string(f.msgStart, f.msgEnd, p);
     const which = rfc5424 ? 0 : 1;
-    copyWords(this.ownView, this.formatPeerAt[which], this.formatPeerLength[which], view, p);
-    p += this.formatPeerLength[which];
+    copyWords(own.view, own.formatPeerAt[which], own.formatPeerLength[which], view, p);
+    p += own.formatPeerLength[which];
     if (truncated) p = this.put(TRUNCATED, p);
     if (incomplete) p = this.put(INCOMPLETE, p);
     this.format = rfc5424 ? 'rfc5424' : 'rfc3164';
@@ -239,13 +263,13 @@ export class SyslogBodyEncoder {
 
   private setPeer(peer: string): void {
     this.peer = peer;
-    const parts = [this.pidStart, packed('format', 'rfc5424', 'peer', peer), packed('format', 'rfc3164', 'peer', peer), Buffer.from(peer)];
-    this.formatPeerAt = [parts[0].length, parts[0].length + parts[1].length];
-    this.formatPeerLength = [parts[1].length, parts[2].length];
-    this.peerAt = this.formatPeerAt[1] + parts[2].length;
-    this.peerLength = parts[3].length;
-    this.own = Buffer.concat(parts);
-    this.ownView = viewOf(this.own);
+    let own = this.peers.get(peer);
+    if (own === undefined) {
+      if (this.peers.size >= MAX_PEERS) this.peers.clear();
+      own = new PeerBytes(this.pidStart, peer);
+      this.peers.set(peer, own);
+    }
+    this.own = own;
   }
 
   /** Room for `n` more bytes, in a new slab when this one has not. */
