@@ -143,8 +143,8 @@ async function main(): Promise<void> {
       stages = syslogStages(100_000, 3);
       process.stdout.write(
         `oxd's syslog path in one process, no sockets or files (fastest of 3 rounds of 100,000 messages, octet-counted, 64 KiB chunks):\n${formatStages(stages)}\n` +
-          'each stage runs with the ones above it; "source" is the syslog source\'s own handling into a router without sinks\n' +
-          '(meta frame, event id, body check, counters); what the TCP trial costs beyond it is socket reads, file writes and their GC.\n\n',
+          'each stage runs with the ones above it in its way (framing under both); "route" and "source" end in a router without sinks\n' +
+          '(meta frame, body check, counters); what the TCP trial costs beyond "source" is socket reads, file writes and their GC.\n\n',
       );
     }
 
