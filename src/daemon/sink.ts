@@ -7,7 +7,8 @@ import type { HostEntry, TypeEntry } from './stats';
 /**
  * One event as received: views into the receive buffers, valid only during
  * `Sink.accept`. A sink that keeps the bytes must copy them (or keep a
- * subarray, which holds the whole received chunk alive).
+ * subarray of the body, which holds the whole received chunk alive; the
+ * syslog source writes a host's next event into the same meta frame).
  */
 export interface EventView {
   metaBuf: Buffer;

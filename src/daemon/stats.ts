@@ -78,7 +78,8 @@ export class HostEntry extends LastSeen {
 }
 
 const RECENT_TYPES = 8;
-const RECENT_HOSTS = 4;
+/** Slots of the table of hosts found by a hash of their bytes. */
+const HOST_SLOTS = 256;
 
 function sameBytes(raw: Buffer, buf: Buffer, start: number, end: number): boolean {
   const n = raw.length;
@@ -115,10 +116,13 @@ export class Stats {
   /*
    * A sender usually repeats a handful of types and one host, so the newest
    * few entries are checked first by comparing bytes, which is cheaper than
-   * building a string key for the map on every event.
+   * building a string key for the map on every event. Hosts can be many at
+   * once (a log host's syslog senders): after the last one, they are looked
+   * up in a table by a hash of their bytes.
    */
   private recentTypes: TypeEntry[] = [];
-  private recentHosts: HostEntry[] = [];
+  private lastHost: HostEntry | null = null;
+  private readonly hostSlots: Array<HostEntry | undefined> = new Array(HOST_SLOTS);
 
   /**
    * The entry for the type in `buf[start, end)`, or the reason the name is
@@ -142,10 +146,13 @@ export class Stats {
   }
 
   hostFor(buf: Buffer, start: number, end: number): HostEntry {
-    const recent = this.recentHosts;
-    for (let i = 0; i < recent.length; i++) {
-      if (sameBytes(recent[i].raw, buf, start, end)) return recent[i];
-    }
+    const last = this.lastHost;
+    if (last !== null && sameBytes(last.raw, buf, start, end)) return last;
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i], 0x01000193);
+    const slot = (hash >>> 0) % HOST_SLOTS;
+    const hashed = this.hostSlots[slot];
+    if (hashed !== undefined && sameBytes(hashed.raw, buf, start, end)) return (this.lastHost = hashed);
     const key = buf.toString('latin1', start, end);
     let entry = this.hosts.get(key);
     if (entry === undefined) {
@@ -155,7 +162,8 @@ export class Stats {
       entry = new HostEntry(buf.toString('utf8', start, end), Buffer.from(buf.subarray(start, end)));
       this.hosts.set(key, entry);
     }
-    remember(recent, entry, RECENT_HOSTS);
+    this.hostSlots[slot] = entry;
+    this.lastHost = entry;
     return entry;
   }
 

@@ -20,6 +20,8 @@ export interface OxdOptions {
   logPath?: string | null;
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Another build of oxd to run (a benchmark's before-and-after); default dist/oxd.js. */
+  bundle?: string;
 }
 
 export interface ExitResult {
@@ -112,7 +114,7 @@ export async function startOxd(opts: OxdOptions = {}): Promise<Oxd> {
   const admin = (opts.args ?? []).includes('--admin-socket') ? [] : ['--admin-socket', path.join(ownTemp, 'admin.sock')];
   // Not this machine's /etc/blueox/oxd.conf: tests say everything on the command line.
   if (!(opts.args ?? []).includes('--config')) admin.push('--config', '/dev/null');
-  const args = [OXD_BUNDLE, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', ...admin, ...(logPath ? ['-l', logPath] : []), ...(opts.args ?? [])];
+  const args = [opts.bundle ?? OXD_BUNDLE, '-c', '127.0.0.1:0', '-t', '127.0.0.1:0', ...admin, ...(logPath ? ['-l', logPath] : []), ...(opts.args ?? [])];
   const env = { ...process.env, BLUEOX_HOST: '', BLUEOX_CLIENT_HOST: '', JOURNAL_STREAM: '', ...opts.env };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);

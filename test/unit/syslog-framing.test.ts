@@ -60,6 +60,14 @@ test("the caller's buffer may be reused after push", (t) => {
   buf.fill(0x7a);
   f.push(Buffer.from('\n'));
   t.is(out[0].bytes.toString(), '<13>abc');
+  // The same buffer refilled: where its NUL was before says nothing now.
+  const lines: string[] = [];
+  const g = new SyslogFramer(1024, (fr) => lines.push(fr.bytes.toString()));
+  const refilled = Buffer.from('aa\0bb\ncc\n');
+  g.push(refilled);
+  Buffer.from('dddddddd\n').copy(refilled);
+  g.push(refilled);
+  t.deepEqual(lines, ['aa', 'bb', 'cc', 'dddddddd']);
 });
 
 type Flags = Pick<SyslogFrame, 'truncated' | 'incomplete' | 'badOctetCount'>;

@@ -35,6 +35,18 @@ test('RFC 5424 structured data: several elements, escapes, repeated parameters, 
   t.like(e, { timestamp: null, time: null, hostname: null, app_name: null, message: 'after' });
 });
 
+test('structured data named like what every object inherits stays data: no prototype or built-in is touched', (t) => {
+  const m = parseSyslog('<13>1 - - - - - [constructor keys="x"][toString a="1"][x@1 constructor="c" hasOwnProperty="h" toString="1" toString="2"] hi');
+  t.is(typeof Object.keys, 'function', 'Object untouched');
+  t.deepEqual(JSON.parse(JSON.stringify(m.structured_data)), {
+    constructor: { keys: 'x' },
+    toString: { a: '1' },
+    'x@1': { constructor: 'c', hasOwnProperty: 'h', toString: ['1', '2'] },
+  });
+  t.is(Object.getPrototypeOf(m.structured_data!['x@1']), Object.prototype);
+  t.is(m.message, 'hi');
+});
+
 test('not quite RFC 5424 falls back to RFC 3164 or is kept whole, never lost', (t) => {
   // A bad date, an unterminated element, a version 0: none of them is RFC 5424.
   t.is(parseSyslog('<13>1 2003-02-30T00:00:00Z h a - - - x').format, 'rfc3164');

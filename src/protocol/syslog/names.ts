@@ -24,14 +24,20 @@ export function priority(pri: number): Priority {
 
 /**
  * The PRI at the start of `text` ("<0>" to "<191>", no leading zeros but
- * "<0>"), and where the rest begins; null when there is none.
+ * "<0>"), and where the rest begins; null when there is none. Read a
+ * character at a time: every message starts here.
  */
 export function readPri(text: string): { pri: number; rest: number } | null {
   if (text.charCodeAt(0) !== 0x3c) return null;
-  const close = text.indexOf('>', 1);
-  if (close < 2 || close > 4) return null;
-  const digits = text.slice(1, close);
-  if (!/^(0|[1-9]\d{0,2})$/.test(digits)) return null;
-  const pri = Number(digits);
-  return pri <= 191 ? { pri, rest: close + 1 } : null;
+  let pri = 0;
+  let p = 1;
+  // One to three digits, then '>'.
+  for (; p <= 4; p++) {
+    const c = text.charCodeAt(p);
+    if (c === 0x3e) break;
+    if (c < 0x30 || c > 0x39 || p === 4) return null;
+    pri = pri * 10 + (c - 0x30);
+  }
+  if (p === 1 || (p > 2 && text.charCodeAt(1) === 0x30)) return null;
+  return pri <= 191 ? { pri, rest: p + 1 } : null;
 }

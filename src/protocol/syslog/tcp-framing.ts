@@ -9,7 +9,10 @@
  * A message the connection ends inside of is kept as far as it arrived, and
  * flagged.
  *
- * Pure: bytes in, whole messages out, whatever the chunking.
+ * Pure: bytes in, whole messages out, whatever the chunking. Each message
+ * comes out as a SyslogFrame with bytes of its own, or, for a caller that
+ * reads it at once (the syslog source), in place: a range of the chunk or of
+ * the framer's own buffer, with its flags, valid only during the call.
  */
 
 export interface SyslogFrame {
@@ -22,11 +25,21 @@ export interface SyslogFrame {
   badOctetCount: boolean;
 }
 
+/** Flags of a frame handed over in place. */
+export const FRAME_TRUNCATED = 1;
+export const FRAME_INCOMPLETE = 2;
+export const FRAME_BAD_OCTET_COUNT = 4;
+
+/** A message as `buf[start, end)`, valid only during the call; `flags` of FRAME_*. */
+export type FrameHandler = (buf: Buffer, start: number, end: number, flags: number) => void;
+
+const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 const NUL = 0x00;
 const SP = 0x20;
 /** An octet count has at most this many digits (RFC 6587 allows any; 9 digits is a 1 GB message). */
 const MAX_COUNT_DIGITS = 9;
+const UNKNOWN = -2;
 
 type State =
   | { kind: 'start' }
@@ -43,19 +56,52 @@ export class SyslogFramer {
   private held = 0;
   private truncated = false;
   private badOctetCount = false;
+  /**
+   * The first NUL at or after where the last line began in the chunk being
+   * read (-1: none; UNKNOWN: not looked for yet), found once per chunk, not
+   * once per line.
+   */
+  private nulAt = UNKNOWN;
 
+  private readonly onFrame: FrameHandler;
+
+  /** Each message as a SyslogFrame whose bytes are its own. */
+  constructor(maxBytes: number, onFrame: (frame: SyslogFrame) => void);
+  /** Each message in place, without a copy or an object: what `handler` keeps it must copy. */
+  constructor(maxBytes: number, handler: FrameHandler, inPlace: true);
   constructor(
     private readonly maxBytes: number,
-    private readonly onFrame: (frame: SyslogFrame) => void,
-  ) {}
+    onFrame: ((frame: SyslogFrame) => void) | FrameHandler,
+    inPlace = false,
+  ) {
+    if (inPlace) this.onFrame = onFrame as FrameHandler;
+    else {
+      const takeFrame = onFrame as (frame: SyslogFrame) => void;
+      this.onFrame = (buf, start, end, flags) =>
+        takeFrame({
+          bytes: Buffer.from(buf.subarray(start, end)),
+          truncated: (flags & FRAME_TRUNCATED) !== 0,
+          incomplete: (flags & FRAME_INCOMPLETE) !== 0,
+          badOctetCount: (flags & FRAME_BAD_OCTET_COUNT) !== 0,
+        });
+    }
+  }
 
   /** Bytes read from the connection. */
   push(chunk: Buffer): void {
+    // A new chunk, or the same buffer refilled by the caller.
+    this.nulAt = UNKNOWN;
     let p = 0;
     while (p < chunk.length) {
       const s = this.state;
       switch (s.kind) {
         case 'start': {
+          // Most messages lie whole in one chunk: cut out at once, without the states below.
+          const next = this.whole(chunk, p);
+          if (next > p) {
+            p = next;
+            break;
+          }
           const c = chunk[p];
           if (c >= 0x31 && c <= 0x39) {
             this.state = { kind: 'count', digits: 1, value: c - 0x30 };
@@ -141,6 +187,38 @@ export class SyslogFramer {
   }
 
   /**
+   * A message that starts at `p` and ends within `chunk`, not over the
+   * limit, emitted; returns where the next one starts, or `p` when there is
+   * none such (then the states read it, byte by byte if need be: counts of
+   * too many digits, cuts and messages split between chunks).
+   */
+  private whole(chunk: Buffer, p: number): number {
+    const c = chunk[p];
+    if (c >= 0x31 && c <= 0x39) {
+      let value = c - 0x30;
+      let at = p + 1;
+      while (at < chunk.length && at - p < MAX_COUNT_DIGITS) {
+        const d = chunk[at];
+        if (d < 0x30 || d > 0x39) break;
+        value = value * 10 + (d - 0x30);
+        at++;
+      }
+      if (chunk[at] !== SP || at + 1 + value > chunk.length || value > this.maxBytes) return p;
+      this.onFrame(chunk, at + 1, at + 1 + value, 0);
+      return at + 1 + value;
+    }
+    if (c === LF || c === NUL) return p;
+    // Ended by LF or by NUL, whichever comes first; indexOf is memchr, several times a loop's speed.
+    let end = chunk.indexOf(LF, p);
+    if (end < 0) end = chunk.length;
+    if (this.nulAt === UNKNOWN || (this.nulAt >= 0 && this.nulAt < p)) this.nulAt = chunk.indexOf(NUL, p);
+    if (this.nulAt >= 0 && this.nulAt < end) end = this.nulAt;
+    if (end === chunk.length || end - p > this.maxBytes) return p;
+    this.onFrame(chunk, p, end, 0);
+    return end + 1;
+  }
+
+  /**
    * The connection ended. `clean`: the sender closed its side after its last
    * byte, so a last line without its LF (or digits alone) is a whole message;
    * otherwise (a reset, oxd stopping) it is flagged incomplete. A counted
@@ -187,13 +265,14 @@ export class SyslogFramer {
   }
 
   private emit(incomplete = false): void {
-    const bytes = this.pending === null ? Buffer.alloc(0) : this.pending.subarray(0, this.held);
-    const frame = { bytes, truncated: this.truncated, incomplete, badOctetCount: this.badOctetCount };
+    const buf = this.pending ?? EMPTY;
+    const length = this.held;
+    const flags = (this.truncated ? FRAME_TRUNCATED : 0) | (incomplete ? FRAME_INCOMPLETE : 0) | (this.badOctetCount ? FRAME_BAD_OCTET_COUNT : 0);
     this.pending = null;
     this.held = 0;
     this.truncated = false;
     this.badOctetCount = false;
     this.state = { kind: 'start' };
-    this.onFrame(frame);
+    this.onFrame(buf, 0, length, flags);
   }
 }

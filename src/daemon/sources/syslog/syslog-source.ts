@@ -9,18 +9,19 @@
  * connection ends inside of is kept and flagged, as when oxd stops; TCP
  * keepalive closes connections whose peer vanished.
  */
-import { isUtf8 } from 'node:buffer';
+import * as buffer from 'node:buffer';
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { OxdSettings } from '../../../config/oxd-settings';
+import { writeEventId } from '../../../client/event-id';
 import type { Packable } from '../../../protocol/compat-pack';
 import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
-import { parseSyslog } from '../../../protocol/syslog/parse-syslog';
-import { syslogEvent } from '../../../protocol/syslog/syslog-event';
-import { SyslogFramer } from '../../../protocol/syslog/tcp-framing';
+import { META_SIZE } from '../../../protocol/meta';
+import { SyslogBodyEncoder } from '../../../protocol/syslog/syslog-body-encoder';
+import type { SyslogFormat } from '../../../protocol/syslog/syslog-message';
+import { FRAME_BAD_OCTET_COUNT, FRAME_INCOMPLETE, FRAME_TRUNCATED, SyslogFramer } from '../../../protocol/syslog/tcp-framing';
 import { tlsStart, TLS_SNIFF_BYTES } from '../../../protocol/syslog/tls-hello';
 import type { PassedSockets } from '../../daemon';
-import { routeLocalEvent } from '../../local-event';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
 import { ReadTurns } from '../read-turns';
@@ -35,6 +36,8 @@ export interface SyslogSourceOptions {
 }
 
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
+/** Node 18.15 and later; before, every message is checked for UTF-8 on its own. */
+const isAscii: (b: Buffer) => boolean = (buffer as { isAscii?: (b: Buffer) => boolean }).isAscii ?? (() => false);
 /** Idle time before keepalive probes; Node then probes every second, ten times, before closing. */
 const KEEPALIVE_MS = 60_000;
 
@@ -47,7 +50,11 @@ export class SyslogSource {
   private bound: Endpoint | null = null;
   private receiveBufferGot = 0;
   private readonly counts = { messages: 0, udp_messages: 0, tcp_messages: 0, truncated: 0, tcp_accepted: 0, tcp_refused: 0 };
-  private readonly formats = new Map<string, number>();
+  /** Messages by format, and the formats in the order first seen (as STATUS lists them). */
+  private readonly formats: Record<SyslogFormat, number> = { rfc5424: 0, rfc3164: 0, unparsed: 0 };
+  private readonly formatsSeen: SyslogFormat[] = [];
+  /** Writes each message's event frames, which go to the router as the collect port's do. */
+  private readonly encoder = new SyslogBodyEncoder(writeEventId, process.pid);
   /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
   private readonly problems = { incomplete: 0, bad_octet_count: 0, tls_on_plain: 0, reset: 0 };
   /** Times a connection stopped reading because a sink was behind. */
@@ -89,10 +96,19 @@ export class SyslogSource {
       this.tcp.on('error', (err) => this.warn.log('error', 'syslog-tcp', `syslog TCP port: ${err.message}`));
     }
     if (this.udp) {
+      // Datagrams come from a few senders, each many: the last sender's names are kept.
+      let address = '';
+      let peer = '';
+      let label = '';
       this.udp.on('message', (msg, rinfo) => {
         this.counts.udp_messages++;
         const cut = msg.length > this.options.maxMessage;
-        this.message(cut ? msg.subarray(0, this.options.maxMessage) : msg, unmappedAddress(rinfo.address), cut);
+        if (rinfo.address !== address) {
+          address = rinfo.address;
+          peer = unmappedAddress(address);
+          label = `syslog ${peer}`;
+        }
+        this.message(msg, 0, cut ? this.options.maxMessage : msg.length, peer, label, Date.now(), cut, false, false);
       });
       this.udp.on('error', (err) => this.warn.log('error', 'syslog-udp', `syslog UDP socket: ${err.message}`));
     }
@@ -104,20 +120,31 @@ export class SyslogSource {
     this.counts.tcp_accepted++;
     this.connections.add(socket);
     const peer = unmappedAddress(socket.remoteAddress ?? 'unknown');
-    const framer = new SyslogFramer(this.options.maxMessage, (frame) => {
-      this.counts.tcp_messages++;
-      if (frame.badOctetCount) this.problems.bad_octet_count++;
-      this.message(frame.bytes, peer, frame.truncated, frame.incomplete);
-    });
+    const label = `syslog ${peer}`;
+    // Taken once per chunk read, not per message: the time, and whether the chunk is all ASCII
+    // (then so is every message in it, and none needs checking for UTF-8 on its own).
+    let arrival = 0;
+    let chunk: Buffer | null = null;
+    let chunkAscii = false;
+    const framer = new SyslogFramer(
+      this.options.maxMessage,
+      (buf, start, end, flags) => {
+        this.counts.tcp_messages++;
+        if ((flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
+        this.message(buf, start, end, peer, label, arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0, chunkAscii && buf === chunk);
+      },
+      true,
+    );
     // A peer gone without a FIN or a reset (a crashed host, a lost NAT entry) is found and closed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
     // The first bytes of a plain connection are looked at before any is framed (a TLS socket is already decrypted).
     let head: Buffer | null = 'encrypted' in socket ? null : Buffer.alloc(0);
     const turns = new ReadTurns(socket, this.router, () => this.backpressurePauses++);
-    socket.on('data', (chunk: Buffer) => {
-      turns.read(chunk.length);
+    socket.on('data', (data: Buffer) => {
+      arrival = Date.now();
+      turns.read(data.length);
       if (head !== null) {
-        const start = Buffer.concat([head, chunk.subarray(0, TLS_SNIFF_BYTES)]);
+        const start = Buffer.concat([head, data.subarray(0, TLS_SNIFF_BYTES)]);
         const kind = tlsStart(start);
         if (kind === 'more') {
           head = start;
@@ -131,7 +158,10 @@ export class SyslogSource {
         if (head.length > 0) framer.push(head);
         head = null;
       }
-      framer.push(chunk);
+      chunk = data;
+      chunkAscii = isAscii(data);
+      framer.push(data);
+      chunk = null;
     });
     // One or two bytes that could still have begun a TLS handshake are a message like any other.
     const pushHead = (): void => {
@@ -139,6 +169,7 @@ export class SyslogSource {
       head = null;
     };
     const ended = (clean: boolean): void => {
+      arrival = Date.now();
       pushHead();
       framer.end(clean);
     };
@@ -171,18 +202,19 @@ export class SyslogSource {
     socket.destroy();
   }
 
-  /** One message, whatever came with it: stored as an event, parsed or not. */
-  private message(bytes: Buffer, peer: string, truncated: boolean, incomplete = false): void {
-    // Senders that are not UTF-8 (latin1 consoles, old devices) keep every byte as a character.
-    const text = bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1');
-    const arrival = Date.now();
-    const e = syslogEvent(parseSyslog(text, new Date(arrival)), peer, arrival, truncated, incomplete);
+  /**
+   * One message, `buf[start, end)`, whatever came with it: stored as an
+   * event, parsed or not. Its frames are routed as the collect port routes
+   * a sender's (the body checked there like any other).
+   */
+  private message(buf: Buffer, start: number, end: number, peer: string, label: string, arrival: number, truncated: boolean, incomplete: boolean, ascii: boolean): void {
+    const enc = this.encoder;
+    enc.encode(buf, start, end, peer, arrival, truncated, incomplete, ascii);
     this.counts.messages++;
     if (truncated) this.counts.truncated++;
     if (incomplete) this.problems.incomplete++;
-    const format = String(e.body.format);
-    this.formats.set(format, (this.formats.get(format) ?? 0) + 1);
-    routeLocalEvent(this.router, { type: e.type, host: e.host, start: e.end, end: e.end, body: e.body as { [key: string]: Packable } }, `syslog ${peer}`, false);
+    if (this.formats[enc.format]++ === 0) this.formatsSeen.push(enc.format);
+    this.router.route(enc.meta, 0, META_SIZE, enc.out, enc.bodyStart, enc.bodyEnd, arrival, label);
   }
 
   status(): { [key: string]: Packable } {
@@ -190,7 +222,7 @@ export class SyslogSource {
     return {
       endpoint: this.bound ? `${this.bound.host}:${this.bound.port}` : null,
       ...this.counts,
-      formats: Object.fromEntries(this.formats),
+      formats: Object.fromEntries(this.formatsSeen.map((f) => [f, this.formats[f]])),
       tcp_connections: this.connections.size,
       tcp_held_bytes: [...this.unfinished.values()].reduce((n, u) => n + u.held(), 0),
       backpressure_pauses: this.backpressurePauses,
@@ -198,7 +230,7 @@ export class SyslogSource {
       udp_drops: drops.socket,
       problems: {
         truncated: this.counts.truncated,
-        unparsed: this.formats.get('unparsed') ?? 0,
+        unparsed: this.formats.unparsed,
         refused: this.counts.tcp_refused,
         ...this.problems,
       },
