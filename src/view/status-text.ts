@@ -72,12 +72,19 @@ export function formatStatus(host: string, s: Status, now: number): string {
     const y = s.syslog;
     const formats = Object.entries<number>(y.formats ?? {}).map(([f, n]) => `${f} ${n}`).join(', ');
     lines.push(
-      `Syslog: ${y.endpoint}, ${y.messages} messages (TCP ${y.tcp_messages}, UDP ${y.udp_messages}${formats ? `; ${formats}` : ''}), ` +
+      `Syslog: ${y.endpoint ?? 'no plain port'}, ${y.messages} messages (TCP ${y.tcp_messages}, UDP ${y.udp_messages}${formats ? `; ${formats}` : ''}), ` +
         `${y.truncated} truncated; ${y.tcp_connections} connections (${y.tcp_accepted} accepted, ${y.tcp_refused} refused); UDP dropped by the kernel ${y.udp_drops ?? '?'}`,
     );
     if (y.problems) {
       const seen = Object.entries<number>(y.problems).filter(([, n]) => n > 0);
       lines.push(`Syslog problems: ${seen.length ? seen.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none'}`);
+    }
+    if (y.tls) {
+      const failed = Object.entries<number>(y.tls.handshake_failed ?? {}).map(([reason, n]) => `${reason} ${n}`).join(', ');
+      lines.push(
+        `Syslog TLS: ${y.tls.endpoint}, ${y.tls.accepted} accepted (${y.tls.client_cert_verified} with a verified client certificate; ` +
+          `client certificates: ${y.tls.client_cert}), handshakes failed: ${failed || 'none'}`,
+      );
     }
   }
   for (const [name, sink] of Object.entries<Record<string, unknown>>(s.sinks ?? {})) {

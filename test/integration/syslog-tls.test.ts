@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import test from 'ava';
 import { runCommand } from '../helpers/command';
+import { runTool } from '../helpers/tool';
 import { eventsOfType } from '../helpers/oxd-events';
 import { OXD_BUNDLE, startOxd } from '../helpers/oxd-process';
 import { makeTlsFiles, TlsFiles } from '../helpers/syslog-tls';
@@ -78,6 +79,9 @@ test('syslog_tls_client_cert = require: no certificate and a stranger\'s are ref
   const s = await oxd.waitForStatus((st) => st.events.syslog?.written === 1);
   t.deepEqual(eventsOfType(oxd, 'syslog').map((e) => e.body.message), ['trusted']);
   t.like(s.syslog.tls, { accepted: 1, client_cert_verified: 1, client_cert: 'require', handshake_failed: { no_client_cert: 1, bad_client_cert: 1 } });
+  const shown = await runTool('oxctl', ['-H', oxd.controlAddr]);
+  t.regex(shown.stdout, /^Syslog: no plain port, 1 messages /m);
+  t.regex(shown.stdout, new RegExp(`^Syslog TLS: 127\\.0\\.0\\.1:${port}, 1 accepted \\(1 with a verified client certificate; client certificates: require\\), handshakes failed: no_client_cert 1, bad_client_cert 1$`, 'm'));
 });
 
 test('plain text on the TLS port is a failed handshake, counted as not_tls; oxd goes on', async (t) => {

@@ -9,6 +9,7 @@ import { ZmtpDecoder, FrameHandler } from '../../protocol/zmtp/decoder';
 import { encodePong } from '../../protocol/zmtp/frame';
 import { ZmtpHandshake } from '../../protocol/zmtp/handshake';
 import type { Router } from '../router';
+import { ReadTurns } from './read-turns';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 /** How much one connection may read before it lets the event loop serve others. */
@@ -38,9 +39,7 @@ export class CollectConnection implements FrameHandler {
   private decoder: ZmtpDecoder | null = null;
   private handshakeTimer: NodeJS.Timeout | null;
   private arrival = 0;
-  private turnBytes = 0;
-  private yielding = false;
-  private waitingForSinks = false;
+  private readonly turns: ReadTurns;
   private frameIndex = 0;
   private oversized = false;
   private metaBuf = EMPTY;
@@ -56,6 +55,7 @@ export class CollectConnection implements FrameHandler {
     private readonly options: ConnectionOptions,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.turns = new ReadTurns(socket, router, () => this.options.counters.backpressurePauses++, TURN_BYTES);
     this.handshake = new ZmtpHandshake('PULL', (bytes) => socket.write(bytes));
     this.handshakeTimer = setTimeout(() => this.handshakeExpired(), options.handshakeTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -76,27 +76,7 @@ export class CollectConnection implements FrameHandler {
       this.fail(err);
       return;
     }
-    if (this.router.congested && !this.waitingForSinks) {
-      this.waitingForSinks = true;
-      this.options.counters.backpressurePauses++;
-      this.socket.pause();
-      this.router.whenDrained(() => {
-        this.waitingForSinks = false;
-        this.resumeIfFree();
-      });
-    }
-    // libuv keeps reading a busy socket for up to 32 reads in one turn of the event loop;
-    // yielding after TURN_BYTES lets the control port and the other senders have a turn.
-    this.turnBytes += chunk.length;
-    if (this.turnBytes >= TURN_BYTES && !this.yielding) {
-      this.yielding = true;
-      this.socket.pause();
-      setImmediate(() => {
-        this.yielding = false;
-        this.turnBytes = 0;
-        this.resumeIfFree();
-      });
-    }
+    this.turns.read(chunk.length);
   }
 
   /**
@@ -105,17 +85,12 @@ export class CollectConnection implements FrameHandler {
    * event yet and is simply closed.
    */
   sayGoodbye(): void {
-    this.waitingForSinks = false;
     if (this.decoder === null) {
       this.socket.destroy();
       return;
     }
     this.socket.end();
-    this.resumeIfFree();
-  }
-
-  private resumeIfFree(): void {
-    if (!this.waitingForSinks && !this.yielding && !this.socket.destroyed) this.socket.resume();
+    this.turns.ignoreSinks();
   }
 
   private continueHandshake(chunk: Buffer): void {

@@ -1,19 +1,21 @@
 /**
- * Turns on a busy TCP connection of a source that reads text (syslog): libuv
- * reads a socket with data waiting up to 32 times in one turn of the event
- * loop, so fast senders on a few connections could hold the loop, and the
- * control port with it, for seconds. After TURN_BYTES a connection pauses
- * until the next turn (each byte of text costs far more than a byte of a
- * ZMTP frame, so the turn is shorter than the collect source's). While a sink is behind (the router is congested) it
+ * Turns on a busy TCP connection of a source (collect, syslog): libuv reads
+ * a socket with data waiting up to 32 times in one turn of the event loop,
+ * so fast senders on a few connections could hold the loop, and the control
+ * port with it, for seconds. After its turn's bytes a connection pauses
+ * until the next turn. While a sink is behind (the router is congested) it
  * stops reading until the sinks drain: TCP then slows the sender, and oxd's
- * memory stays bounded. (The collect source does the same in its own
- * connection.)
+ * memory stays bounded.
  */
 import type * as net from 'node:net';
 import type { Router } from '../router';
 
-/** How much one connection may read before it lets the event loop serve others: one read of libuv's. */
-export const TURN_BYTES = 64 * 1024;
+/**
+ * How much a text connection (syslog) may read before it lets the event loop
+ * serve others: one read of libuv's. Each byte of text costs far more than a
+ * byte of a ZMTP frame, so its turn is shorter than the collect source's.
+ */
+export const TEXT_TURN_BYTES = 64 * 1024;
 
 export class ReadTurns {
   private turnBytes = 0;
@@ -25,6 +27,7 @@ export class ReadTurns {
     private readonly socket: net.Socket,
     private readonly router: Router,
     private readonly onBackpressure: () => void,
+    private readonly turnBytesMax = TEXT_TURN_BYTES,
   ) {}
 
   /** After handling a chunk of `bytes` read from the socket. */
@@ -39,7 +42,7 @@ export class ReadTurns {
       });
     }
     this.turnBytes += bytes;
-    if (this.turnBytes >= TURN_BYTES && !this.yielding) {
+    if (this.turnBytes >= this.turnBytesMax && !this.yielding) {
       this.yielding = true;
       this.socket.pause();
       setImmediate(() => {
@@ -48,6 +51,12 @@ export class ReadTurns {
         this.resumeIfFree();
       });
     }
+  }
+
+  /** Reads on whatever the sinks say (shutdown drains every sender to its end). */
+  ignoreSinks(): void {
+    this.waitingForSinks = false;
+    this.resumeIfFree();
   }
 
   private resumeIfFree(): void {
