@@ -8,11 +8,10 @@
  * kernel dropped before either read it is the drops column of its socket's
  * line in /proc/net/udp.
  */
-import { execFileSync } from 'node:child_process';
-import { readUdpDrops } from '../../src/daemon/sources/udp-drops';
 import { CarbonCapture } from '../helpers/carbon-capture';
 import { startOxd } from '../helpers/oxd-process';
 import { startStatsd } from '../helpers/statsd-reference';
+import { kernelDrops, socketReceiveBuffer } from './udp-socket';
 
 /** `oxd-rb`: oxd with the receive buffer statsd gets (net.core.rmem_default), to compare like with like. */
 export type ReceiverName = 'oxd' | 'oxd-rb' | 'statsd';
@@ -41,21 +40,7 @@ export interface StatsdReceiver {
 
 export const FLUSH_MS = 1000;
 
-function kernelDrops(port: number): number {
-  const d = readUdpDrops(port).socket;
-  if (d === null) throw new Error(`no UDP socket on port ${port} in /proc/net/udp`);
-  return d;
-}
 
-function rb(port: number): number | null {
-  try {
-    const out = execFileSync('ss', ['-uamnH', 'sport', '=', `:${port}`], { encoding: 'utf8' });
-    const m = /\brb(\d+)/.exec(out);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
 
 export async function startOxdReceiver(name: 'oxd' | 'oxd-rb', extraArgs: string[] = []): Promise<StatsdReceiver> {
   const capture = new CarbonCapture();
@@ -75,7 +60,7 @@ export async function startOxdReceiver(name: 'oxd' | 'oxd-rb', extraArgs: string
       return { packets: s.packets_received, metrics: s.metrics_received, bad: s.bad_lines_seen };
     },
     drops: () => kernelDrops(port),
-    receiveBuffer: () => rb(port),
+    receiveBuffer: () => socketReceiveBuffer(port),
     stop: async () => {
       await oxd.stop();
       await capture.close();
@@ -95,7 +80,7 @@ export async function startStatsdReceiver(): Promise<StatsdReceiver> {
     // As of its last complete flush: callers wait for the flushes to catch up.
     counts: async () => ({ packets: sum('packets_received'), metrics: sum('metrics_received'), bad: sum('bad_lines_seen') }),
     drops: () => kernelDrops(statsd.udpPort),
-    receiveBuffer: () => rb(statsd.udpPort),
+    receiveBuffer: () => socketReceiveBuffer(statsd.udpPort),
     stop: async () => {
       await statsd.stop();
       await capture.close();

@@ -5,27 +5,16 @@
 import type { InProcessFlush, OxdFlushLoad } from './statsd-flush';
 import { Shape, Step, zeroLossStep } from './statsd-ladder';
 import type { ReceiverName } from './statsd-receivers';
+import { Goal, int, mb, table } from './report-table';
 
-export interface Goal {
-  what: string;
-  measured: string;
-  goal: string;
-  met: boolean | null;
-}
 
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 const ms = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '-');
-const mb = (b: number | null): string => (b === null ? '-' : `${(b / 1048576).toFixed(0)} MB`);
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)];
 }
 
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
-}
 
 export function formatSteps(steps: Step[]): string {
   return table(
@@ -127,8 +116,4 @@ export function goals(summaries: ShapeSummary[], flush: InProcessFlush, load: Ox
     out.push({ what: `  the same, for a client asking every ${load.statusEveryMs.everyMs} ms`, measured: ms(load.statusEveryMs.p99), goal: '< 50 ms', met: load.statusEveryMs.p99 < 50 });
   }
   return out;
-}
-
-export function formatGoals(gs: Goal[]): string {
-  return table(['goal', 'measured', 'wanted', ''], gs.map((g) => [g.what, g.measured, g.goal, g.met === null ? '' : g.met ? 'ok' : 'MISS']));
 }

@@ -21,7 +21,8 @@ import { busyProcesses, clkTck } from './proc-stats';
 import { inProcessFlush, OxdFlushLoad, oxdFlushLoad } from './statsd-flush';
 import { NAMES, runLadder, runStep, Shape, Step } from './statsd-ladder';
 import { ReceiverName, startReceiver, StatsdReceiver } from './statsd-receivers';
-import { formatFlush, formatGoals, formatSteps, goals, summarise } from './statsd-report';
+import { formatGoals } from './report-table';
+import { formatFlush, formatSteps, goals, summarise } from './statsd-report';
 
 /** The receiver running now, for Ctrl-C. */
 let current: StatsdReceiver | null = null;

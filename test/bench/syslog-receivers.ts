@@ -7,15 +7,14 @@
  * oxd: STATUS syslog.udp_messages); what the kernel dropped before either
  * read it from the drops column of its socket's line in /proc/net/udp.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readUdpDrops } from '../../src/daemon/sources/udp-drops';
 import { EventReader } from '../../src/store/event-reader';
 import { Oxd, startOxd } from '../helpers/oxd-process';
 import { track } from './line-child';
 import { startRsyslog } from './rsyslog-process';
 import { StoredTally } from './syslog-stored';
+import { kernelDrops, socketReceiveBuffer } from './udp-socket';
 
 /** `oxd-before`: another build of oxd (--oxd-before), to compare with this one in the same run. */
 export type SyslogReceiverName = 'rsyslog' | 'oxd' | 'oxd-before';
@@ -45,21 +44,7 @@ export interface SyslogReceiver {
   profileStop?(): Promise<string | null>;
 }
 
-function kernelDrops(port: number): number {
-  const d = readUdpDrops(port).socket;
-  if (d === null) throw new Error(`no UDP socket on port ${port} in /proc/net/udp`);
-  return d;
-}
 
-export function socketReceiveBuffer(port: number): number | null {
-  try {
-    const out = execFileSync('ss', ['-uamnH', 'sport', '=', `:${port}`], { encoding: 'utf8' });
-    const m = /\brb(\d+)/.exec(out);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
 
 export async function startRsyslogReceiver(queueWorkers: number): Promise<SyslogReceiver> {
   const r = await startRsyslog({ receiveBuffer: RECEIVE_BUFFER, queueWorkers });

@@ -6,16 +6,9 @@
 import type { Framing } from './syslog-messages';
 import type { TcpTrial } from './syslog-tcp-trial';
 import { udpSummary, UdpStep } from './syslog-udp-ladder';
+import { Goal, int, mb, table } from './report-table';
 
-export interface Goal {
-  what: string;
-  measured: string;
-  goal: string;
-  met: boolean | null;
-}
 
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const mb = (b: number | null): string => (b === null ? '-' : `${Math.round(b / 1048576)} MB`);
 
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
@@ -24,10 +17,6 @@ export function median(values: number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-export function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
-}
 
 export function formatTrials(trials: TcpTrial[]): string {
   return table(
@@ -120,8 +109,4 @@ export function goals(trials: TcpTrial[], framings: Framing[], udp: UdpStep[]): 
     out.push({ what: `UDP ${receiver}: highest lossless rate; first rate with socket drops`, measured: `${s.lossless ? `${int(s.lossless.sentRate)}/s` : 'none'}; ${first}`, goal: '(reported)', met: null });
   }
   return out;
-}
-
-export function formatGoals(gs: Goal[]): string {
-  return table(['goal', 'measured', 'wanted', ''], gs.map((g) => [g.what, g.measured, g.goal, g.met === null ? '' : g.met ? 'ok' : 'MISS']));
 }
