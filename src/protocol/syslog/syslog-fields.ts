@@ -34,6 +34,8 @@ const MONTH_KEYS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep
 const RESERVED = Buffer.from('__proto__');
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** RFC 5424's NILVALUE: a header field that is just "-". */
+const isNil = (buf: Buffer, start: number, end: number): boolean => end === start + 1 && buf[start] === 0x2d;
 
 /** [A-Za-z0-9_.\/@+-]: what a tag is made of. */
 function isTagChar(c: number): boolean {
@@ -126,7 +128,7 @@ export class SyslogFields {
       ends[i] = sp;
       p = sp + 1;
     }
-    if (!(ends[1] === starts[1] + 1 && buf[starts[1]] === 0x2d)) {
+    if (!isNil(buf, starts[1], ends[1])) {
       const time = rfc3339Time(buf, starts[1], ends[1]);
       if (time === null) return false;
       this.time = time;
@@ -134,19 +136,19 @@ export class SyslogFields {
       this.stampEnd = ends[1];
     }
     if (!printable) return false;
-    if (!(ends[2] === starts[2] + 1 && buf[starts[2]] === 0x2d)) {
+    if (!isNil(buf, starts[2], ends[2])) {
       this.hostStart = starts[2];
       this.hostEnd = ends[2];
     }
-    if (!(ends[3] === starts[3] + 1 && buf[starts[3]] === 0x2d)) {
+    if (!isNil(buf, starts[3], ends[3])) {
       this.appStart = starts[3];
       this.appEnd = ends[3];
     }
-    if (!(ends[4] === starts[4] + 1 && buf[starts[4]] === 0x2d)) {
+    if (!isNil(buf, starts[4], ends[4])) {
       this.procStart = starts[4];
       this.procEnd = ends[4];
     }
-    if (!(ends[5] === starts[5] + 1 && buf[starts[5]] === 0x2d)) {
+    if (!isNil(buf, starts[5], ends[5])) {
       this.msgidStart = starts[5];
       this.msgidEnd = ends[5];
     }
