@@ -33,7 +33,13 @@ const ts64 = (nanos: number, seconds: number): Buffer => {
 };
 
 /** A real event body, as the original client packs it. */
-export const EVENT_BODY = eventFrames({ type: 'request', body: { path: '/x', status: 200, tags: ['a', 'b'], nested: { deeper: { n: 1.5 } } } })[1];
+// Fixed time and pid: the fuzzing tests mutate these bytes, and must mutate the same bytes on every run.
+export const EVENT_BODY = eventFrames({
+  type: 'request',
+  end: 1_764_864_164.25,
+  pid: 4242,
+  body: { path: '/x', status: 200, tags: ['a', 'b'], nested: { deeper: { n: 1.5 } } },
+})[1];
 
 /** The bodies the original oxd wrote, one by one, from the fixture files. */
 export function originalBodies(): Buffer[] {

@@ -11,6 +11,7 @@ export interface EventSpec {
   type: string;
   host?: string;
   end?: number;
+  pid?: number;
   id?: string;
   body?: { [key: string]: Packable };
 }
@@ -24,7 +25,7 @@ export function eventFrames(spec: EventSpec): [Buffer, Buffer] {
     id: spec.id ?? '0'.repeat(32),
     type: spec.type,
     host,
-    pid: process.pid,
+    pid: spec.pid ?? process.pid,
     start: new Float64(end - 0.001),
     end: new Float64(end),
     body: spec.body ?? {},

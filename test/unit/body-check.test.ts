@@ -45,10 +45,15 @@ test('the strict scan agrees with the plain extent on well-formed values and dif
     const plain = msgpackExtent(body, 0, body.length);
     const strict = strictExtent(body, 0, body.length);
     if (strict === UNREADABLE) unreadable++;
-    // The strict scan stops at the first value it refuses, so a plain result further on is not comparable.
+    // The strict scan stops at the first value it refuses, so a plain result further on is not comparable;
+    // and it calls a container declaring more values than bytes are left incomplete at once, where the
+    // plain scan walks on and may meet a byte that is invalid.
+    else if (strict === INCOMPLETE && plain === INVALID) continue;
     else t.is(strict, plain, `mutated body ${body.toString('hex')}`);
   }
   t.true(unreadable > 0, 'the mutations reached the strict rules');
+  t.is(strictExtent(Buffer.from([0x92, 0xc1]), 0, 2), INCOMPLETE, 'two values declared, one byte left');
+  t.is(msgpackExtent(Buffer.from([0x92, 0xc1]), 0, 2), INVALID, 'the plain scan walks on to the invalid byte');
   t.is(msgpackExtent(Buffer.from([0x81, 0x80, 0x01]), 0), 3, 'a map key that is a map is fine for the plain extent');
   t.is(strictExtent(Buffer.from([0x81, 0x80, 0x01]), 0, 3), UNREADABLE);
   t.is(strictExtent(Buffer.from([0x81, 0x01]), 0, 2), INCOMPLETE);
