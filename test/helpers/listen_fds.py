@@ -11,12 +11,28 @@ import os
 import socket
 import sys
 
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind(('127.0.0.1', 0))
-port = udp.getsockname()[1]
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-tcp.bind(('127.0.0.1', port))
-tcp.listen(64)
+
+
+def bind_pair():
+    """A UDP and a TCP socket on one port. The kernel picks a port free for UDP; other tests
+    running at the same time may hold it for TCP, and then another port is picked."""
+    for _ in range(100):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(('127.0.0.1', 0))
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            tcp.bind(('127.0.0.1', port))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        tcp.listen(64)
+        return udp, tcp, port
+    sys.exit('listen_fds.py: no loopback port was free for both UDP and TCP in 100 tries')
+
+
+udp, tcp, port = bind_pair()
 # Move them out of the way first: the sockets may already sit on 3 or 4.
 fds = [os.dup(udp.fileno()), os.dup(tcp.fileno())]
 udp.close()
