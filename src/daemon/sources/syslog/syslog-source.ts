@@ -205,7 +205,8 @@ export class SyslogSource {
   /**
    * One message, `buf[start, end)`, whatever came with it: stored as an
    * event, parsed or not. Its frames are routed as the collect port routes
-   * a sender's (the body checked there like any other).
+   * a sender's, but for the body check: the encoder's bodies are held to it
+   * by its tests (syslog-body-encoder.test.ts, on real senders and mutated messages).
    */
   private message(buf: Buffer, start: number, end: number, peer: string, label: string, arrival: number, truncated: boolean, incomplete: boolean, ascii: boolean): void {
     const enc = this.encoder;
@@ -214,7 +215,7 @@ export class SyslogSource {
     if (truncated) this.counts.truncated++;
     if (incomplete) this.problems.incomplete++;
     if (this.formats[enc.format]++ === 0) this.formatsSeen.push(enc.format);
-    this.router.route(enc.meta, 0, META_SIZE, enc.out, enc.bodyStart, enc.bodyEnd, arrival, label);
+    this.router.route(enc.meta, 0, META_SIZE, enc.out, enc.bodyStart, enc.bodyEnd, arrival, label, true);
   }
 
   status(): { [key: string]: Packable } {
