@@ -1,0 +1,351 @@
+/**
+ * The disk spool: a write-ahead log of the events a forwarding oxd has
+ * taken and not yet seen acknowledged, in bounded segment files in one
+ * folder, with a state file (spool-state.ts) for the acknowledged position.
+ *
+ * Events are appended to a buffer and written to the newest segment once
+ * per turn of the event loop (`commit`), so they reach the page cache at
+ * once and survive oxd being killed; fsync follows on an interval (`sync`)
+ * and at close. A segment is deleted once every event in it is
+ * acknowledged. The reader side hands out events in order from the oldest
+ * unacknowledged one, reading the files (the page cache, usually), and
+ * starts there again after a reconnect (`rewind`).
+ *
+ * Nothing on disk stops oxd from starting: damaged records are stepped over
+ * and counted, an unreadable state starts afresh (the upstream drops what it
+ * sees twice). Every segment stays open, so a folder removed while oxd runs
+ * loses nothing: it is made again for the segments that follow. When the
+ * spool is full (its size bound, or the disk), `whenFull` decides: block
+ * (events wait in memory and `full` is set: the forwarder then reports
+ * itself congested, so the sources stop reading), or drop the oldest
+ * segment or the newest events, counted.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RECORD_HEADER, recordSize, writeRecord } from '../../protocol/spool/spool-record';
+import { RecordScanner } from './record-scanner';
+import { listSegments, segmentName } from './segments';
+import { freshState, readState, SpoolState, syncFolder, writeState } from './spool-state';
+import { SpoolSegment } from './spool-segment';
+
+export type WhenFull = 'block' | 'drop-oldest' | 'drop-newest';
+
+export interface DiskSpoolOptions {
+  dir: string;
+  /** Bound on the bytes the spool holds, on disk and waiting to be written. */
+  maxBytes: number;
+  whenFull: WhenFull;
+  /** Bytes at which a segment is closed and the next begun; by default a 16th of maxBytes, from 64 KiB to 64 MiB. */
+  segmentBytes?: number;
+}
+
+const WRITE_BUFFER = 1024 * 1024;
+
+export class DiskSpool {
+  readonly state: SpoolState;
+  /** Why the state file was not used at start-up, if it was there and unreadable. */
+  readonly stateProblem: string | null;
+  /** Counters for STATUS. */
+  readonly counts = { appended: 0, acked: 0, dropped_oldest: 0, dropped_newest: 0, damaged: 0, damaged_bytes: 0, lost_in_damage: 0, folder_removed: 0, write_errors: 0, fsyncs: 0 };
+  /** Set while appended events wait in memory because the spool or the disk is full (whenFull = block). */
+  full = false;
+  lastWriteError: string | null = null;
+  private readonly segments: SpoolSegment[] = [];
+  private readonly segmentBytes: number;
+  /** The open segment takes the next commit; null: the next commit begins one. */
+  private writing: SpoolSegment | null = null;
+  private nextSeq: number;
+  /** Appended, not yet written: records `pendingFirst..nextSeq-1` in `pending[0, pendingBytes)`. */
+  private pending: Buffer = Buffer.allocUnsafe(WRITE_BUFFER);
+  private pendingBytes = 0;
+  private pendingFirst = 1;
+  private diskBytes = 0;
+  private stateDirty = false;
+  /** Reader: the segment it is in and its scanner; the highest sequence number handed out. */
+  private readIndex = 0;
+  private scanner: RecordScanner | null = null;
+  private handedOut: number;
+
+  constructor(private readonly options: DiskSpoolOptions) {
+    this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(options.maxBytes / 16)));
+    fs.mkdirSync(options.dir, { recursive: true, mode: 0o750 });
+    const { state, problem } = readState(options.dir);
+    this.stateProblem = problem;
+    this.state = state ?? freshState();
+    this.stateDirty = state === null;
+    for (const file of listSegments(options.dir)) this.segments.push(SpoolSegment.open(file));
+    // The newest segment's last record gives the next sequence number; one with none is damage only.
+    let last = this.state.acked;
+    while (this.segments.length > 0) {
+      const newest = this.segments[this.segments.length - 1];
+      const { lastSeq, damaged, damagedBytes } = newest.scanLast();
+      if (lastSeq >= newest.first) {
+        // Records torn at its end (a crash of the machine) had numbers of their own, which may have
+        // reached the upstream: numbering goes on beyond any they can have had.
+        last = Math.max(last, lastSeq + Math.ceil(damagedBytes / recordSize(0, 0)));
+        break;
+      }
+      this.counts.damaged += damaged;
+      this.counts.damaged_bytes += damagedBytes;
+      this.segments.pop()!.remove();
+    }
+    this.nextSeq = last + 1;
+    // Segments are deleted once acknowledged, before the state says so: what precedes the oldest was acknowledged.
+    if (this.segments.length > 0 && this.segments[0].first - 1 > this.state.acked) {
+      this.state.acked = this.segments[0].first - 1;
+      this.stateDirty = true;
+    }
+    this.pendingFirst = this.nextSeq;
+    for (const s of this.segments) this.diskBytes += s.bytes;
+    this.handedOut = this.state.acked;
+    this.dropAcked();
+    if (this.stateDirty) this.saveState();
+  }
+
+  get link(): string {
+    return this.state.link;
+  }
+
+  /** Events taken and not acknowledged (damage not yet read included). */
+  get unacked(): number {
+    return this.nextSeq - 1 - this.state.acked;
+  }
+
+  /** Bytes on disk and waiting to be written. */
+  get bytes(): number {
+    return this.diskBytes + this.pendingBytes;
+  }
+
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Takes one event: its sequence number, or 0 when it was dropped (drop-newest, and the spool is full). */
+  append(meta: Buffer, metaStart: number, metaEnd: number, body: Buffer, bodyStart: number, bodyEnd: number, now: number): number {
+    const size = recordSize(metaEnd - metaStart, bodyEnd - bodyStart);
+    if (this.bytes + size > this.options.maxBytes && !this.makeRoom(size)) {
+      this.counts.dropped_newest++;
+      return 0;
+    }
+    // A segment ends before the record that would take it over its size; the write buffer is written when full.
+    if (this.pendingBytes > 0 && !this.full && (this.writing?.bytes ?? 0) + this.pendingBytes + size > this.segmentBytes && this.commit()) this.endSegment();
+    if (this.pendingBytes + size > this.pending.length) {
+      if (!this.full) this.commit();
+      if (this.pendingBytes + size > this.pending.length) this.growPending(this.pendingBytes + size);
+    }
+    const seq = this.nextSeq++;
+    this.pendingBytes = writeRecord(this.pending, this.pendingBytes, seq, now, meta, metaStart, metaEnd, body, bodyStart, bodyEnd);
+    this.counts.appended++;
+    return seq;
+  }
+
+  /**
+   * Writes what was appended to the newest segment (the page cache); false
+   * when it stays in memory. A full disk: the segment is cut back to its last
+   * whole record and the events wait (`full`), or with drop-newest are
+   * dropped, counted. With block, events over the size bound wait too.
+   */
+  commit(): boolean {
+    if (this.pendingBytes === 0) return true;
+    let bytes = this.pendingBytes;
+    let records = this.nextSeq - this.pendingFirst;
+    if (this.options.whenFull === 'block' && this.diskBytes + bytes > this.options.maxBytes) {
+      // As many whole records as fit under the bound; the rest wait for acknowledgements to make room.
+      ({ bytes, records } = wholeRecordsWithin(this.pending, this.pendingBytes, this.options.maxBytes - this.diskBytes));
+      if (records === 0) {
+        this.full = true;
+        return false;
+      }
+    }
+    try {
+      if (this.writing === null) this.writing = this.newSegment(this.pendingFirst);
+      this.writing.write(this.pending, bytes);
+    } catch (err) {
+      this.counts.write_errors++;
+      this.lastWriteError = (err as Error).message;
+      if (this.options.whenFull === 'drop-newest') {
+        this.counts.dropped_newest += this.nextSeq - this.pendingFirst;
+        this.pendingBytes = 0;
+        this.pendingFirst = this.nextSeq;
+      } else this.full = true;
+      return false;
+    }
+    this.diskBytes += bytes;
+    this.pending.copyWithin(0, bytes, this.pendingBytes);
+    this.pendingBytes -= bytes;
+    this.pendingFirst += records;
+    this.full = this.pendingBytes > 0;
+    this.lastWriteError = null;
+    if (this.writing.bytes >= this.segmentBytes) this.endSegment();
+    return !this.full;
+  }
+
+  /** The segment being written is complete: made durable, and the next commit begins another. */
+  private endSegment(): void {
+    if (this.writing?.sync()) this.counts.fsyncs++;
+    this.writing = null;
+  }
+
+  /** fsync of the newest segment, and of the state when it changed: on the fsync interval and at close. */
+  sync(): void {
+    if (this.writing?.sync()) this.counts.fsyncs++;
+    this.ensureFolder();
+    if (this.stateDirty) this.saveState();
+  }
+
+  /**
+   * The next event not handed out yet, in a scanner whose `record` and `buf`
+   * give its frames (valid for as long as the caller keeps them), or null
+   * when every written one was.
+   */
+  next(): RecordScanner | null {
+    while (this.readIndex < this.segments.length) {
+      const seg = this.segments[this.readIndex];
+      const scanner = (this.scanner ??= new RecordScanner(seg.fd, 0));
+      const final = seg !== this.writing;
+      const damaged = scanner.damaged;
+      const found = scanner.next(seg.bytes, final);
+      if (scanner.damaged !== damaged) {
+        this.counts.damaged += scanner.damaged - damaged;
+        this.counts.damaged_bytes = this.counts.damaged_bytes + scanner.damagedBytes;
+        scanner.damagedBytes = 0;
+        // The events damage in the middle cost: the gap in sequence numbers. How many a torn end held is not known.
+        if (found) this.counts.lost_in_damage += Math.max(0, scanner.record.seq - Math.max(this.handedOut, seg.first - 1) - 1);
+      }
+      if (found) {
+        if (scanner.record.seq <= this.handedOut) continue;
+        this.handedOut = scanner.record.seq;
+        return scanner;
+      }
+      if (!final) return null;
+      this.handedOut = Math.max(this.handedOut, this.lastOf(this.readIndex));
+      this.scanner = null;
+      this.readIndex++;
+    }
+    return null;
+  }
+
+  /** Hands out again everything after the acknowledged position (a new connection upstream). */
+  rewind(): void {
+    this.scanner = null;
+    this.readIndex = 0;
+    this.handedOut = this.state.acked;
+  }
+
+  /** Every event up to `seq` is acknowledged: segments wholly acknowledged are deleted. */
+  ack(seq: number): void {
+    const upTo = Math.min(seq, this.nextSeq - 1);
+    if (upTo <= this.state.acked) return;
+    this.counts.acked += upTo - this.state.acked;
+    this.state.acked = upTo;
+    this.stateDirty = true;
+    this.dropAcked();
+  }
+
+  close(): void {
+    this.commit();
+    this.sync();
+    for (const s of this.segments) s.close();
+  }
+
+  status(): { [key: string]: number | string | null | boolean } {
+    return {
+      path: this.options.dir,
+      link: this.state.link,
+      bytes: this.bytes,
+      max_bytes: this.options.maxBytes,
+      segments: this.segments.length,
+      unacked: this.unacked,
+      last_seq: this.lastSeq,
+      acked_seq: this.state.acked,
+      full: this.full,
+      when_full: this.options.whenFull,
+      ...this.counts,
+      last_write_error: this.lastWriteError,
+    };
+  }
+
+  /** The highest sequence number segment `i` can hold. */
+  private lastOf(i: number): number {
+    if (i + 1 < this.segments.length) return this.segments[i + 1].first - 1;
+    return this.pendingFirst - 1;
+  }
+
+  /** The folder removed from under oxd: the open segments still hold their events; new ones go in the folder made again. */
+  private ensureFolder(): void {
+    if (fs.existsSync(this.options.dir)) return;
+    this.counts.folder_removed++;
+    fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o750 });
+    this.writing = null;
+    this.stateDirty = true;
+  }
+
+  private newSegment(first: number): SpoolSegment {
+    this.ensureFolder();
+    const seg = SpoolSegment.create(path.join(this.options.dir, segmentName(first)), first);
+    syncFolder(this.options.dir);
+    this.segments.push(seg);
+    return seg;
+  }
+
+  private growPending(need: number): void {
+    const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.pending.length));
+    this.pending.copy(grown, 0, 0, this.pendingBytes);
+    this.pending = grown;
+  }
+
+  /** Room for `size` more bytes: true to take the event (block waits; drop-oldest makes room), false to drop it. */
+  private makeRoom(size: number): boolean {
+    if (this.options.whenFull === 'drop-newest') return false;
+    if (this.options.whenFull === 'block') {
+      this.full = true;
+      return true;
+    }
+    while (this.bytes + size > this.options.maxBytes && this.segments.length > 0 && this.segments[0] !== this.writing) {
+      const end = this.lastOf(0);
+      this.counts.dropped_oldest += Math.max(0, end - Math.max(this.state.acked, this.segments[0].first - 1));
+      if (end > this.state.acked) {
+        this.state.acked = end;
+        this.stateDirty = true;
+      }
+      this.removeOldest();
+    }
+    return true;
+  }
+
+  /** Deletes the segments whose every event is acknowledged, but the one being written. */
+  private dropAcked(): void {
+    while (this.segments.length > 0 && this.segments[0] !== this.writing && this.lastOf(0) <= this.state.acked) this.removeOldest();
+  }
+
+  private removeOldest(): void {
+    const seg = this.segments.shift()!;
+    if (this.readIndex > 0) this.readIndex--;
+    else this.scanner = null;
+    this.handedOut = Math.max(this.handedOut, this.state.acked);
+    this.diskBytes -= seg.bytes;
+    seg.remove();
+  }
+
+  private saveState(): void {
+    try {
+      writeState(this.options.dir, this.state);
+      this.stateDirty = false;
+    } catch (err) {
+      this.lastWriteError = (err as Error).message;
+    }
+  }
+}
+
+/** The bytes and number of the whole records at the start of `buf[0, end)` that take at most `room` bytes. */
+function wholeRecordsWithin(buf: Buffer, end: number, room: number): { bytes: number; records: number } {
+  let bytes = 0;
+  let records = 0;
+  while (bytes < end) {
+    const next = bytes + RECORD_HEADER + buf.readUInt16BE(bytes + 2) + buf.readUInt32BE(bytes + 4);
+    if (next > room) break;
+    bytes = next;
+    records++;
+  }
+  return { bytes, records };
+}

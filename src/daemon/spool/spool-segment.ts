@@ -1,0 +1,83 @@
+/**
+ * One segment file of the disk spool, held open from start-up (or its
+ * creation) until it is deleted: its events stay readable even if the file
+ * is removed from under oxd. Only the newest segment is written, and only
+ * at its end; a failed write is cut back so no torn record stays behind.
+ */
+import * as fs from 'node:fs';
+import { RecordScanner } from './record-scanner';
+import type { SegmentFile } from './segments';
+
+const { O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+
+export class SpoolSegment implements SegmentFile {
+  private unsynced = false;
+
+  private constructor(
+    readonly path: string,
+    readonly first: number,
+    readonly fd: number,
+    /** Bytes of whole records in it (as far as oxd wrote them; what start-up found). */
+    public bytes: number,
+  ) {}
+
+  /** A segment left by an earlier run, read-only in practice: writing goes to a new one. */
+  static open(file: SegmentFile): SpoolSegment {
+    const fd = fs.openSync(file.path, O_RDWR | O_NOFOLLOW);
+    return new SpoolSegment(file.path, file.first, fd, fs.fstatSync(fd).size);
+  }
+
+  static create(file: string, first: number): SpoolSegment {
+    const fd = fs.openSync(file, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o640);
+    return new SpoolSegment(file, first, fd, 0);
+  }
+
+  /** Appends `buf[0, n)`; on an error (a full disk) the file is cut back to what it held and the error thrown. */
+  write(buf: Buffer, n: number): void {
+    let done = 0;
+    try {
+      while (done < n) done += fs.writeSync(this.fd, buf, done, n - done, this.bytes + done);
+    } catch (err) {
+      if (done > 0) {
+        try {
+          fs.ftruncateSync(this.fd, this.bytes);
+        } catch {
+          // The next write goes to the same offset, over whatever stayed.
+        }
+      }
+      throw err;
+    }
+    this.bytes += n;
+    this.unsynced = true;
+  }
+
+  /** fsync when written since the last; true when it did. */
+  sync(): boolean {
+    if (!this.unsynced) return false;
+    fs.fsyncSync(this.fd);
+    this.unsynced = false;
+    return true;
+  }
+
+  /** The last sequence number in it (its first minus one when it holds no whole record) and the damage read on the way. */
+  scanLast(): { lastSeq: number; damaged: number; damagedBytes: number } {
+    const scanner = new RecordScanner(this.fd, 0);
+    let lastSeq = this.first - 1;
+    while (scanner.next(this.bytes, true)) lastSeq = scanner.record.seq;
+    return { lastSeq, damaged: scanner.damaged, damagedBytes: scanner.damagedBytes };
+  }
+
+  close(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // Closed already.
+    }
+  }
+
+  /** Deletes the file (gone already is fine) and lets go of it. */
+  remove(): void {
+    this.close();
+    fs.rmSync(this.path, { force: true });
+  }
+}

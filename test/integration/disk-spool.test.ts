@@ -1,0 +1,238 @@
+/**
+ * The disk spool on real files: what is appended comes out in order after
+ * restarts, a kill (no close), damage, a removed folder and a full spool,
+ * with every loss counted exactly.
+ */
+import test, { ExecutionContext } from 'ava';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DiskSpool, DiskSpoolOptions } from '../../src/daemon/spool/disk-spool';
+import { listSegments } from '../../src/daemon/spool/segments';
+import { STATE_FILE } from '../../src/daemon/spool/spool-state';
+
+const META = Buffer.alloc(137, 0x6d);
+
+function tempDir(t: ExecutionContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxd-spool-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'spool');
+}
+
+/** A body that names its event: `event <n>` padded to about 200 bytes. */
+function body(n: number): Buffer {
+  return Buffer.from(`event ${n} `.padEnd(200, '.'));
+}
+
+function append(spool: DiskSpool, from: number, to: number): void {
+  for (let n = from; n < to; n++) {
+    const b = body(n);
+    spool.append(META, 0, META.length, b, 0, b.length, Date.now());
+  }
+}
+
+/** Every event the reader hands out now: the numbers in their bodies, and their sequence numbers. */
+function drain(spool: DiskSpool): { events: number[]; seqs: number[] } {
+  const events: number[] = [];
+  const seqs: number[] = [];
+  for (let s = spool.next(); s !== null; s = spool.next()) {
+    const r = s.record;
+    t_assertMeta(s.buf.subarray(r.metaStart, r.metaEnd));
+    events.push(Number(/^event (\d+) /.exec(s.buf.toString('latin1', r.metaEnd, r.end))![1]));
+    seqs.push(r.seq);
+  }
+  return { events, seqs };
+}
+
+function t_assertMeta(meta: Buffer): void {
+  if (!meta.equals(META)) throw new Error('a meta frame came back changed');
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+function open(dir: string, o: Partial<DiskSpoolOptions> = {}): DiskSpool {
+  return new DiskSpool({ dir, maxBytes: 64 * 1024 * 1024, whenFull: 'block', segmentBytes: 64 * 1024, ...o });
+}
+
+test('events come out in order over many segments; acknowledged segments are deleted', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir);
+  append(spool, 0, 3000);
+  spool.commit();
+  t.true(listSegments(dir).length > 5, 'several segments');
+  const { events, seqs } = drain(spool);
+  t.deepEqual(events, range(0, 3000));
+  t.deepEqual(seqs, range(1, 3001));
+  t.is(spool.unacked, 3000);
+  spool.ack(3000);
+  t.is(spool.unacked, 0);
+  t.is(listSegments(dir).length, 1, 'only the segment being written stays');
+  spool.close();
+});
+
+test('restart: unacknowledged events come out again, acknowledged ones not, sequence numbers go on', (t) => {
+  const dir = tempDir(t);
+  let spool = open(dir);
+  const link = spool.link;
+  append(spool, 0, 1000);
+  spool.commit();
+  drain(spool);
+  spool.ack(400);
+  spool.close();
+  spool = open(dir);
+  t.is(spool.link, link, 'the link id is kept');
+  t.is(spool.unacked, 600);
+  t.deepEqual(drain(spool).events, range(400, 1000));
+  append(spool, 1000, 1100);
+  spool.commit();
+  t.deepEqual(drain(spool).seqs, range(1001, 1101));
+  spool.rewind();
+  t.deepEqual(drain(spool).events, range(400, 1100), 'a rewind hands out everything unacknowledged again');
+  spool.close();
+});
+
+test('killed without a close: what was committed (the page cache) is all there; the state only lags', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir);
+  append(spool, 0, 2000);
+  spool.commit();
+  drain(spool);
+  spool.ack(500);
+  // No sync, no close: as after kill -9. The state file still says 0 acknowledged.
+  const again = open(dir);
+  const { events } = drain(again);
+  // Segments wholly acknowledged were deleted at once; from the first one left, all is sent again.
+  const from = events[0];
+  t.true(from <= 500 && from > 0, `from ${from}`);
+  t.is(again.unacked, 2000 - from);
+  t.deepEqual(events, range(from, 2000), 'every unacknowledged event, and acknowledged ones of the oldest segment again (the upstream drops them)');
+  again.close();
+  spool.close();
+});
+
+test('bytes overwritten inside a segment cost exactly the records they touch, counted; every other one comes out', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir, { segmentBytes: 1024 * 1024 });
+  append(spool, 0, 1000);
+  spool.close();
+  const [seg] = listSegments(dir);
+  const recordBytes = fs.statSync(seg.path).size / 1000;
+  const fd = fs.openSync(seg.path, 'r+');
+  // Inside record 100's body, and across the boundary of records 500 and 501.
+  fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, Math.floor(100.5 * recordBytes));
+  fs.writeSync(fd, Buffer.alloc(40, 0x42), 0, 40, 501 * recordBytes - 20);
+  fs.closeSync(fd);
+  const again = open(dir, { segmentBytes: 1024 * 1024 });
+  const { events } = drain(again);
+  t.deepEqual(events, range(0, 1000).filter((n) => n !== 100 && n !== 500 && n !== 501));
+  t.like(again.status(), { damaged: 2, lost_in_damage: 3 });
+  again.close();
+});
+
+test('a write torn at the end of the newest segment: start-up does not fail, the torn record is counted', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir, { segmentBytes: 1024 * 1024 });
+  append(spool, 0, 100);
+  spool.close();
+  const [seg] = listSegments(dir);
+  fs.truncateSync(seg.path, fs.statSync(seg.path).size - 50);
+  const again = open(dir, { segmentBytes: 1024 * 1024 });
+  t.true(again.lastSeq > 100, 'numbering goes on beyond any number the torn record can have had');
+  append(again, 100, 110);
+  again.commit();
+  const { events, seqs } = drain(again);
+  t.deepEqual(events, [...range(0, 99), ...range(100, 110)]);
+  t.deepEqual(seqs, [...range(1, 100), ...range(again.lastSeq - 9, again.lastSeq + 1)]);
+  t.like(again.status(), { damaged: 1, lost_in_damage: 0 });
+  again.close();
+});
+
+test('a damaged or missing state file never stops start-up: a fresh state, everything sent again', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir);
+  append(spool, 0, 50);
+  drain(spool);
+  spool.ack(50);
+  spool.close();
+  fs.writeFileSync(path.join(dir, STATE_FILE), '{"version": 1, "link": "nonsense"');
+  const again = open(dir);
+  t.regex(again.stateProblem!, /not a state this oxd wrote/);
+  t.is(again.unacked, 50);
+  again.close();
+});
+
+for (const whileWriting of [true, false]) {
+test(`the folder removed while oxd runs (${whileWriting ? 'a segment open for writing' : 'between segments'}): nothing lost, the folder and state made again`, (t) => {
+  const dir = tempDir(t);
+  let spool = open(dir);
+  append(spool, 0, 1500);
+  spool.commit();
+  if (!whileWriting) {
+    // A spool just opened writes its next events to a new segment.
+    spool.close();
+    spool = open(dir);
+  }
+  t.true(listSegments(dir).length > 2);
+  fs.rmSync(dir, { recursive: true });
+  append(spool, 1500, 1600);
+  spool.commit();
+  spool.sync();
+  t.true(fs.existsSync(path.join(dir, STATE_FILE)), 'the state file is there again');
+  append(spool, 1600, 1700);
+  spool.commit();
+  t.deepEqual(drain(spool).events, range(0, 1700));
+  t.like(spool.status(), { folder_removed: 1 });
+  spool.ack(1700);
+  t.is(spool.bytes <= 64 * 1024, true, 'acknowledged segments let go, removed or not');
+  spool.close();
+});
+}
+
+test('full, drop-newest: events over the bound are dropped and counted, the rest kept', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir, { maxBytes: 256 * 1024, whenFull: 'drop-newest', segmentBytes: 32 * 1024 });
+  append(spool, 0, 2000);
+  spool.commit();
+  const { dropped_newest } = spool.status() as { dropped_newest: number };
+  const { events } = drain(spool);
+  t.true(dropped_newest > 0);
+  t.deepEqual(events, range(0, 2000 - dropped_newest), 'the oldest kept, in order');
+  t.true(spool.bytes <= 256 * 1024);
+  spool.close();
+});
+
+test('full, drop-oldest: the oldest segments make room, counted; the newest events all kept', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir, { maxBytes: 256 * 1024, whenFull: 'drop-oldest', segmentBytes: 32 * 1024 });
+  append(spool, 0, 2000);
+  spool.commit();
+  const { dropped_oldest } = spool.status() as { dropped_oldest: number };
+  const { events } = drain(spool);
+  t.true(dropped_oldest > 0);
+  t.deepEqual(events, range(dropped_oldest, 2000), 'the newest kept, in order');
+  t.true(spool.bytes <= 256 * 1024 + 32 * 1024);
+  spool.close();
+});
+
+test('full, block: events wait in memory, nothing dropped; acknowledgements make room and they are written', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir, { maxBytes: 256 * 1024, whenFull: 'block', segmentBytes: 32 * 1024 });
+  append(spool, 0, 2000);
+  t.false(spool.commit());
+  t.true(spool.full);
+  const first = drain(spool).events;
+  t.true(first.length < 2000);
+  t.deepEqual(first, range(0, first.length));
+  spool.ack(first.length);
+  while (!spool.commit()) {
+    const more = drain(spool).events;
+    t.true(more.length > 0, 'what was written comes out');
+    first.push(...more);
+    spool.ack(first.length);
+  }
+  first.push(...drain(spool).events);
+  t.false(spool.full);
+  t.deepEqual(first, range(0, 2000));
+  t.like(spool.status(), { dropped_newest: 0, dropped_oldest: 0 });
+  spool.close();
+});
