@@ -13,9 +13,10 @@ import {
 import { ConfigError } from './errors';
 import { integer, endpoint } from './setting-values';
 import { STATSD_DEFAULTS, STATSD_ROWS, StatsdSettings } from './statsd-settings';
+import { SPOOL_DEFAULTS, SPOOL_ROWS, SpoolSettings } from './spool-settings';
 import { SYSLOG_DEFAULTS, SYSLOG_ROWS, SyslogSettings } from './syslog-settings';
 
-export interface OxdSettings extends StatsdSettings, SyslogSettings {
+export interface OxdSettings extends StatsdSettings, SyslogSettings, SpoolSettings {
   collect: Endpoint;
   control: Endpoint;
   forward: Endpoint | null;
@@ -51,6 +52,7 @@ export const DEFAULTS: OxdSettings = {
   adminSocket: '/run/blueox/oxd-admin.sock',
   ...STATSD_DEFAULTS,
   ...SYSLOG_DEFAULTS,
+  ...SPOOL_DEFAULTS,
 };
 
 export interface SettingSpec<K extends keyof OxdSettings> {
@@ -130,6 +132,7 @@ const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
   },
   ...STATSD_ROWS,
   ...SYSLOG_ROWS,
+  ...SPOOL_ROWS,
 };
 
 /** Parses one value for `field`, throwing a ConfigError that names `source`. */

@@ -39,6 +39,10 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['handshakeTimeout', 'handshakeTimeoutMs', '--handshake-timeout'],
   ['drainTimeout', 'drainTimeoutMs', '--drain-timeout'],
   ['forwardSpool', 'forwardSpoolBytes', '--forward-spool'],
+  ['spoolPath', 'spoolPath', '--spool-path'],
+  ['spoolMaxBytes', 'spoolMaxBytes', '--spool-max-bytes'],
+  ['spoolWhenFull', 'spoolWhenFull', '--spool-when-full'],
+  ['spoolFsync', 'spoolFsyncMs', '--spool-fsync'],
   ['adminSocket', 'adminSocket', '--admin-socket'],
   ['statsd', 'statsd', '--statsd'],
   ['statsdFlush', 'statsdFlushMs', '--statsd-flush'],
@@ -94,6 +98,10 @@ function program(): Command {
     .option('--handshake-timeout <ms>', `close collect connections that do not complete the ZMTP handshake in time (default: ${d.handshakeTimeoutMs})`)
     .option('--drain-timeout <ms>', `on SIGTERM, keep reading connected senders for up to this long before exiting (default: ${d.drainTimeoutMs})`)
     .option('--forward-spool <bytes>', `memory for events waiting to be forwarded; beyond it they are dropped and counted (default: ${d.forwardSpoolBytes})`)
+    .option('--spool-path <dir>', 'keep events to forward in a disk spool in this folder until the upstream has them; "" to keep them in memory (default: none)')
+    .option('--spool-max-bytes <bytes>', `bytes the disk spool may hold (default: ${d.spoolMaxBytes})`)
+    .option('--spool-when-full <what>', `block, drop-oldest or drop-newest when the disk spool is full (default: ${d.spoolWhenFull})`)
+    .option('--spool-fsync <ms>', `fsync the disk spool this often (default: ${d.spoolFsyncMs})`)
     .option('--admin-socket <path>', `local socket for oxctl shutdown/forward/reopen, usable by oxd's user and root only; "" for none (default: ${d.adminSocket})`)
     .option('--statsd <host[:port]>', `receive statsd lines on this address, UDP and TCP (port ${DEFAULT_STATSD_PORT} unless given); "" for none (default: none)`)
     .option('--statsd-flush <ms>', `close a statsd interval at every multiple of this many ms of the clock (default: ${d.statsdFlushMs})`)

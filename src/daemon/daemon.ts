@@ -16,6 +16,7 @@ import { Router } from './router';
 import type { Sink } from './sink';
 import { FileStore } from './sinks/file-store';
 import { Forwarder } from './sinks/forward';
+import { openForwardQueue } from './spool/disk-forward-queue';
 import { StreamPublisher } from './sinks/stream';
 import { MetricsOutput } from './metrics-output';
 import { IntervalMergeSink } from './sinks/interval-merge';
@@ -96,7 +97,7 @@ export class Daemon {
     this.stream = new StreamPublisher(this.stats, log);
     sinks.push(this.stream);
     this.forwarder = settings.forward
-      ? new Forwarder(settings.forward, settings.forwardSpoolBytes, this.stats, log, this.warn)
+      ? new Forwarder(settings.forward, openForwardQueue(settings, this.stats), this.stats, log, this.warn)
       : null;
     if (this.forwarder) sinks.push(this.forwarder);
     this.metrics = new MetricsOutput(settings, log, this.warn);
@@ -207,7 +208,13 @@ export class Daemon {
       this.forwarder.retarget(endpoint, this.settings.drainTimeoutMs);
       this.log.notice(`forwarding moved from ${from} to ${formatEndpoint(endpoint)}`);
     } else {
-      this.forwarder = new Forwarder(endpoint, this.settings.forwardSpoolBytes, this.stats, this.log, this.warn);
+      let queue;
+      try {
+        queue = openForwardQueue(this.settings, this.stats);
+      } catch (err) {
+        return { error: describeError(err) };
+      }
+      this.forwarder = new Forwarder(endpoint, queue, this.stats, this.log, this.warn);
       this.router.addSink(this.forwarder);
       this.log.notice(`forwarding started to ${formatEndpoint(endpoint)}`);
     }

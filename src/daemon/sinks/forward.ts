@@ -1,9 +1,9 @@
 /**
  * The forwarder: PUSHes each event's two frames, unchanged, to the collect
  * port of the next oxd up the hierarchy (zeromq.js, which reconnects on its
- * own). A memory spool in front absorbs the time the next oxd is away; when
- * it is full, new events are dropped and counted rather than growing oxd
- * without bound.
+ * own). A queue in front absorbs the time the next oxd is away: memory,
+ * where a full queue drops new events (counted) and a restart loses what it
+ * holds, or the disk spool (forward-queue.ts).
  */
 import * as zmq from 'zeromq';
 import type { Packable } from '../../protocol/compat-pack';
@@ -11,21 +11,13 @@ import { Endpoint, formatEndpoint, zmqEndpoint } from '../../protocol/endpoint';
 import type { Logger } from '../log';
 import type { RateLimitedLog } from '../rate-limit';
 import type { EventView, Sink } from '../sink';
-import type { Stats, TypeEntry } from '../stats';
-import { MemorySpool } from './memory-spool';
-
-interface Spooled {
-  meta: Buffer;
-  body: Buffer;
-  type: TypeEntry;
-}
+import type { Stats } from '../stats';
+import type { ForwardQueue } from './forward-queue';
 
 export class Forwarder implements Sink {
   readonly name = 'forward';
-  readonly congested = false;
   onDrain: (() => void) | null = null;
   private sock: zmq.Push;
-  private readonly spool: MemorySpool<Spooled>;
   private pumping: Promise<void> | null = null;
   private dropped = 0;
   private forwarded = 0;
@@ -35,40 +27,52 @@ export class Forwarder implements Sink {
 
   constructor(
     private target: Endpoint,
-    spoolBytes: number,
+    private readonly spool: ForwardQueue,
     private readonly stats: Stats,
     private readonly log: Logger,
     private readonly warn: RateLimitedLog,
   ) {
-    this.spool = new MemorySpool(spoolBytes);
     this.sock = this.connect(target);
+    let wasCongested = false;
+    spool.onReady = () => {
+      if (wasCongested && !spool.congested) this.onDrain?.();
+      wasCongested = spool.congested;
+      this.startPump();
+    };
+    // A disk spool may hold events from before a restart.
+    this.startPump();
+  }
+
+  /** True while the queue holds the senders back (a full disk spool that blocks). */
+  get congested(): boolean {
+    return this.spool.congested;
+  }
+
+  private startPump(): void {
+    if (this.pumping === null && !this.closing) this.pumping = this.pump().finally(() => (this.pumping = null));
   }
 
   private connect(target: Endpoint): zmq.Push {
-    const sock = new zmq.Push({ sendHighWaterMark: 10_000, linger: 0 });
+    // With a durable queue, events wait there while the upstream is away, and few sit in libzmq's queue.
+    const sock = this.spool.durable ? new zmq.Push({ sendHighWaterMark: 1000, linger: 0, immediate: true }) : new zmq.Push({ sendHighWaterMark: 10_000, linger: 0 });
     sock.connect(zmqEndpoint(target));
     this.log.info(`forwarding to ${formatEndpoint(target)}`);
     return sock;
   }
 
   accept(ev: EventView): void {
-    // Copies, so a queued event does not keep a whole receive chunk alive.
-    const meta = Buffer.from(ev.metaBuf.subarray(ev.metaStart, ev.metaEnd));
-    const body = Buffer.from(ev.bodyBuf.subarray(ev.bodyStart, ev.bodyEnd));
-    if (!this.spool.push({ meta, body, type: ev.type }, meta.length + body.length)) {
+    if (!this.spool.push(ev)) {
       ev.type.dropped++;
       this.stats.totals.dropped++;
       this.dropped++;
       this.warn.log('warning', 'forward-full', `forward spool full (${this.spool.bytes} bytes): dropping events for ${formatEndpoint(this.target)}`);
-      return;
     }
-    if (this.pumping === null) this.pumping = this.pump().finally(() => (this.pumping = null));
   }
 
   private async pump(): Promise<void> {
     for (;;) {
       const item = this.spool.peek();
-      if (item === undefined || this.closing) return;
+      if (item === null || this.closing) return;
       const sock = this.sock;
       try {
         await sock.send([item.meta, item.body]);
@@ -82,8 +86,8 @@ export class Forwarder implements Sink {
         }
         continue;
       }
-      this.spool.shift(item.meta.length + item.body.length);
-      item.type.forwarded++;
+      this.spool.taken();
+      if (item.type !== null) item.type.forwarded++;
       this.stats.totals.forwarded++;
       this.forwarded++;
     }
@@ -124,11 +128,10 @@ export class Forwarder implements Sink {
     }
     this.closing = true;
     let lost = 0;
-    for (let item = this.spool.peek(); item !== undefined; item = this.spool.peek()) {
-      this.spool.shift(item.meta.length + item.body.length);
-      item.type.dropped++;
+    this.spool.close((item) => {
+      if (item.type !== null) item.type.dropped++;
       lost++;
-    }
+    });
     if (lost > 0) {
       this.stats.totals.dropped += lost;
       this.dropped += lost;
@@ -147,6 +150,7 @@ export class Forwarder implements Sink {
       target: formatEndpoint(this.target),
       spooled: this.spool.length,
       spooled_bytes: this.spool.bytes,
+      spool: this.spool.status(),
       forwarded: this.forwarded,
       dropped: this.dropped,
       send_errors: this.sendErrors,
