@@ -88,8 +88,11 @@ export function formatStatus(host: string, s: Status, now: number): string {
     }
   }
   for (const [name, sink] of Object.entries<Record<string, unknown>>(s.sinks ?? {})) {
-    lines.push(`Sink ${name}: ${Object.entries(sink).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const flat = Object.entries(sink).filter(([, v]) => v === null || typeof v !== 'object');
+    lines.push(`Sink ${name}: ${flat.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
+  const spool = s.sinks?.forward?.spool;
+  if (spool?.kind === 'disk') lines.push(spoolLine(spool));
   return lines.join('\n') + '\n';
 }
 
@@ -117,4 +120,14 @@ function statsdLines(st: Record<string, any>): string[] {
     );
   }
   return lines;
+}
+
+/** The forwarder's disk spool: what it holds, how old its oldest event is, and what went wrong. */
+function spoolLine(p: Record<string, any>): string {
+  const oldest = p.oldest_unacked_ms === null ? '' : ` (the oldest ${(p.oldest_unacked_ms / 1000).toFixed(1)} s old)`;
+  return (
+    `Spool: ${p.path}, ${bytes(p.bytes)} of ${bytes(p.max_bytes)} in ${p.segments} segments, ${p.unacked} events not yet acknowledged${oldest}; ` +
+    `full ${p.full ? 'yes' : 'no'} (when full: ${p.when_full}), dropped ${p.dropped_oldest} oldest and ${p.dropped_newest} newest, ` +
+    `damaged ${p.damaged} (${p.lost_in_damage} events), write errors ${p.write_errors}${p.last_write_error ? ` (${p.last_write_error})` : ''}`
+  );
 }

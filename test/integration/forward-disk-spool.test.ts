@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { decodeMulti } from '@msgpack/msgpack';
 import { eventFrames } from '../helpers/events';
 import { Oxd, startOxd } from '../helpers/oxd-process';
+import { runTool } from '../helpers/tool';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 
 const EVENTS = 20_000;
@@ -52,6 +53,11 @@ for (const how of ['SIGTERM', 'SIGKILL'] as const) {
     // Every event in the spool (written to the page cache) before the forwarding oxd goes away.
     const before = await local.waitForStatus((s) => (s.sinks.forward.spool as Spool).appended === EVENTS);
     t.is((before.sinks.forward.spool as Spool).unacked, EVENTS);
+    if (how === 'SIGTERM') {
+      const shown = await runTool('oxctl', ['-H', local.controlAddr]);
+      t.is(shown.code, 0, shown.stderr);
+      t.regex(shown.stdout, new RegExp(`Spool: ${spool}, [\\d.]+ MiB of 1\\.0 GiB in \\d+ segments, ${EVENTS} events not yet acknowledged \\(the oldest [\\d.]+ s old\\); full no \\(when full: block\\)`));
+    }
     peer.destroy();
     const stopped = await local.stop(how);
     if (how === 'SIGTERM') t.is(stopped.code, 0);

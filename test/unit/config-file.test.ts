@@ -100,3 +100,21 @@ test('precedence: defaults < file < environment < flags', (t) => {
 test('environment values are checked and named by their variable', (t) => {
   t.throws(() => readEnvironment({ OXD_ROTATE_HOURS: 'often' }), { message: /^environment OXD_ROTATE_HOURS: rotate_hours = "often"/ });
 });
+
+test('the disk spool settings: file, environment and flags, and what each allows', (t) => {
+  const file = conf('spool_path = "/var/lib/blueox/spool"\nspool_max_bytes = 2097152\nspool_when_full = "drop-oldest"\nspool_fsync_ms = 250\n');
+  t.deepEqual(readConfigFile(file, true), { spoolPath: '/var/lib/blueox/spool', spoolMaxBytes: 2097152, spoolWhenFull: 'drop-oldest', spoolFsyncMs: 250 });
+  const env = { OXD_SPOOL_PATH: '/srv/spool', OXD_SPOOL_WHEN_FULL: 'drop-newest' };
+  const s = parseOxdArgs(['--spool-max-bytes', '1048576', '--spool-fsync', '10'], env).settings;
+  t.like(s, { spoolPath: '/srv/spool', spoolWhenFull: 'drop-newest', spoolMaxBytes: 1048576, spoolFsyncMs: 10 });
+  t.is(parseOxdArgs([], {}).settings.spoolPath, null, 'off unless asked for');
+  for (const [text, re] of [
+    ['spool_path = "relative/spool"', /spool_path must be empty \(events to forward wait in memory/],
+    ['spool_when_full = "wait"', /spool_when_full must be block, drop-oldest, drop-newest/],
+    ['spool_max_bytes = 1000', /spool_max_bytes must be a number of bytes from 1048576/],
+    ['spool_fsync_ms = 0', /spool_fsync_ms must be milliseconds from 10 to 60000/],
+  ] as const) {
+    const err = t.throws(() => readConfigFile(conf(`${text}\n`), true), { instanceOf: ConfigError });
+    t.regex(err!.message, re);
+  }
+});

@@ -21,6 +21,7 @@ export class DiskForwardQueue implements ForwardQueue {
   private readonly timer: NodeJS.Timeout;
   private readonly current: QueuedEvent = { meta: Buffer.alloc(0), body: Buffer.alloc(0), type: null };
   private currentSeq = 0;
+  private currentSpooledAt = 0;
 
   constructor(
     options: DiskSpoolOptions,
@@ -63,6 +64,7 @@ export class DiskForwardQueue implements ForwardQueue {
     const type = c.meta.length > typeAt ? this.stats.typeFor(c.meta, typeAt + 1, typeAt + 1 + c.meta[typeAt]) : null;
     c.type = typeof type === 'string' ? null : type;
     this.currentSeq = r.seq;
+    this.currentSpooledAt = r.spooledAt;
     return c;
   }
 
@@ -88,7 +90,9 @@ export class DiskForwardQueue implements ForwardQueue {
   }
 
   status(): { [key: string]: number | string | null | boolean } {
-    return { kind: 'disk', ...this.spool.status() };
+    // The event being sent is the oldest one not acknowledged (the link takes them in order).
+    const oldest = this.currentSeq !== 0 && this.spool.unacked > 0 ? Math.max(0, Date.now() - this.currentSpooledAt) : null;
+    return { kind: 'disk', ...this.spool.status(), oldest_unacked_ms: oldest };
   }
 
   private tick(): void {
