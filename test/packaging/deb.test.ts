@@ -375,16 +375,18 @@ test('units: socket names as oxd expects them, ports, notify, reload, user, dire
   t.true(archive.get('ExecStart')!.every((c) => c.includes('--log-path /var/log/blueox')));
 });
 
-test('the shipped oxd.conf: every setting, commented at its default, except log_path, admin_socket and statsd', async (t) => {
+test('the shipped oxd.conf: every setting, commented at its default, except log_path, admin_socket, statsd and spool_path', async (t) => {
   const conf = fs.readFileSync(path.join(extractedRoot(), 'etc/blueox/oxd.conf'), 'utf8');
   const active = conf.split('\n').filter((l) => /^[a-z_]+ = /.test(l)).map((l) => l.split(' ')[0]);
-  t.deepEqual(active, ['log_path', 'admin_socket', 'statsd']);
+  t.deepEqual(active, ['log_path', 'spool_path', 'admin_socket', 'statsd']);
   t.regex(conf, /^log_path = "\/var\/log\/blueox"$/m);
   t.regex(conf, /^admin_socket = "\/run\/blueox\/[^"]+"$/m);
   // The address oxd-statsd.socket listens on, for an oxd started without it.
   t.regex(conf, new RegExp(`^statsd = "127\\.0\\.0\\.1:${DEFAULT_STATSD_PORT}"$`, 'm'));
+  // The unit's StateDirectory=, so that a forwarding oxd keeps what it has not forwarded across restarts.
+  t.regex(conf, /^spool_path = "\/var\/lib\/blueox\/spool"$/m);
   for (const key of settingKeys()) t.regex(conf, new RegExp(`^#?${key} = `, 'm'), `${key} is in oxd.conf`);
-  // Uncommenting every setting changes nothing but the two that are set: the comments tell the defaults.
+  // Uncommenting every setting changes nothing but those that are set: the comments tell the defaults.
   const dir = tempDir('blueox-conf-');
   fs.writeFileSync(path.join(dir, 'all.conf'), conf.replace(/^#([a-z_]+ = )/gm, '$1'));
   const all = await runExtracted('usr/sbin/oxd', ['--check-config', '--config', path.join(dir, 'all.conf')]);
@@ -398,7 +400,7 @@ test('the shipped oxd.conf: every setting, commented at its default, except log_
   t.regex(shipped.stdout, /^(log_path|logPath) = "\/var\/log\/blueox"$/m);
   t.regex(shipped.stdout, /^(admin_socket|adminSocket) = "\/run\/blueox\/oxd-admin\.sock"$/m);
   const differing = settings(shipped.stdout).split('\n').filter((l) => !settings(defaults.stdout).split('\n').includes(l));
-  t.deepEqual(differing.map((l) => l.split(' ')[0].replace('logPath', 'log_path')), ['log_path', 'statsd']);
+  t.deepEqual(differing.map((l) => l.split(' ')[0].replace('logPath', 'log_path')), ['log_path', 'statsd', 'spool_path']);
 });
 
 test('the extracted /usr/sbin/oxd and tools run with only the packages\' files (no NODE_PATH, outside the repository)', async (t) => {
