@@ -13,10 +13,11 @@ import {
 import { ConfigError } from './errors';
 import { integer, endpoint } from './setting-values';
 import { STATSD_DEFAULTS, STATSD_ROWS, StatsdSettings } from './statsd-settings';
+import { LINK_DEFAULTS, LINK_ROWS, LinkSettings } from './link-settings';
 import { SPOOL_DEFAULTS, SPOOL_ROWS, SpoolSettings } from './spool-settings';
 import { SYSLOG_DEFAULTS, SYSLOG_ROWS, SyslogSettings } from './syslog-settings';
 
-export interface OxdSettings extends StatsdSettings, SyslogSettings, SpoolSettings {
+export interface OxdSettings extends StatsdSettings, SyslogSettings, SpoolSettings, LinkSettings {
   collect: Endpoint;
   control: Endpoint;
   forward: Endpoint | null;
@@ -53,6 +54,7 @@ export const DEFAULTS: OxdSettings = {
   ...STATSD_DEFAULTS,
   ...SYSLOG_DEFAULTS,
   ...SPOOL_DEFAULTS,
+  ...LINK_DEFAULTS,
 };
 
 export interface SettingSpec<K extends keyof OxdSettings> {
@@ -133,6 +135,7 @@ const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
   ...STATSD_ROWS,
   ...SYSLOG_ROWS,
   ...SPOOL_ROWS,
+  ...LINK_ROWS,
 };
 
 /** Parses one value for `field`, throwing a ConfigError that names `source`. */

@@ -43,6 +43,10 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['spoolMaxBytes', 'spoolMaxBytes', '--spool-max-bytes'],
   ['spoolWhenFull', 'spoolWhenFull', '--spool-when-full'],
   ['spoolFsync', 'spoolFsyncMs', '--spool-fsync'],
+  ['link', 'link', '--link'],
+  ['linkCompression', 'linkCompression', '--link-compression'],
+  ['linkAckTimeout', 'linkAckTimeoutMs', '--link-ack-timeout'],
+  ['linkWindow', 'linkWindow', '--link-window'],
   ['adminSocket', 'adminSocket', '--admin-socket'],
   ['statsd', 'statsd', '--statsd'],
   ['statsdFlush', 'statsdFlushMs', '--statsd-flush'],
@@ -102,6 +106,10 @@ function program(): Command {
     .option('--spool-max-bytes <bytes>', `bytes the disk spool may hold (default: ${d.spoolMaxBytes})`)
     .option('--spool-when-full <what>', `block, drop-oldest or drop-newest when the disk spool is full (default: ${d.spoolWhenFull})`)
     .option('--spool-fsync <ms>', `fsync the disk spool this often (default: ${d.spoolFsyncMs})`)
+    .option('--link <host[:port]>', `take acknowledged links from forwarding oxds here; "auto": the collect host, a free port, announced through the collect port; "" for none (default: auto)`)
+    .option('--link-compression <how>', `zlib or none: compression of the batches this oxd sends over a link (default: ${d.linkCompression})`)
+    .option('--link-ack-timeout <ms>', `send unacknowledged events again after this long without an acknowledgement (default: ${d.linkAckTimeoutMs})`)
+    .option('--link-window <events>', `events sent over a link before waiting for acknowledgements (default: ${d.linkWindow})`)
     .option('--admin-socket <path>', `local socket for oxctl shutdown/forward/reopen, usable by oxd's user and root only; "" for none (default: ${d.adminSocket})`)
     .option('--statsd <host[:port]>', `receive statsd lines on this address, UDP and TCP (port ${DEFAULT_STATSD_PORT} unless given); "" for none (default: none)`)
     .option('--statsd-flush <ms>', `close a statsd interval at every multiple of this many ms of the clock (default: ${d.statsdFlushMs})`)

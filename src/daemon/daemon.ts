@@ -17,6 +17,9 @@ import type { Sink } from './sink';
 import { FileStore } from './sinks/file-store';
 import { Forwarder } from './sinks/forward';
 import { openForwardQueue } from './spool/disk-forward-queue';
+import { LinkServer } from './link/link-server';
+import { LinkMemory } from './link/link-memory';
+import { LINK_PROPERTY } from '../protocol/link/link-header';
 import { StreamPublisher } from './sinks/stream';
 import { MetricsOutput } from './metrics-output';
 import { IntervalMergeSink } from './sinks/interval-merge';
@@ -70,6 +73,7 @@ export class Daemon {
   private admin: ControlServer | null;
   private readonly statsd: StatsdSource | null;
   private readonly syslog: SyslogSource | null;
+  private readonly linkServer: LinkServer | null;
   private readonly metrics: MetricsOutput;
   private stopping: Promise<void> | null = null;
 
@@ -97,7 +101,7 @@ export class Daemon {
     this.stream = new StreamPublisher(this.stats, log);
     sinks.push(this.stream);
     this.forwarder = settings.forward
-      ? new Forwarder(settings.forward, openForwardQueue(settings, this.stats), this.stats, log, this.warn)
+      ? new Forwarder(settings.forward, openForwardQueue(settings, this.stats), this.stats, log, this.warn, settings)
       : null;
     if (this.forwarder) sinks.push(this.forwarder);
     this.metrics = new MetricsOutput(settings, log, this.warn);
@@ -118,6 +122,16 @@ export class Daemon {
     this.statsd = statsdSource(settings, passed, this.router, this.warn);
     if (this.statsd) this.statsd.onInterval = (interval) => this.metrics.local(interval);
     this.syslog = syslogSource(settings, passed, this.router, this.warn);
+    this.linkServer =
+      settings.link === null
+        ? null
+        : new LinkServer(
+            settings.link === 'auto' ? { host: settings.collect.host, port: 0 } : settings.link,
+            this.router,
+            () => this.makeDurable(),
+            new LinkMemory(settings.spoolPath),
+            this.warn,
+          );
     this.control = new ControlServer((req) => this.command(req), log, this.warn);
     this.admin = settings.adminSocket ? new ControlServer((req) => this.adminCommand(req), log, this.warn) : null;
   }
@@ -125,6 +139,13 @@ export class Daemon {
   async start(): Promise<Endpoints> {
     if (this.settings.logPath) checkLogPath(this.settings.logPath);
     try {
+      // Bound before the collect port takes connections, whose handshake announces it.
+      const link = this.linkServer
+        ? await this.linkServer.start().catch((err) => {
+            throw portError('link', this.settings.link === 'auto' ? `${this.settings.collect.host}:0` : formatEndpoint(this.settings.link!), err);
+          })
+        : null;
+      if (link) this.collect.ready[LINK_PROPERTY] = String(link.port);
       const collect = await this.collect.start().catch((err) => {
         throw portError('collect', formatEndpoint(this.settings.collect), err);
       });
@@ -214,7 +235,7 @@ export class Daemon {
       } catch (err) {
         return { error: describeError(err) };
       }
-      this.forwarder = new Forwarder(endpoint, queue, this.stats, this.log, this.warn);
+      this.forwarder = new Forwarder(endpoint, queue, this.stats, this.log, this.warn, this.settings);
       this.router.addSink(this.forwarder);
       this.log.notice(`forwarding started to ${formatEndpoint(endpoint)}`);
     }
@@ -239,6 +260,12 @@ export class Daemon {
     }
   }
 
+  /** What a link acknowledgement promises: the files written, and this oxd's own disk spool (when it forwards further) committed. */
+  private async makeDurable(): Promise<void> {
+    await this.fileStore?.flush();
+    this.forwarder?.commitSpool();
+  }
+
   status(): { [key: string]: Packable } {
     const sinks: Record<string, { [key: string]: Packable }> = {};
     for (const sink of this.router.sinkList) sinks[sink.name] = sink.status();
@@ -248,6 +275,7 @@ export class Daemon {
       control: { requests: this.control.requests, invalid: this.control.invalidRequests },
       sinks: { ...sinks, ...this.metrics.graphiteStatus() },
       syslog: this.syslog?.status() ?? null,
+      link: this.linkServer?.status() ?? null,
       statsd: this.statsd || this.metrics.writesGraphite ? { ...(this.statsd?.status() ?? {}), events_made: this.stats.fromStatsd, output: this.metrics.status() } : null,
     });
   }
@@ -296,6 +324,8 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.collect.stop(this.settings.drainTimeoutMs).catch(() => undefined);
+      // Batches routed so far are acknowledged once written; later ones are sent again to the next oxd here.
+      if (this.linkServer) await this.linkServer.stop();
       if (this.syslog) await this.syslog.stop();
       // The interval being filled is written before the writers close.
       if (this.statsd) await this.statsd.stop();

@@ -19,6 +19,8 @@ export interface StatusParts {
   statsd: PackMap | null;
   /** The syslog source's part, null when there is none. */
   syslog: PackMap | null;
+  /** The link socket's part (batches from forwarding oxds), null when there is none. */
+  link?: PackMap | null;
 }
 
 function counters(c: Counters): PackMap {
@@ -33,7 +35,7 @@ function counters(c: Counters): PackMap {
   };
 }
 
-export function buildStatus({ stats, collect, control, sinks, statsd, syslog }: StatusParts): PackMap {
+export function buildStatus({ stats, collect, control, sinks, statsd, syslog, link }: StatusParts): PackMap {
   const arrived = stats.lastArrival / 1000;
   const events = new Map<string, Packable>();
   // As in the original, a name appears once an event of it was accepted: old readers
@@ -66,6 +68,7 @@ export function buildStatus({ stats, collect, control, sinks, statsd, syslog }: 
     control,
     ...(statsd ? { statsd } : {}),
     ...(syslog ? { syslog } : {}),
+    ...(link ? { link } : {}),
     sinks,
     pid: process.pid,
     uptime: new Float64(Date.now() / 1000 - stats.startedAt),

@@ -1,29 +1,48 @@
 /**
- * The forwarder: PUSHes each event's two frames, unchanged, to the collect
- * port of the next oxd up the hierarchy (zeromq.js, which reconnects on its
- * own). A queue in front absorbs the time the next oxd is away: memory,
+ * The forwarder: sends every event, unchanged, to the next oxd up the
+ * hierarchy. A queue in front absorbs the time the next oxd is away: memory,
  * where a full queue drops new events (counted) and a restart loses what it
  * holds, or the disk spool (forward-queue.ts).
+ *
+ * From the disk spool, events go over the link (doc/link.md) when the next
+ * oxd is ours: batches it acknowledges once written, sent again after a
+ * fault, each delivered once. Otherwise (an original Python oxd, or a
+ * memory queue) each event's two frames are PUSHed to its collect port
+ * (zeromq.js, which reconnects on its own), and an event libzmq took counts
+ * as delivered.
  */
 import * as zmq from 'zeromq';
+import type { LinkSettings } from '../../config/link-settings';
 import type { Packable } from '../../protocol/compat-pack';
 import { Endpoint, formatEndpoint, zmqEndpoint } from '../../protocol/endpoint';
+import { LinkClient } from '../link/link-client';
+import { probeLink } from '../link/link-probe';
 import type { Logger } from '../log';
 import type { RateLimitedLog } from '../rate-limit';
 import type { EventView, Sink } from '../sink';
-import type { Stats } from '../stats';
+import { DiskForwardQueue } from '../spool/disk-forward-queue';
+import type { Stats, TypeEntry } from '../stats';
 import type { ForwardQueue } from './forward-queue';
+
+const PROBE_TIMEOUT_MS = 5000;
+const PROBE_RETRY_MS = 1000;
 
 export class Forwarder implements Sink {
   readonly name = 'forward';
   onDrain: (() => void) | null = null;
-  private sock: zmq.Push;
+  private sock: zmq.Push | null = null;
+  private link: LinkClient | null = null;
+  /** How events leave: found out by a probe for a disk queue. */
+  private mode: 'probing' | 'link' | 'push' = 'probing';
+  private choosing: Promise<void> | null = null;
   private pumping: Promise<void> | null = null;
   private dropped = 0;
   private forwarded = 0;
   private sendErrors = 0;
   private closing = false;
   private retargets = 0;
+  private linkLosses = 0;
+  private probeFailure: string | null = null;
 
   constructor(
     private target: Endpoint,
@@ -31,16 +50,16 @@ export class Forwarder implements Sink {
     private readonly stats: Stats,
     private readonly log: Logger,
     private readonly warn: RateLimitedLog,
+    private readonly linkSettings: Pick<LinkSettings, 'linkCompression' | 'linkAckTimeoutMs' | 'linkWindow'>,
   ) {
-    this.sock = this.connect(target);
     let wasCongested = false;
     spool.onReady = () => {
       if (wasCongested && !spool.congested) this.onDrain?.();
       wasCongested = spool.congested;
-      this.startPump();
+      if (this.mode === 'push') this.startPump();
+      else this.link?.poke();
     };
-    // A disk spool may hold events from before a restart.
-    this.startPump();
+    this.choose(target);
   }
 
   /** True while the queue holds the senders back (a full disk spool that blocks). */
@@ -48,16 +67,8 @@ export class Forwarder implements Sink {
     return this.spool.congested;
   }
 
-  private startPump(): void {
-    if (this.pumping === null && !this.closing) this.pumping = this.pump().finally(() => (this.pumping = null));
-  }
-
-  private connect(target: Endpoint): zmq.Push {
-    // With a durable queue, events wait there while the upstream is away, and few sit in libzmq's queue.
-    const sock = this.spool.durable ? new zmq.Push({ sendHighWaterMark: 1000, linger: 0, immediate: true }) : new zmq.Push({ sendHighWaterMark: 10_000, linger: 0 });
-    sock.connect(zmqEndpoint(target));
-    this.log.info(`forwarding to ${formatEndpoint(target)}`);
-    return sock;
+  get endpoint(): Endpoint {
+    return this.target;
   }
 
   accept(ev: EventView): void {
@@ -69,47 +80,27 @@ export class Forwarder implements Sink {
     }
   }
 
-  private async pump(): Promise<void> {
-    for (;;) {
-      const item = this.spool.peek();
-      if (item === null || this.closing) return;
-      const sock = this.sock;
-      try {
-        await sock.send([item.meta, item.body]);
-      } catch (err) {
-        // A closed socket rejects (shutdown, or a retarget): the item stays for the next socket.
-        if (this.closing) return;
-        if (sock === this.sock) {
-          this.sendErrors++;
-          this.warn.log('warning', 'forward-send', `forwarding failed: ${(err as Error).message}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        continue;
-      }
-      this.spool.taken();
-      if (item.type !== null) item.type.forwarded++;
-      this.stats.totals.forwarded++;
-      this.forwarded++;
-    }
+  /** Writes what the disk spool took to the page cache now (what the link's acknowledgements promise). */
+  commitSpool(): void {
+    if (this.spool instanceof DiskForwardQueue) this.spool.spool.commit();
   }
 
   /**
-   * Points the forwarder at another oxd without a restart. What libzmq
-   * already queued for the old target still goes there (the old socket
-   * lingers up to `lingerMs`); everything still in the spool, including a
-   * send that was waiting, goes to the new one. Nothing is sent twice.
+   * Points the forwarder at another oxd without a restart. Over PUSH, what
+   * libzmq already queued for the old target still goes there (the old
+   * socket lingers up to `lingerMs`); everything not yet sent, or over the
+   * link not yet acknowledged, goes to the new one.
    */
   retarget(target: Endpoint, lingerMs: number): void {
-    const old = this.sock;
     this.target = target;
-    this.sock = this.connect(target);
     this.retargets++;
-    old.linger = lingerMs;
-    old.close();
-  }
-
-  get endpoint(): Endpoint {
-    return this.target;
+    const old = this.sock;
+    this.sock = null;
+    if (old !== null) {
+      old.linger = lingerMs;
+      old.close();
+    }
+    this.choose(target);
   }
 
   async flush(): Promise<void> {
@@ -120,13 +111,14 @@ export class Forwarder implements Sink {
     // zeromq reconnects by itself; nothing to reopen.
   }
 
-  /** Hands what is spooled to libzmq, gives it `lingerMs` to reach the peer, then closes. */
+  /** Hands what is queued to the next oxd for up to `lingerMs`, then closes; a disk queue keeps the rest. */
   async closeWithin(lingerMs: number): Promise<void> {
     const deadline = Date.now() + lingerMs;
-    while (this.spool.length > 0 && this.pumping !== null && Date.now() < deadline) {
+    while (this.mode === 'push' && this.spool.length > 0 && this.pumping !== null && Date.now() < deadline) {
       await Promise.race([this.pumping, new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())))]);
     }
     this.closing = true;
+    await this.link?.close();
     let lost = 0;
     this.spool.close((item) => {
       if (item.type !== null) item.type.dropped++;
@@ -137,8 +129,10 @@ export class Forwarder implements Sink {
       this.dropped += lost;
       this.log.error(`lost ${lost} events that could not be forwarded to ${formatEndpoint(this.target)} before shutdown`);
     }
-    this.sock.linger = Math.max(0, deadline - Date.now());
-    this.sock.close();
+    if (this.sock !== null) {
+      this.sock.linger = Math.max(0, deadline - Date.now());
+      this.sock.close();
+    }
   }
 
   close(): Promise<void> {
@@ -148,13 +142,108 @@ export class Forwarder implements Sink {
   status(): { [key: string]: Packable } {
     return {
       target: formatEndpoint(this.target),
+      mode: this.mode,
       spooled: this.spool.length,
       spooled_bytes: this.spool.bytes,
-      spool: this.spool.status(),
       forwarded: this.forwarded,
       dropped: this.dropped,
       send_errors: this.sendErrors,
       retargets: this.retargets,
+      link_losses: this.linkLosses,
+      spool: this.spool.status(),
+      ...(this.link ? { link: this.link.status() } : {}),
+      ...(this.probeFailure ? { probe_failure: this.probeFailure } : {}),
     };
+  }
+
+  /** A disk queue asks the next oxd whether it speaks the link; a memory queue PUSHes. */
+  private choose(target: Endpoint): void {
+    const previous = this.choosing;
+    this.choosing = (async () => {
+      await previous;
+      const oldLink = this.link;
+      this.link = null;
+      await oldLink?.close();
+      if (!(this.spool instanceof DiskForwardQueue)) return this.usePush(target);
+      this.mode = 'probing';
+      const queue = this.spool;
+      while (!this.closing && this.target === target) {
+        let port: number | null;
+        try {
+          port = await probeLink(target, PROBE_TIMEOUT_MS);
+        } catch (err) {
+          this.probeFailure = (err as Error).message;
+          await new Promise((r) => setTimeout(r, PROBE_RETRY_MS));
+          continue;
+        }
+        this.probeFailure = null;
+        if (this.closing || this.target !== target) return;
+        if (port === null) return this.usePush(target);
+        this.mode = 'link';
+        const address = zmqEndpoint({ host: target.host, port });
+        this.log.info(`forwarding to ${formatEndpoint(target)} over the link (${address})`);
+        const s = this.linkSettings;
+        const link = new LinkClient(
+          address,
+          queue,
+          this.stats,
+          { compress: s.linkCompression === 'zlib', window: s.linkWindow, ackTimeoutMs: s.linkAckTimeoutMs },
+          (type, n) => this.countForwarded(type, n),
+          (why) => {
+            if (this.link !== link || this.closing) return;
+            this.linkLosses++;
+            this.warn.log('warning', 'link-lost', `link to ${formatEndpoint(target)}: ${why}; sending again what it has not acknowledged`);
+            this.choose(target);
+          },
+        );
+        this.link = link;
+        return;
+      }
+    })();
+  }
+
+  private usePush(target: Endpoint): void {
+    this.mode = 'push';
+    // With a durable queue, events wait there while the upstream is away, and few sit in libzmq's queue.
+    const sock = this.spool.durable
+      ? new zmq.Push({ sendHighWaterMark: 1000, linger: 0, immediate: true })
+      : new zmq.Push({ sendHighWaterMark: 10_000, linger: 0 });
+    sock.connect(zmqEndpoint(target));
+    this.log.info(`forwarding to ${formatEndpoint(target)}`);
+    this.sock = sock;
+    this.startPump();
+  }
+
+  private countForwarded(type: TypeEntry | null, n: number): void {
+    if (type !== null) type.forwarded += n;
+    this.stats.totals.forwarded += n;
+    this.forwarded += n;
+  }
+
+  private startPump(): void {
+    if (this.pumping === null && !this.closing) this.pumping = this.pump().finally(() => (this.pumping = null));
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      const sock = this.sock;
+      if (sock === null || this.closing) return;
+      const item = this.spool.peek();
+      if (item === null) return;
+      try {
+        await sock.send([item.meta, item.body]);
+      } catch (err) {
+        // A closed socket rejects (shutdown, or a retarget): the item stays for the next socket.
+        if (this.closing || this.sock === null) return;
+        if (sock === this.sock) {
+          this.sendErrors++;
+          this.warn.log('warning', 'forward-send', `forwarding failed: ${(err as Error).message}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        continue;
+      }
+      this.spool.taken();
+      this.countForwarded(item.type, 1);
+    }
   }
 }

@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   maxEventSize: number;
   handshakeTimeoutMs: number;
   counters: ConnectionCounters;
+  /** Properties our READY adds (the link port, announced to forwarding oxds). */
+  ready: Record<string, string>;
   onProtocolError(peer: string, reason: string): void;
 }
 
@@ -56,7 +58,7 @@ export class CollectConnection implements FrameHandler {
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.turns = new ReadTurns(socket, router, () => this.options.counters.backpressurePauses++, TURN_BYTES);
-    this.handshake = new ZmtpHandshake('PULL', (bytes) => socket.write(bytes));
+    this.handshake = new ZmtpHandshake('PULL', (bytes) => socket.write(bytes), false, options.ready);
     this.handshakeTimer = setTimeout(() => this.handshakeExpired(), options.handshakeTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.once('close', () => this.clearTimer());

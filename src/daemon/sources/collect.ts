@@ -21,6 +21,8 @@ export interface CollectOptions {
 }
 
 export class CollectSource {
+  /** Properties the handshake's READY adds: the link port, once the link socket is bound. */
+  readonly ready: Record<string, string> = {};
   private readonly server: net.Server;
   private readonly connections = new Set<CollectConnection>();
   private readonly counters: ConnectionCounters & { accepted: number } = {
@@ -72,6 +74,7 @@ export class CollectSource {
       maxEventSize: this.options.maxEventSize,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       counters: this.counters,
+      ready: this.ready,
       onProtocolError: (peer, reason) =>
         this.warn.log('warning', 'collect-protocol', `closed collect connection from ${peer}: ${reason}`),
     });

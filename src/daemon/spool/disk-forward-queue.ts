@@ -21,7 +21,6 @@ export class DiskForwardQueue implements ForwardQueue {
   private readonly timer: NodeJS.Timeout;
   private readonly current: QueuedEvent = { meta: Buffer.alloc(0), body: Buffer.alloc(0), type: null };
   private currentSeq = 0;
-  private currentSpooledAt = 0;
 
   constructor(
     options: DiskSpoolOptions,
@@ -64,14 +63,18 @@ export class DiskForwardQueue implements ForwardQueue {
     const type = c.meta.length > typeAt ? this.stats.typeFor(c.meta, typeAt + 1, typeAt + 1 + c.meta[typeAt]) : null;
     c.type = typeof type === 'string' ? null : type;
     this.currentSeq = r.seq;
-    this.currentSpooledAt = r.spooledAt;
     return c;
   }
 
   taken(): void {
     if (this.currentSeq === 0) return;
-    this.spool.ack(this.currentSeq);
+    this.ackUpTo(this.currentSeq);
     this.currentSeq = 0;
+  }
+
+  /** The upstream has every event up to `seq` (the link's acknowledgement, or PUSH's send). */
+  ackUpTo(seq: number): void {
+    this.spool.ack(seq);
     if (this.spool.full && this.spool.commit()) this.onReady?.();
   }
 
@@ -90,9 +93,7 @@ export class DiskForwardQueue implements ForwardQueue {
   }
 
   status(): { [key: string]: number | string | null | boolean } {
-    // The event being sent is the oldest one not acknowledged (the link takes them in order).
-    const oldest = this.currentSeq !== 0 && this.spool.unacked > 0 ? Math.max(0, Date.now() - this.currentSpooledAt) : null;
-    return { kind: 'disk', ...this.spool.status(), oldest_unacked_ms: oldest };
+    return { kind: 'disk', ...this.spool.status() };
   }
 
   private tick(): void {

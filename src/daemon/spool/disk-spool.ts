@@ -27,6 +27,7 @@ import { RecordScanner } from './record-scanner';
 import { listSegments, segmentName } from './segments';
 import { freshState, readState, SpoolState, syncFolder, writeState } from './spool-state';
 import { SpoolSegment } from './spool-segment';
+import { UnackedAges } from './unacked-ages';
 
 export type WhenFull = 'block' | 'drop-oldest' | 'drop-newest';
 
@@ -65,6 +66,9 @@ export class DiskSpool {
   private readIndex = 0;
   private scanner: RecordScanner | null = null;
   private handedOut: number;
+  /** A record `oldestUnacked` read ahead, which `next` hands out first. */
+  private held: RecordScanner | null = null;
+  private readonly ages = new UnackedAges();
 
   constructor(private readonly options: DiskSpoolOptions) {
     this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(options.maxBytes / 16)));
@@ -199,6 +203,11 @@ export class DiskSpool {
    * when every written one was.
    */
   next(): RecordScanner | null {
+    const held = this.held;
+    if (held !== null) {
+      this.held = null;
+      return held;
+    }
     while (this.readIndex < this.segments.length) {
       const seg = this.segments[this.readIndex];
       const scanner = (this.scanner ??= new RecordScanner(seg.fd, 0));
@@ -215,6 +224,7 @@ export class DiskSpool {
       if (found) {
         if (scanner.record.seq <= this.handedOut) continue;
         this.handedOut = scanner.record.seq;
+        this.ages.add(scanner.record.seq, scanner.record.spooledAt);
         return scanner;
       }
       if (!final) return null;
@@ -227,6 +237,8 @@ export class DiskSpool {
 
   /** Hands out again everything after the acknowledged position (a new connection upstream). */
   rewind(): void {
+    this.held = null;
+    this.ages.clear();
     this.scanner = null;
     this.readIndex = 0;
     this.handedOut = this.state.acked;
@@ -238,8 +250,20 @@ export class DiskSpool {
     if (upTo <= this.state.acked) return;
     this.counts.acked += upTo - this.state.acked;
     this.state.acked = upTo;
+    this.ages.ackUpTo(upTo);
     this.stateDirty = true;
     this.dropAcked();
+  }
+
+  /** When the oldest unacknowledged event was spooled (null: none), looking at the next one to send if none is in flight. */
+  oldestUnacked(): number | null {
+    if (this.unacked === 0) return null;
+    const inFlight = this.ages.oldest();
+    if (inFlight !== null) return inFlight;
+    const next = this.next();
+    if (next === null) return null;
+    this.held = next;
+    return next.record.spooledAt;
   }
 
   close(): void {
@@ -258,6 +282,7 @@ export class DiskSpool {
       unacked: this.unacked,
       last_seq: this.lastSeq,
       acked_seq: this.state.acked,
+      oldest_unacked_ms: ((at) => (at === null ? null : Math.max(0, Date.now() - at)))(this.oldestUnacked()),
       full: this.full,
       when_full: this.options.whenFull,
       ...this.counts,

@@ -82,10 +82,12 @@ export class ZmtpHandshake {
   private peerType = '';
   private properties = new Map<string, Buffer>();
 
+  /** `ready`: properties added to our READY (ZMTP 3), such as the link port our collect port announces. */
   constructor(
     private readonly own: SocketType,
     private readonly send: (bytes: Buffer) => void,
     private readonly asServer = false,
+    private readonly ready: Record<string, string> = {},
   ) {}
 
   /** Sends the opening bytes; call once when the connection is up. */
@@ -140,7 +142,7 @@ export class ZmtpHandshake {
         this.consume(SIGNATURE_LENGTH + 1);
         if (major >= 3) {
           this.major = 3;
-          this.send(Buffer.concat([greetingRest(this.asServer), encodeReady(this.own)]));
+          this.send(Buffer.concat([greetingRest(this.asServer), encodeReady(this.own, this.ready)]));
           this.stage = 'greeting3';
         } else if (major >= 1) {
           this.major = 2;

@@ -1,0 +1,61 @@
+/**
+ * The settings of the link (doc/link.md), the acknowledged connection
+ * between oxds: rows of the one settings table (oxd-settings.ts).
+ */
+import type { Endpoint } from '../protocol/endpoint';
+import { integer, optionalEndpoint } from './setting-values';
+
+export const DEFAULT_LINK_PORT = 3516;
+export const LINK_COMPRESSION = ['zlib', 'none'] as const;
+export type LinkCompression = (typeof LINK_COMPRESSION)[number];
+
+export interface LinkSettings {
+  /** Where forwarding oxds' links are taken: 'auto' (the collect host, a free port), an address, or null (none). */
+  link: Endpoint | 'auto' | null;
+  linkCompression: LinkCompression;
+  linkAckTimeoutMs: number;
+  linkWindow: number;
+}
+
+export const LINK_DEFAULTS: LinkSettings = {
+  link: 'auto',
+  linkCompression: 'zlib',
+  linkAckTimeoutMs: 10_000,
+  linkWindow: 20_000,
+};
+
+interface Row<K extends keyof LinkSettings> {
+  key: string;
+  field: K;
+  allowed: string;
+  parse(value: unknown): LinkSettings[K] | undefined;
+}
+
+const address = optionalEndpoint(DEFAULT_LINK_PORT);
+
+export const LINK_ROWS: { [K in keyof LinkSettings]: Row<K> } = {
+  link: {
+    key: 'link',
+    field: 'link',
+    allowed: `auto (on the collect port's host, a port the system picks, announced through the collect port), host[:port] (default port ${DEFAULT_LINK_PORT}) for acknowledged links from forwarding oxds, or empty for none`,
+    parse: (v) => (v === 'auto' ? 'auto' : address(v)),
+  },
+  linkCompression: {
+    key: 'link_compression',
+    field: 'linkCompression',
+    allowed: `${LINK_COMPRESSION.join(' or ')}: how a forwarding oxd compresses the batches it sends over the link`,
+    parse: (v) => ((LINK_COMPRESSION as readonly unknown[]).includes(v) ? (v as LinkCompression) : undefined),
+  },
+  linkAckTimeoutMs: {
+    key: 'link_ack_timeout_ms',
+    field: 'linkAckTimeoutMs',
+    allowed: 'milliseconds from 500 to 600000 without an acknowledgement after which a forwarding oxd sends its unacknowledged events again',
+    parse: integer(500, 600_000),
+  },
+  linkWindow: {
+    key: 'link_window',
+    field: 'linkWindow',
+    allowed: 'events from 1000 to 1000000 that a forwarding oxd sends over the link before it waits for acknowledgements',
+    parse: integer(1000, 1_000_000),
+  },
+};

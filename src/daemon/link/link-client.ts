@@ -1,0 +1,219 @@
+/**
+ * The forwarding end of the link (doc/link.md): a ZeroMQ DEALER socket to
+ * the upstream's link port that sends the disk spool's events in batches,
+ * keeps a window of them in flight, and marks them acknowledged in the
+ * spool when the upstream says they are written. A lost connection or a
+ * silent upstream ends the client (`onLost`): the forwarder asks the
+ * upstream for its link port again (a restarted upstream may have another)
+ * and a new client sends everything after the acknowledged position again,
+ * in order; the upstream drops what it has.
+ */
+import * as zlib from 'node:zlib';
+import * as zmq from 'zeromq';
+import { COMPRESS_NONE, COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH } from '../../protocol/link/link-header';
+import { META_TYPE_OFFSET } from '../../protocol/meta';
+import type { DiskForwardQueue } from '../spool/disk-forward-queue';
+import type { Stats, TypeEntry } from '../stats';
+
+export interface LinkClientOptions {
+  /** zlib-compress each batch. */
+  compress: boolean;
+  /** Events in flight (sent, not acknowledged) at most. */
+  window: number;
+  /** No acknowledgement for this long while batches are in flight: send everything again. */
+  ackTimeoutMs: number;
+}
+
+const BATCH_EVENTS = 1000;
+const BATCH_BYTES = 512 * 1024;
+
+interface InFlight {
+  last: number;
+  count: number;
+  types: Map<TypeEntry | null, number>;
+}
+
+export class LinkClient {
+  readonly counts = { batches: 0, events: 0, resends: 0, acks: 0, raw_bytes: 0, wire_bytes: 0, compress_ms: 0 };
+  private sock: zmq.Dealer | null = null;
+  private inFlight: InFlight[] = [];
+  private inFlightEvents = 0;
+  /** The last sequence number this connection's batches cover. */
+  private sentUpTo = 0;
+  private lastProgress = Date.now();
+  private wake: (() => void) | null = null;
+  private running = true;
+  private readonly timer: NodeJS.Timeout;
+  private sending: Promise<void> | null = null;
+
+  constructor(
+    private readonly address: string,
+    private readonly queue: DiskForwardQueue,
+    private readonly stats: Stats,
+    private readonly options: LinkClientOptions,
+    private readonly onForwarded: (type: TypeEntry | null, n: number) => void,
+    private readonly onLost: (why: string) => void,
+  ) {
+    this.timer = setInterval(() => this.checkTimeout(), Math.max(100, Math.floor(options.ackTimeoutMs / 4)));
+    this.timer.unref();
+    this.connect();
+  }
+
+  private get spool(): DiskForwardQueue['spool'] {
+    return this.queue.spool;
+  }
+
+  /** New events are in the spool, or room in the window: the sender looks again. */
+  poke(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  status(): { [key: string]: number | string } {
+    const ratio = this.counts.wire_bytes > 0 ? this.counts.raw_bytes / this.counts.wire_bytes : 1;
+    return { address: this.address, in_flight: this.inFlightEvents, ...this.counts, compression_ratio: Math.round(ratio * 100) / 100 };
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    clearInterval(this.timer);
+    const sock = this.sock;
+    this.sock = null;
+    sock?.close();
+    this.poke();
+    await this.sending;
+  }
+
+  /** A new socket, sending from the acknowledged position. */
+  private connect(): void {
+    this.sock?.close();
+    const sock = new zmq.Dealer({ linger: 0, immediate: true, sendHighWaterMark: 16, reconnectInterval: 200, reconnectMaxInterval: 2000 });
+    sock.connect(this.address);
+    this.sock = sock;
+    this.spool.rewind();
+    this.inFlight = [];
+    this.inFlightEvents = 0;
+    this.sentUpTo = this.spool.state.acked;
+    this.lastProgress = Date.now();
+    void this.receive(sock);
+    const events = sock.events;
+    void (async () => {
+      for await (const ev of events) {
+        if (ev.type === 'disconnect' && this.sock === sock && this.running) {
+          // What was in libzmq's queue for the old connection may be gone: everything again, in order.
+          this.lost('the connection was lost');
+          return;
+        }
+      }
+    })().catch(() => undefined);
+    // A sender loop of the old socket waiting for work ends now.
+    this.poke();
+    const previous = this.sending;
+    this.sending = (async () => {
+      await previous;
+      await this.send(sock);
+    })();
+  }
+
+  private async send(sock: zmq.Dealer): Promise<void> {
+    while (this.running && this.sock === sock) {
+      if (this.inFlightEvents >= this.options.window) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      const batch = this.nextBatch();
+      if (batch === null) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      try {
+        await sock.send(batch.frames);
+      } catch {
+        return; // closed: a new socket sends from the acknowledged position
+      }
+      if (this.sock !== sock) return;
+      this.inFlight.push(batch.flight);
+      this.inFlightEvents += batch.flight.count;
+      this.counts.batches++;
+      this.counts.events += batch.flight.count;
+    }
+  }
+
+  /** Up to BATCH_EVENTS events (BATCH_BYTES) of the spool as one BATCH message, or null when none waits. */
+  private nextBatch(): { frames: Buffer[]; flight: InFlight } | null {
+    const parts: Buffer[] = [];
+    const types = new Map<TypeEntry | null, number>();
+    let bytes = 0;
+    let last = 0;
+    while (parts.length < BATCH_EVENTS && bytes < BATCH_BYTES) {
+      const scanner = this.spool.next();
+      if (scanner === null) break;
+      const r = scanner.record;
+      parts.push(scanner.buf.subarray(r.start, r.end));
+      bytes += r.end - r.start;
+      last = r.seq;
+      const typeAt = r.metaStart + META_TYPE_OFFSET;
+      const found = r.metaEnd > typeAt ? this.stats.typeFor(scanner.buf, typeAt + 1, typeAt + 1 + scanner.buf[typeAt]) : null;
+      const type = typeof found === 'string' ? null : found;
+      types.set(type, (types.get(type) ?? 0) + 1);
+    }
+    if (parts.length === 0) return null;
+    const raw = Buffer.concat(parts, bytes);
+    const started = performance.now();
+    const payload = this.options.compress ? zlib.deflateSync(raw, { level: 1 }) : raw;
+    this.counts.compress_ms += performance.now() - started;
+    this.counts.raw_bytes += raw.length;
+    this.counts.wire_bytes += payload.length;
+    const first = this.sentUpTo + 1;
+    this.sentUpTo = last;
+    const header = encodeLinkHeader({
+      kind: KIND_BATCH,
+      compression: this.options.compress ? COMPRESS_ZLIB : COMPRESS_NONE,
+      link: this.spool.link,
+      first,
+      last,
+      count: parts.length,
+      rawBytes: raw.length,
+    });
+    return { frames: [header, payload], flight: { last, count: parts.length, types } };
+  }
+
+  private async receive(sock: zmq.Dealer): Promise<void> {
+    try {
+      for await (const [frame] of sock) {
+        const ack = decodeLinkHeader(frame);
+        if (typeof ack === 'string' || ack.kind !== KIND_ACK || ack.link !== this.spool.link) continue;
+        this.acked(ack.first);
+      }
+    } catch {
+      // Closed.
+    }
+  }
+
+  /** The upstream has every event up to `seq`. */
+  private acked(seq: number): void {
+    this.counts.acks++;
+    this.lastProgress = Date.now();
+    while (this.inFlight.length > 0 && this.inFlight[0].last <= seq) {
+      const done = this.inFlight.shift()!;
+      this.inFlightEvents -= done.count;
+      for (const [type, n] of done.types) this.onForwarded(type, n);
+    }
+    this.queue.ackUpTo(Math.min(seq, this.sentUpTo));
+    this.poke();
+  }
+
+  private checkTimeout(): void {
+    if (!this.running || this.inFlight.length === 0) return;
+    if (Date.now() - this.lastProgress < this.options.ackTimeoutMs) return;
+    this.lost(`no acknowledgement for ${this.options.ackTimeoutMs} ms`);
+  }
+
+  private lost(why: string): void {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.timer);
+    this.onLost(why);
+  }
+}

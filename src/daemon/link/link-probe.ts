@@ -1,0 +1,39 @@
+/**
+ * Whether the upstream named by `forward` speaks the link (doc/link.md): a
+ * ZMTP 3 handshake as a PUSH socket on its collect port, and a look at the
+ * READY it answers with. Ours announces its link port there; libzmq (an
+ * original oxd) does not. The connection is closed before any message.
+ */
+import * as net from 'node:net';
+import { Endpoint } from '../../protocol/endpoint';
+import { LINK_PROPERTY } from '../../protocol/link/link-header';
+import { ZmtpHandshake } from '../../protocol/zmtp/handshake';
+
+/** The upstream's link port, or null when it does not speak the link. Rejects when it cannot be reached. */
+export function probeLink(target: Endpoint, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: target.host, port: target.port });
+    const done = (err: Error | null, port: number | null = null): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(port);
+    };
+    const timer = setTimeout(() => done(new Error(`no ZMTP handshake from ${target.host}:${target.port} within ${timeoutMs} ms`)), timeoutMs);
+    const handshake = new ZmtpHandshake('PUSH', (bytes) => socket.write(bytes));
+    socket.once('connect', () => handshake.begin());
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        const result = handshake.push(chunk);
+        if (result === null) return;
+        const announced = result.properties.get(LINK_PROPERTY.toLowerCase());
+        const port = announced === undefined ? NaN : Number(announced.toString('latin1'));
+        done(null, Number.isInteger(port) && port > 0 && port < 65536 ? port : null);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+    socket.once('error', (err) => done(err));
+    socket.once('close', () => done(new Error(`${target.host}:${target.port} closed the connection during the handshake`)));
+  });
+}
