@@ -82,6 +82,9 @@ function expectedFiles(pkg: PackageName): Array<{ re: RegExp; many?: boolean }> 
       ...['oxd.8', 'oxd.conf.5', 'blueox.7'].map(man),
       { re: /^\/usr\/share\/doc\/blueox-oxd\/examples\/carbon\/storage-schemas\.conf$/ },
       { re: /^\/usr\/share\/doc\/blueox-oxd\/examples\/carbon\/storage-aggregation\.conf$/ },
+      // The link's wire format (oxd.conf(5) points to it) and the statsd interval events' format.
+      { re: /^\/usr\/share\/doc\/blueox-oxd\/link\.md\.gz$/ },
+      { re: /^\/usr\/share\/doc\/blueox-oxd\/statsd-interval\.md(\.gz)?$/ },
       ...doc,
     ];
   }
