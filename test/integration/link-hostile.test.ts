@@ -1,0 +1,97 @@
+/**
+ * The link port of a real oxd, fed by hand: well-formed batches are
+ * acknowledged and taken once; anything else is counted and not
+ * acknowledged, and oxd goes on. And a forwarding oxd whose upstream is
+ * libzmq (as the original Python oxd is) falls back to PUSH.
+ */
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zmq from 'zeromq';
+import { encodeLinkHeader, KIND_ACK, KIND_BATCH, decodeLinkHeader } from '../../src/protocol/link/link-header';
+import { recordSize, writeRecord } from '../../src/protocol/spool/spool-record';
+import { eventFrames } from '../helpers/events';
+import { startOxd } from '../helpers/oxd-process';
+import { ZmtpPeer } from '../helpers/zmtp-peer';
+
+const LINK = 'feedfacefeedfacefeedfacefeedface';
+
+/** A BATCH of events `first..last` (each `{i: seq}`), covering `from..last`. */
+function batch(from: number, first: number, last: number, damage = false): Buffer[] {
+  const records: Buffer[] = [];
+  for (let seq = first; seq <= last; seq++) {
+    const [meta, body] = eventFrames({ type: 'linked', body: { i: seq } });
+    const r = Buffer.alloc(recordSize(meta.length, body.length));
+    writeRecord(r, 0, seq, Date.now(), meta, 0, meta.length, body, 0, body.length);
+    records.push(r);
+  }
+  const payload = Buffer.concat(records);
+  if (damage) payload[payload.length - 3] ^= 0xff;
+  const header = encodeLinkHeader({ kind: KIND_BATCH, compression: 0, link: LINK, first: from, last, count: last - first + 1, rawBytes: payload.length });
+  return [header, payload];
+}
+
+test('batches by hand: taken and acknowledged once written, duplicates dropped, damage and gaps not acknowledged, oxd goes on', async (t) => {
+  const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'oxd-link-hostile-'));
+  t.teardown(() => fs.rmSync(spool, { recursive: true, force: true }));
+  const oxd = await startOxd({ args: ['--spool-path', spool] });
+  t.teardown(() => oxd.stop());
+  const status = await oxd.waitForStatus((s) => s.link !== undefined);
+  const dealer = new zmq.Dealer({ linger: 0 });
+  t.teardown(() => dealer.close());
+  dealer.connect(`tcp://${status.link.endpoint}`);
+  const acks: number[] = [];
+  const reading = (async () => {
+    for await (const [frame] of dealer) {
+      const h = decodeLinkHeader(frame);
+      if (typeof h !== 'string' && h.kind === KIND_ACK && h.link === LINK) acks.push(h.first);
+    }
+  })().catch(() => undefined);
+
+  await dealer.send(batch(1, 1, 100));
+  await oxd.waitForStatus((s) => s.link.acks === 1);
+  t.deepEqual(acks, [100], 'acknowledged up to its last event');
+  await dealer.send(batch(51, 51, 150));
+  const again = await oxd.waitForStatus((s) => s.link.acks === 2);
+  t.is(again.link.duplicates, 50, 'the 50 it had already are dropped');
+  t.deepEqual(acks, [100, 150]);
+
+  // Not acknowledged: a damaged record, a batch after a gap (a lost batch before it), garbage.
+  await dealer.send(batch(151, 151, 200, true));
+  await dealer.send(batch(300, 300, 310));
+  await dealer.send([Buffer.from('hello')]);
+  await dealer.send([Buffer.from('BXL1 but not a header'), Buffer.alloc(0)]);
+  const after = await oxd.waitForStatus((s) => s.link.bad_batches === 3 && s.link.out_of_order === 1);
+  t.like(after.link, { events: 150, duplicates: 50, acks: 2, links: 1 });
+  t.is(after.totals.received, 150);
+
+  // The link goes on from where it was: the sender's next batch, in order.
+  await dealer.send(batch(151, 151, 160));
+  await oxd.waitForStatus((s) => s.link.acks === 3);
+  t.deepEqual(acks, [100, 150, 160]);
+  t.is(JSON.parse(fs.readFileSync(path.join(spool, 'links'), 'utf8')).links[LINK], 160, 'what the link delivered is kept in the spool folder');
+  dealer.close();
+  await reading;
+});
+
+test('an upstream that is libzmq (as the original oxd): the forwarding oxd with a disk spool PUSHes to it', async (t) => {
+  const pull = new zmq.Pull({ linger: 0 });
+  t.teardown(() => pull.close());
+  await pull.bind('tcp://127.0.0.1:*');
+  const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'oxd-link-push-'));
+  t.teardown(() => fs.rmSync(spool, { recursive: true, force: true }));
+  const local = await startOxd({ logPath: null, args: ['--forward', pull.lastEndpoint!.replace('tcp://', ''), '--spool-path', spool] });
+  t.teardown(() => local.stop());
+  const peer = await ZmtpPeer.connect(local.collect);
+  t.teardown(() => peer.destroy());
+  for (let i = 0; i < 1000; i++) await peer.send(eventFrames({ type: 'request', body: { i } }));
+  let got = 0;
+  for await (const frames of pull) {
+    t.is(frames.length, 2, 'meta and body, as a sender PUSHes them');
+    if (++got === 1000) break;
+  }
+  const s = await local.waitForStatus((x) => x.sinks.forward.forwarded === 1000);
+  t.is(s.sinks.forward.mode, 'push');
+  t.is(s.sinks.forward.spool.unacked, 0);
+});
