@@ -93,6 +93,20 @@ export function formatStatus(host: string, s: Status, now: number): string {
   }
   const spool = s.sinks?.forward?.spool;
   if (spool?.kind === 'disk') lines.push(spoolLine(spool));
+  const out = s.sinks?.forward?.link;
+  if (out) {
+    lines.push(
+      `Link out: ${out.address}, ${out.batches} batches, ${out.events} events sent, ${out.in_flight} in flight, ${out.acks} acknowledgements, ` +
+        `sent again ${s.sinks.forward.link_losses} times; ${bytes(out.raw_bytes)} as ${bytes(out.wire_bytes)} on the wire (ratio ${out.compression_ratio}, ${Math.round(out.compress_ms)} ms compressing)`,
+    );
+  }
+  const link = s.link;
+  if (link) {
+    lines.push(
+      `Link in: ${link.endpoint}, ${link.links} links, ${link.batches} batches, ${link.events} events, ${link.duplicates} duplicates dropped, ` +
+        `${link.out_of_order} out of order, ${link.bad_batches} bad, ${link.acks} acknowledgements`,
+    );
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { decodeMulti } from '@msgpack/msgpack';
 import { eventFrames } from '../helpers/events';
 import { Oxd, startOxd } from '../helpers/oxd-process';
+import { runTool } from '../helpers/tool';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 
 function tempDir(t: ExecutionContext, name: string): string {
@@ -74,6 +75,10 @@ test('the events go over the link, acknowledged, none lost or doubled', async (t
   const central = await p.central.waitForStatus((s) => s.totals.written === 5000);
   t.like(central.link, { events: 5000, duplicates: 0, bad_batches: 0, out_of_order: 0, links: 1 });
   compare(t, tally(p.logPath), 5000);
+  const localText = await runTool('oxctl', ['-H', p.local.controlAddr]);
+  t.regex(localText.stdout, /^Link out: tcp:\/\/127\.0\.0\.1:\d+, \d+ batches, 5000 events sent, 0 in flight, \d+ acknowledgements, sent again 0 times; .* on the wire \(ratio [\d.]+,/m);
+  const centralText = await runTool('oxctl', ['-H', p.central.controlAddr]);
+  t.regex(centralText.stdout, /^Link in: 127\.0\.0\.1:\d+, 1 links, \d+ batches, 5000 events, 0 duplicates dropped, 0 out of order, 0 bad, \d+ acknowledgements$/m);
 });
 
 test('the central killed (kill -9) mid-stream and started again: every event once', async (t) => {
