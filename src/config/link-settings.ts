@@ -20,7 +20,7 @@ export interface LinkSettings {
 export const LINK_DEFAULTS: LinkSettings = {
   link: 'auto',
   linkCompression: 'zlib',
-  linkAckTimeoutMs: 10_000,
+  linkAckTimeoutMs: 30_000,
   linkWindow: 20_000,
 };
 

@@ -104,7 +104,7 @@ export function formatStatus(host: string, s: Status, now: number): string {
   if (link) {
     lines.push(
       `Link in: ${link.endpoint}, ${link.links} links, ${link.batches} batches, ${link.events} events, ${link.duplicates} duplicates dropped, ` +
-        `${link.out_of_order} out of order, ${link.bad_batches} bad, ${link.acks} acknowledgements`,
+        `${link.possible_duplicates} possibly written twice (taken again after a restart), ${link.out_of_order} out of order, ${link.bad_batches} bad, ${link.acks} acknowledgements`,
     );
   }
   return lines.join('\n') + '\n';

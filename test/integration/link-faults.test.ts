@@ -7,7 +7,8 @@ import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeMulti } from '@msgpack/msgpack';
+import { decode, decodeMulti } from '@msgpack/msgpack';
+import { readRecord, SpoolRecord } from '../../src/protocol/spool/spool-record';
 import { eventFrames } from '../helpers/events';
 import { Oxd, startOxd } from '../helpers/oxd-process';
 import { runTool } from '../helpers/tool';
@@ -34,11 +35,31 @@ function tally(logPath: string): Map<number, number> {
   return seen;
 }
 
-function compare(t: ExecutionContext, seen: Map<number, number>, sent: number): void {
+/**
+ * Sends events `{i}` from `from` while `more(i)`; returns how many were sent. Yields to the event loop
+ * every 200 events: a write the kernel takes at once calls back before any I/O, so an endless loop of
+ * them would starve this process (the other tests' daemons' handshakes and status requests).
+ */
+async function sendEvents(peer: ZmtpPeer, from: number, more: (i: number) => boolean): Promise<number> {
+  let i = from;
+  for (; more(i); i++) {
+    await peer.send(eventFrames({ type: 'request', body: { i } }));
+    if (i % 200 === 199) await new Promise((r) => setImmediate(r));
+  }
+  return i;
+}
+
+/**
+ * None lost; and none twice, but for those the central counted as possible duplicates (events it
+ * routed before a kill and took again, not knowing whether its files had them): `counted`.
+ */
+function compare(t: ExecutionContext, seen: Map<number, number>, sent: number, counted = 0): number {
   const missing = [...Array(sent).keys()].filter((i) => !seen.has(i));
   const twice = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
   t.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${sent} lost`);
-  t.deepEqual(twice.slice(0, 20), [], `${twice.length} written twice`);
+  if (counted === 0) t.deepEqual(twice.slice(0, 20), [], `${twice.length} written twice`);
+  else t.true(twice.length <= counted, `${twice.length} written twice, ${counted} counted as possible duplicates`);
+  return twice.length;
 }
 
 interface Pair {
@@ -46,6 +67,8 @@ interface Pair {
   central: Oxd;
   peer: ZmtpPeer;
   centralArgs: string[];
+  localArgs: string[];
+  localSpool: string;
   logPath: string;
 }
 
@@ -54,10 +77,14 @@ async function startPair(t: ExecutionContext): Promise<Pair> {
   // The central keeps what each link delivered in its own spool folder (as the package's oxd.conf sets).
   const centralArgs = ['--spool-path', path.join(tempDir(t, 'central-spool'), 'spool')];
   const central = await startOxd({ logPath, args: centralArgs });
-  const local = await startOxd({ logPath: null, args: ['--forward', central.collect, '--spool-path', path.join(tempDir(t, 'local'), 'spool'), '--link-ack-timeout', '2000'] });
+  const localSpool = path.join(tempDir(t, 'local'), 'spool');
+  const localArgs = ['--forward', central.collect, '--spool-path', localSpool];
+  const local = await startOxd({ logPath: null, args: localArgs });
   const peer = await ZmtpPeer.connect(local.collect);
-  const pair = { local, central, peer, centralArgs: [...centralArgs, '-c', central.collect], logPath };
+  const pair = { local, central, peer, centralArgs: [...centralArgs, '-c', central.collect], localArgs, localSpool, logPath };
   t.teardown(async () => {
+    // What the daemons said, when the test failed: a crash or a warning says why.
+    if (!t.passed) for (const [name, oxd] of [['local', pair.local], ['central', pair.central]] as const) t.log(`${name} oxd stderr:\n${oxd.stderr.slice(-3000)}`);
     pair.peer.destroy();
     await pair.local.stop();
     await pair.central.stop();
@@ -67,7 +94,7 @@ async function startPair(t: ExecutionContext): Promise<Pair> {
 
 test('the events go over the link, acknowledged, none lost or doubled', async (t) => {
   const p = await startPair(t);
-  for (let i = 0; i < 5000; i++) await p.peer.send(eventFrames({ type: 'request', body: { i } }));
+  await sendEvents(p.peer, 0, (i) => i < 5000);
   const local = await p.local.waitForStatus((s) => s.sinks.forward.forwarded === 5000);
   t.is(local.sinks.forward.mode, 'link');
   t.is(local.sinks.forward.spool.unacked, 0);
@@ -78,16 +105,13 @@ test('the events go over the link, acknowledged, none lost or doubled', async (t
   const localText = await runTool('oxctl', ['-H', p.local.controlAddr]);
   t.regex(localText.stdout, /^Link out: tcp:\/\/127\.0\.0\.1:\d+, \d+ batches, 5000 events sent, 0 in flight, \d+ acknowledgements, sent again 0 times; .* on the wire \(ratio [\d.]+,/m);
   const centralText = await runTool('oxctl', ['-H', p.central.controlAddr]);
-  t.regex(centralText.stdout, /^Link in: 127\.0\.0\.1:\d+, 1 links, \d+ batches, 5000 events, 0 duplicates dropped, 0 out of order, 0 bad, \d+ acknowledgements$/m);
+  t.regex(centralText.stdout, /^Link in: 127\.0\.0\.1:\d+, 1 links, \d+ batches, 5000 events, 0 duplicates dropped, 0 possibly written twice \(taken again after a restart\), 0 out of order, 0 bad, \d+ acknowledgements$/m);
 });
 
 test('the central killed (kill -9) mid-stream and started again: every event once', async (t) => {
   const p = await startPair(t);
   const total = 40_000;
-  let sent = 0;
-  const sending = (async () => {
-    for (; sent < total; sent++) await p.peer.send(eventFrames({ type: 'request', body: { i: sent } }));
-  })();
+  const sending = sendEvents(p.peer, 0, (i) => i < total);
   await p.central.waitForStatus((s) => s.totals.written >= 5000);
   const killed = await p.central.stop('SIGKILL');
   t.is(killed.signal, 'SIGKILL');
@@ -96,20 +120,57 @@ test('the central killed (kill -9) mid-stream and started again: every event onc
   await p.local.waitForStatus((s) => s.sinks.forward.spool.appended === total && s.sinks.forward.spool.unacked === 0, 60_000);
   const local = await p.local.waitForStatus(() => true);
   t.true(local.sinks.forward.link_losses >= 1, 'the link saw the central go');
-  compare(t, tally(p.logPath), total);
+  const central = await p.central.waitForStatus(() => true);
+  const twice = compare(t, tally(p.logPath), total, central.link.possible_duplicates);
+  t.log(`duplicates in the files: ${twice}; counted as possible by the central: ${central.link.possible_duplicates}`);
 });
 
 test('the central stopped and started again while events flow: every event once', async (t) => {
   const p = await startPair(t);
   const total = 30_000;
-  let sent = 0;
-  const sending = (async () => {
-    for (; sent < total; sent++) await p.peer.send(eventFrames({ type: 'request', body: { i: sent } }));
-  })();
+  const sending = sendEvents(p.peer, 0, (i) => i < total);
   await p.central.waitForStatus((s) => s.totals.written >= 3000);
   t.is((await p.central.stop()).code, 0);
   p.central = await startOxd({ logPath: p.logPath, args: p.centralArgs });
   await sending;
   await p.local.waitForStatus((s) => s.sinks.forward.spool.appended === total && s.sinks.forward.spool.unacked === 0, 60_000);
   compare(t, tally(p.logPath), total);
+});
+
+/** The `i` of every event in the spool segments under `dir` (what a killed oxd had taken and not delivered). */
+function spooled(dir: string): number[] {
+  const out: number[] = [];
+  const r: SpoolRecord = { seq: 0, spooledAt: 0, start: 0, metaStart: 0, metaEnd: 0, end: 0 };
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.seg'))) {
+    const buf = fs.readFileSync(path.join(dir, name));
+    for (let at = 0; readRecord(buf, at, buf.length, r) > 0; at = r.end) out.push((decode(buf.subarray(r.metaEnd, r.end)) as { body: { i: number } }).body.i);
+  }
+  return out;
+}
+
+test('the forwarding oxd killed (kill -9) mid-stream and started again: what it had taken reaches the central once', async (t) => {
+  const p = await startPair(t);
+  const localSpool = p.localSpool;
+  let stop = false;
+  // The sender writes into a connection whose reader is about to be killed: its write errors are expected.
+  const writeErrors: Error[] = [];
+  p.peer.socket.on('error', (err) => writeErrors.push(err));
+  const sending = sendEvents(p.peer, 0, () => !stop).catch(() => undefined);
+  await p.central.waitForStatus((s) => s.totals.written >= 5000);
+  const killed = await p.local.stop('SIGKILL');
+  t.is(killed.signal, 'SIGKILL');
+  stop = true;
+  p.peer.destroy();
+  await sending;
+  // What the killed oxd had taken: delivered to the central already, or in its spool.
+  await p.central.waitForStatus((s) => s.link.acks >= 1);
+  const taken = new Set([...tally(p.logPath).keys(), ...spooled(localSpool)]);
+  t.true(taken.size >= 5000);
+  p.local = await startOxd({ logPath: null, args: p.localArgs });
+  await p.local.waitForStatus((s) => s.sinks.forward.spool.unacked === 0 && s.sinks.forward.mode === 'link', 60_000);
+  const seen = tally(p.logPath);
+  const missing = [...taken].filter((i) => !seen.has(i));
+  const twice = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
+  t.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${taken.size} taken events lost`);
+  t.deepEqual(twice.slice(0, 20), [], `${twice.length} written twice`);
 });

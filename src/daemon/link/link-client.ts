@@ -25,6 +25,8 @@ export interface LinkClientOptions {
 }
 
 const BATCH_EVENTS = 1000;
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TIMEOUT_MS = 5000;
 const BATCH_BYTES = 512 * 1024;
 
 interface InFlight {
@@ -88,7 +90,16 @@ export class LinkClient {
   /** A new socket, sending from the acknowledged position. */
   private connect(): void {
     this.sock?.close();
-    const sock = new zmq.Dealer({ linger: 0, immediate: true, sendHighWaterMark: 16, reconnectInterval: 200, reconnectMaxInterval: 2000 });
+    // ZMTP heartbeats find a path that stopped passing bytes without closing (a dead peer, a lost NAT entry).
+    const sock = new zmq.Dealer({
+      linger: 0,
+      immediate: true,
+      sendHighWaterMark: 16,
+      reconnectInterval: 200,
+      reconnectMaxInterval: 2000,
+      heartbeatInterval: HEARTBEAT_MS,
+      heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+    });
     sock.connect(this.address);
     this.sock = sock;
     this.spool.rewind();

@@ -11,7 +11,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { syncFolder } from '../spool/spool-state';
+import { syncFolderAsync } from '../spool/spool-state';
+import { ROUTED_FILE, RoutedLog } from './routed-log';
 
 export const LINKS_FILE = 'links';
 const MAX_LINKS = 10_000;
@@ -21,11 +22,16 @@ export class LinkMemory {
   private readonly links = new Map<string, number>();
   /** Highest written (as of the last flush), per link. */
   private readonly durable = new Map<string, number>();
+  /** Per link, what an earlier run may have written without acknowledging it (routed-log.ts). */
+  private readonly uncertain: Map<string, number>;
+  private readonly routed: RoutedLog | null;
   private dirty = false;
   /** Why the file could not be read or written, if it could not. */
   problem: string | null = null;
 
   constructor(private readonly dir: string | null) {
+    this.routed = dir === null ? null : new RoutedLog(dir);
+    this.uncertain = dir === null ? new Map() : RoutedLog.read(dir);
     if (dir === null) return;
     try {
       const saved = JSON.parse(fs.readFileSync(path.join(dir, LINKS_FILE), 'utf8')) as { links?: Record<string, unknown> };
@@ -47,6 +53,20 @@ export class LinkMemory {
 
   knows(link: string): boolean {
     return this.links.has(link);
+  }
+
+  /** Whether an event of `link` numbered `seq`, not yet acknowledged, may be in the files already (an earlier run routed it). */
+  maybeWritten(link: string, seq: number): boolean {
+    return seq <= (this.uncertain.get(link) ?? 0);
+  }
+
+  /** Events of `link` up to `seq` are about to be routed: noted first (routed-log.ts). */
+  routing(link: string, seq: number): void {
+    try {
+      this.routed?.note(link, seq);
+    } catch (err) {
+      this.problem = `${ROUTED_FILE}: ${(err as Error).message}`;
+    }
   }
 
   /** The highest sequence number routed from `link` (0: none). */
@@ -77,25 +97,28 @@ export class LinkMemory {
     return changed;
   }
 
-  /** What `snapshot` took is written: it may be acknowledged, and is kept in the file. */
-  commit(snapshot: Map<string, number>): void {
+  /** What `snapshot` took is written: it may be acknowledged, and is kept in the file (on libuv's thread pool). */
+  async commit(snapshot: Map<string, number>): Promise<void> {
     for (const [link, seq] of snapshot) if (this.links.has(link)) this.durable.set(link, seq);
     if (snapshot.size > 0) this.dirty = true;
-    this.save();
+    await this.save();
   }
 
   /** Writes the file when something changed; a failure is kept in `problem` and tried again next time. */
-  private save(): void {
+  private async save(): Promise<void> {
     if (this.dir === null || !this.dirty) return;
     const file = path.join(this.dir, LINKS_FILE);
+    this.dirty = false;
     try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
-      fs.writeFileSync(`${file}.new`, `${JSON.stringify({ version: 1, links: Object.fromEntries(this.durable) })}\n`, { mode: 0o640 });
-      fs.renameSync(`${file}.new`, file);
-      syncFolder(this.dir);
-      this.dirty = false;
+      await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o750 });
+      await fs.promises.writeFile(`${file}.new`, `${JSON.stringify({ version: 1, links: Object.fromEntries(this.durable) })}\n`, { mode: 0o640 });
+      await fs.promises.rename(`${file}.new`, file);
+      await syncFolderAsync(this.dir);
       this.problem = null;
+      // Only what is routed and not yet written need stay in the note.
+      this.routed?.compact(new Map([...this.links].filter(([link, seq]) => seq > (this.durable.get(link) ?? 0))));
     } catch (err) {
+      this.dirty = true;
       this.problem = `${LINKS_FILE}: ${(err as Error).message}`;
     }
   }

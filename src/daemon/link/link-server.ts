@@ -23,7 +23,7 @@ interface PendingAck {
 export class LinkServer {
   private sock: zmq.Router | null = null;
   private bound: Endpoint | null = null;
-  private readonly counts = { batches: 0, events: 0, duplicates: 0, bad_batches: 0, out_of_order: 0, acks: 0 };
+  private readonly counts = { batches: 0, events: 0, duplicates: 0, possible_duplicates: 0, bad_batches: 0, out_of_order: 0, acks: 0 };
   /** Batches routed since the last acknowledgement round began, by peer and link. */
   private pending = new Map<string, PendingAck>();
   private acking: Promise<void> | null = null;
@@ -94,6 +94,7 @@ export class LinkServer {
     const now = Date.now();
     const r = this.record;
     let highest = this.memory.highest(header.link);
+    if (header.last > highest) this.memory.routing(header.link, header.last);
     for (let at = 0; at < raw.length; at = r.end) {
       readRecord(raw, at, raw.length, r);
       if (r.seq <= highest) {
@@ -102,6 +103,7 @@ export class LinkServer {
       }
       highest = r.seq;
       this.counts.events++;
+      if (this.memory.maybeWritten(header.link, r.seq)) this.counts.possible_duplicates++;
       this.router.route(raw, r.metaStart, r.metaEnd, raw, r.metaEnd, r.end, now, label);
     }
     this.memory.took(header.link, highest);
@@ -131,7 +133,7 @@ export class LinkServer {
       // What is routed now is what this flush writes: batches routed during it wait for the next round.
       const routed = this.memory.snapshot();
       await this.flushSinks();
-      this.memory.commit(routed);
+      await this.memory.commit(routed);
       for (const { peer, link } of round.values()) {
         const ack = encodeLinkHeader({ kind: KIND_ACK, compression: 0, link, first: this.memory.written(link), last: 0, count: 0, rawBytes: 0 });
         try {

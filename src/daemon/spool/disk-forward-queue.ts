@@ -18,6 +18,7 @@ export class DiskForwardQueue implements ForwardQueue {
   onReady: (() => void) | null = null;
   readonly spool: DiskSpool;
   private committing = false;
+  private syncing = false;
   private readonly timer: NodeJS.Timeout;
   private readonly current: QueuedEvent = { meta: Buffer.alloc(0), body: Buffer.alloc(0), type: null };
   private currentSeq = 0;
@@ -97,15 +98,18 @@ export class DiskForwardQueue implements ForwardQueue {
   }
 
   private tick(): void {
-    try {
-      // A full disk freed since the last try, or events held back by it.
-      if (this.spool.full && this.spool.commit()) this.onReady?.();
-      this.spool.sync();
-    } catch (err) {
-      // fsync or the folder failed: shown in STATUS; the next tick tries again.
-      this.spool.lastWriteError = (err as Error).message;
-      this.spool.counts.write_errors++;
-    }
+    // A full disk freed since the last try, or events held back by it.
+    if (this.spool.full && this.spool.commit()) this.onReady?.();
+    if (this.syncing) return;
+    this.syncing = true;
+    this.spool
+      .syncAsync()
+      .catch((err: Error) => {
+        // fsync or the folder failed: shown in STATUS; the next tick tries again.
+        this.spool.lastWriteError = err.message;
+        this.spool.counts.write_errors++;
+      })
+      .finally(() => (this.syncing = false));
   }
 }
 

@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import { RECORD_HEADER, recordSize, writeRecord } from '../../protocol/spool/spool-record';
 import { RecordScanner } from './record-scanner';
 import { listSegments, segmentName } from './segments';
-import { freshState, readState, SpoolState, syncFolder, writeState } from './spool-state';
+import { freshState, readState, SpoolState, syncFolderAsync, writeState, writeStateAsync } from './spool-state';
 import { SpoolSegment } from './spool-segment';
 import { UnackedAges } from './unacked-ages';
 
@@ -184,17 +184,36 @@ export class DiskSpool {
     return !this.full;
   }
 
-  /** The segment being written is complete: made durable, and the next commit begins another. */
+  /** The segment being written is complete: the next commit begins another; it is fsynced in the background. */
   private endSegment(): void {
-    if (this.writing?.sync()) this.counts.fsyncs++;
+    const done = this.writing;
     this.writing = null;
+    done?.syncAsync().then(
+      (synced) => synced && this.counts.fsyncs++,
+      (err: Error) => (this.lastWriteError = err.message),
+    );
   }
 
-  /** fsync of the newest segment, and of the state when it changed: on the fsync interval and at close. */
+  /** fsync of the newest segment, and of the state when it changed (at close: the event loop waits). */
   sync(): void {
     if (this.writing?.sync()) this.counts.fsyncs++;
     this.ensureFolder();
     if (this.stateDirty) this.saveState();
+  }
+
+  /** As sync, on libuv's thread pool, for the fsync interval: the event loop does not wait for the disk. */
+  async syncAsync(): Promise<void> {
+    const writing = this.writing;
+    if (writing !== null && (await writing.syncAsync())) this.counts.fsyncs++;
+    this.ensureFolder();
+    if (!this.stateDirty) return;
+    this.stateDirty = false;
+    try {
+      await writeStateAsync(this.options.dir, { ...this.state });
+    } catch (err) {
+      this.stateDirty = true;
+      this.lastWriteError = (err as Error).message;
+    }
   }
 
   /**
@@ -308,7 +327,8 @@ export class DiskSpool {
   private newSegment(first: number): SpoolSegment {
     this.ensureFolder();
     const seg = SpoolSegment.create(path.join(this.options.dir, segmentName(first)), first);
-    syncFolder(this.options.dir);
+    // The new name made durable in the background; until then a crash of the machine may lose the segment.
+    syncFolderAsync(this.options.dir).catch((err: Error) => (this.lastWriteError = err.message));
     this.segments.push(seg);
     return seg;
   }

@@ -51,6 +51,19 @@ export class SpoolSegment implements SegmentFile {
     this.unsynced = true;
   }
 
+  /** As sync, on libuv's thread pool (a busy disk can take seconds): the event loop goes on meanwhile. */
+  async syncAsync(): Promise<boolean> {
+    if (!this.unsynced) return false;
+    this.unsynced = false;
+    try {
+      await new Promise<void>((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      this.unsynced = true;
+      throw err;
+    }
+    return true;
+  }
+
   /** fsync when written since the last; true when it did. */
   sync(): boolean {
     if (!this.unsynced) return false;

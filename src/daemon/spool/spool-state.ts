@@ -64,6 +64,30 @@ export function writeState(dir: string, state: SpoolState): void {
   syncFolder(dir);
 }
 
+/** As writeState, on libuv's thread pool: the event loop does not wait for the disk. */
+export async function writeStateAsync(dir: string, state: SpoolState): Promise<void> {
+  const file = path.join(dir, STATE_FILE);
+  const temp = `${file}.new`;
+  const handle = await fs.promises.open(temp, 'w', 0o640);
+  try {
+    await handle.writeFile(`${JSON.stringify({ version: STATE_VERSION, link: state.link, acked: state.acked })}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.promises.rename(temp, file);
+  await syncFolderAsync(dir);
+}
+
+export async function syncFolderAsync(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes a rename or a new file in `dir` durable. */
 export function syncFolder(dir: string): void {
   const fd = fs.openSync(dir, 'r');
