@@ -21,6 +21,8 @@ export interface OxdInvocation {
   configFile: string | null;
   /** --check-config: validate, print the result, exit. */
   checkConfig: boolean;
+  /** --check-spool: report what the disk spool (spool_path) holds, exit. */
+  checkSpool: boolean;
   /** The flags as given, to resolve the settings again on SIGHUP. */
   flags: Record<string, unknown>;
 }
@@ -89,6 +91,7 @@ function program(): Command {
     )
     .version(VERSION, '-V, --version')
     .option('--config <file>', `read settings from this TOML file (default $OXD_CONFIG or ${DEFAULT_CONFIG_FILE}, if it exists)`)
+    .option('--check-spool', 'report what the disk spool (spool_path) holds without changing it: segments, records, damage, events not yet acknowledged; exit 0, or 1 when it is damaged')
     .option('--check-config', 'check the configuration (file, environment, flags), print the settings as oxd.conf lines; exit 0, or 1 for a bad file or environment value (2 for a bad flag)')
     .option('-c, --collect <host[:port]>', `address to receive events on (ZeroMQ PULL); "*" for every interface (default: ${formatEndpoint(d.collect)})`)
     .option('-t, --control <host[:port]>', `address of the control port (ZeroMQ REP) for oxctl and oxview; the stream port binds on the same host (default: ${formatEndpoint(d.control)})`)
@@ -170,6 +173,7 @@ export function parseOxdArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   return {
     ...resolveSettings(flags, env, defaultConfig),
     checkConfig: flags.checkConfig === true,
+    checkSpool: flags.checkSpool === true,
     flags,
   };
 }

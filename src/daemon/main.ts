@@ -17,6 +17,7 @@ import { Daemon } from './daemon';
 import { Logger } from './log';
 import { retentionProblems } from './retention-check';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
+import { checkSpool, describeSpool } from './spool/spool-check';
 import { readTlsFiles } from './sources/syslog/syslog-tls';
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +41,15 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { settings, configFile } = invocation;
+  if (invocation.checkSpool) {
+    if (settings.spoolPath === null) {
+      process.stderr.write(`oxd: --check-spool: spool_path is empty in ${configFile ?? 'the settings'}: events to forward are kept in memory; give --spool-path DIR\n`);
+      return EXIT_FAILURE;
+    }
+    const report = checkSpool(settings.spoolPath);
+    process.stdout.write(describeSpool(report));
+    return report.damaged === 0 ? EXIT_OK : EXIT_FAILURE;
+  }
   if (invocation.checkConfig) {
     if (settings.syslogTls || settings.syslogTlsCert || settings.syslogTlsKey) {
       try {
