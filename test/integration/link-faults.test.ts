@@ -5,6 +5,7 @@
  */
 import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decode, decodeMulti } from '@msgpack/msgpack';
@@ -173,4 +174,72 @@ test('the forwarding oxd killed (kill -9) mid-stream and started again: what it 
   const twice = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
   t.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${taken.size} taken events lost`);
   t.deepEqual(twice.slice(0, 20), [], `${twice.length} written twice`);
+});
+
+/**
+ * A TCP proxy on another loopback address (127.0.0.2) with the central's port numbers, so the
+ * link port the central announces through the proxied collect port is proxied too. `stall()`
+ * stops passing bytes on the connections open now, without closing them.
+ */
+async function stallingProxy(t: ExecutionContext, ports: number[]): Promise<{ stall(): void }> {
+  const open = new Set<net.Socket>();
+  const servers = await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer((client) => {
+            const upstream = net.connect(port, '127.0.0.1');
+            for (const s of [client, upstream]) {
+              open.add(s);
+              s.on('error', () => undefined);
+              s.on('close', () => {
+                open.delete(s);
+                client.destroy();
+                upstream.destroy();
+              });
+            }
+            client.pipe(upstream);
+            upstream.pipe(client);
+          });
+          server.once('error', reject);
+          server.listen(port, '127.0.0.2', () => resolve(server));
+        }),
+    ),
+  );
+  t.teardown(() => {
+    for (const s of open) s.destroy();
+    for (const server of servers) server.close();
+  });
+  return {
+    stall() {
+      // Bytes stop in both directions; the connections stay open, as behind a dead router.
+      for (const s of open) {
+        s.unpipe();
+        s.pause();
+      }
+    },
+  };
+}
+
+test('a path that stops passing bytes without closing: the link finds it, and every event arrives once', async (t) => {
+  const logPath = path.join(tempDir(t, 'central'), 'log');
+  const central = await startOxd({ logPath, args: ['--spool-path', path.join(tempDir(t, 'central-spool'), 'spool')] });
+  t.teardown(() => central.stop());
+  const { link: centralLink } = await central.waitForStatus((s) => s.link !== undefined);
+  const linkPort = Number(centralLink.endpoint.split(':')[1]);
+  const proxy = await stallingProxy(t, [central.collectPort, linkPort]);
+  const local = await startOxd({ logPath: null, args: ['--forward', `127.0.0.2:${central.collectPort}`, '--spool-path', path.join(tempDir(t, 'local'), 'spool')] });
+  t.teardown(() => local.stop());
+  const peer = await ZmtpPeer.connect(local.collect);
+  t.teardown(() => peer.destroy());
+  const total = 20_000;
+  await sendEvents(peer, 0, (i) => i < 5000);
+  await central.waitForStatus((s) => s.totals.written === 5000);
+  proxy.stall();
+  await sendEvents(peer, 5000, (i) => i < total);
+  const local1 = await local.waitForStatus((s) => s.sinks.forward.spool.appended === total && s.sinks.forward.spool.unacked === 0, 60_000);
+  t.true(local1.sinks.forward.link_losses >= 1, 'the stalled connection was given up');
+  t.is(local1.sinks.forward.mode, 'link');
+  await central.waitForStatus((s) => s.totals.written >= total);
+  compare(t, tally(logPath), total);
 });
