@@ -171,7 +171,11 @@ export class DiskSpool {
         this.counts.dropped_newest += this.nextSeq - this.pendingFirst;
         this.pendingBytes = 0;
         this.pendingFirst = this.nextSeq;
-      } else this.full = true;
+      } else {
+        this.full = true;
+        // Acknowledged segments kept until now (the one being written) give their space back for the next try.
+        this.dropAcked();
+      }
       return false;
     }
     this.diskBytes += bytes;
@@ -360,7 +364,15 @@ export class DiskSpool {
 
   /** Deletes the segments whose every event is acknowledged, but the one being written. */
   private dropAcked(): void {
-    while (this.segments.length > 0 && this.segments[0] !== this.writing && this.lastOf(0) <= this.state.acked) this.removeOldest();
+    while (this.segments.length > 0 && this.lastOf(0) <= this.state.acked) {
+      if (this.segments[0] === this.writing) {
+        // The one being written is kept (no new file per acknowledgement), but not when the spool is full:
+        // on a full disk it may be all there is to free.
+        if (!this.full) return;
+        this.writing = null;
+      }
+      this.removeOldest();
+    }
   }
 
   private removeOldest(): void {
