@@ -288,6 +288,26 @@ test('systemctl restart, several times in a row under a steady 1,000 events/s: n
   t.is(oldReceived + newReceived, inFiles, 'oxd lost events it had received (received by the processes != in the files)');
 });
 
+test('a forwarding oxd with the package\'s disk spool: events sent while its central is stopped survive systemctl restart oxd and all reach the central over the link', async (t) => {
+  const r = await get(t);
+  t.is(r.get('fwd-restart-1.txt.rc'), '0', `systemctl restart oxd with forward set failed${r.tail('fwd-restart-1.txt')}`);
+  t.is(r.get('fwd.sender_rc'), '0', `the load sender failed${r.tail('fwd-sender.txt')}`);
+  const sent = Number(r.get('fwd.sent'));
+  t.true(sent >= 2000, `only ${sent} events sent`);
+  t.true(r.waited('fwd.spooled'), `the spool never held every event sent${r.tail('fwd-before-restart.json')}`);
+  t.is(r.get('fwd-restart-2.txt.rc'), '0', `systemctl restart oxd failed${r.tail('fwd-restart-2.txt')}`);
+  t.is(r.get('fwd-spool-check.txt.rc'), '0', `oxd --check-spool found damage or failed${r.tail('fwd-spool-check.txt')}`);
+  t.regex(r.text('fwd-spool-check.txt'), new RegExp(`^spool /var/lib/blueox/spool: link [0-9a-f]{32}, acknowledged up to \\d+$`, 'm'));
+  t.true(r.waited('fwd.delivered'), `the central never had every event${r.tail('fwd-count.json')}${r.tail('fwd-central.txt')}`);
+  const count = r.json('fwd-count.json');
+  t.is(count?.distinct, sent, 'every event sent is in the central\'s files');
+  t.is(count?.duplicates, 0, 'none twice');
+  t.deepEqual(count?.missing_ranges, []);
+  t.is(r.get('fwd.mode'), 'link', 'the forwarding oxd used the link to its central');
+  t.true(r.waited('fwd.acknowledged'), 'the forwarding oxd\'s spool was never all acknowledged');
+  t.is(r.get('fwd-restart-3.txt.rc'), '0');
+});
+
 test('an oxingest@NAME instance follows the file in /etc/blueox/ingest.d/NAME.conf', async (t) => {
   const r = await get(t);
   t.is(r.get('ingest-start.txt.rc'), '0', `systemctl start oxingest@systest failed${r.tail('ingest-start.txt')}`);
