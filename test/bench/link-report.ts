@@ -5,7 +5,7 @@
  */
 import type { LinkTrial } from './link-trial';
 import { Way, WAY_LABELS, WAYS } from './link-ways';
-import { Goal, int, table } from './report-table';
+import { Goal, int, mb, table } from './report-table';
 
 export interface WaySummary {
   way: Way;
@@ -16,6 +16,7 @@ export interface WaySummary {
   localTookPerSec: number;
   localCpuUsPerEvent: number;
   centralCpuUsPerEvent: number;
+  localPeakRss: number | null;
   tcpBytesPerEvent: number | null;
   linkRawBytesPerEvent: number | null;
   linkWireBytesPerEvent: number | null;
@@ -59,6 +60,7 @@ export function summarise(trials: LinkTrial[]): WaySummary[] {
       localTookPerSec: median(mine.map((t) => t.localTookPerSec)),
       localCpuUsPerEvent: median(mine.map((t) => t.localCpuUsPerEvent)),
       centralCpuUsPerEvent: median(mine.map((t) => t.centralCpuUsPerEvent)),
+      localPeakRss: medianOf(mine, (t) => t.localPeakRss),
       tcpBytesPerEvent: medianOf(mine, (t) => (t.tcpBytes === null ? null : t.tcpBytes / t.events)),
       linkRawBytesPerEvent: medianOf(mine, (t) => (t.link ? t.link.rawBytes / t.events : null)),
       linkWireBytesPerEvent: medianOf(mine, (t) => (t.link ? t.link.wireBytes / t.events : null)),
@@ -79,7 +81,7 @@ export function summarise(trials: LinkTrial[]): WaySummary[] {
 
 const fixed = (n: number | null, d: number): string => (n !== null && Number.isFinite(n) ? n.toFixed(d) : '-');
 
-const HEAD = ['way', 'events/s', 's', 'local took/s', 'local us/ev', 'central us/ev', 'TCP B/ev', 'link raw B/ev', 'link wire B/ev', 'ratio', 'compress ms', 'fsyncs', 'lost', 'twice', 'dup dropped', 'maybe dup', 'check'];
+const HEAD = ['way', 'events/s', 's', 'local took/s', 'local us/ev', 'central us/ev', 'local RSS', 'TCP B/ev', 'link raw B/ev', 'link wire B/ev', 'ratio', 'compress ms', 'fsyncs', 'lost', 'twice', 'dup dropped', 'maybe dup', 'check'];
 
 export function formatTrials(trials: LinkTrial[]): string {
   const rows = trials.map((t) => [
@@ -89,6 +91,7 @@ export function formatTrials(trials: LinkTrial[]): string {
     int(t.localTookPerSec),
     fixed(t.localCpuUsPerEvent, 2),
     fixed(t.centralCpuUsPerEvent, 2),
+    mb(t.localPeakRss),
     fixed(t.tcpBytes === null ? null : t.tcpBytes / t.events, 1),
     fixed(t.link ? t.link.rawBytes / t.events : null, 1),
     fixed(t.link ? t.link.wireBytes / t.events : null, 1),
@@ -118,6 +121,7 @@ export function formatSummaries(summaries: WaySummary[]): string {
     int(s.localTookPerSec),
     fixed(s.localCpuUsPerEvent, 2),
     fixed(s.centralCpuUsPerEvent, 2),
+    mb(s.localPeakRss),
     fixed(s.tcpBytesPerEvent, 1),
     fixed(s.linkRawBytesPerEvent, 1),
     fixed(s.linkWireBytesPerEvent, 1),

@@ -117,7 +117,7 @@ async function main(): Promise<number> {
         const t = await linkTrial({ way, round, events: opts.events, warmup: opts.warmup, pollMs: opts.pollMs, maxSeconds: opts.maxSeconds, stallSeconds: opts.maxSeconds / 6, tempDir });
         log(
           `round ${round}: ${WAY_LABELS[t.way]}: ${int(t.eventsPerSec)} events/s, local ${t.localCpuUsPerEvent.toFixed(2)} us/event, central ${t.centralCpuUsPerEvent.toFixed(2)} us/event` +
-            (t.link ? `, compression ${t.link.ratio.toFixed(2)}` : '') +
+            (t.link && Number.isFinite(t.link.ratio) ? `, compression ${t.link.ratio.toFixed(2)}` : '') +
             `; ${t.check.ok ? 'ok' : `FAILED: ${t.check.detail}`}`,
         );
         trials.push(t);
@@ -130,7 +130,7 @@ async function main(): Promise<number> {
       `every trial:\n${formatTrials(trials)}\n\n` +
         `medians over ${opts.rounds} rounds (lost, twice, dup dropped, maybe dup: sums):\n${formatSummaries(summaries)}\n\n` +
         'events/s: from the sender\'s first write to the central\'s STATUS saying all are written (totals.written, polled every ' +
-        `${opts.pollMs} ms); local took/s: until the local had\nreceived them all. us/ev: CPU (utime + stime, every thread) of each oxd over the same window. ` +
+        `${opts.pollMs} ms); local took/s: until the local had\nreceived them all. us/ev: CPU (utime + stime, every thread) of each oxd over the same window; local RSS: its peak (VmHWM). ` +
         'TCP B/ev: bytes the kernel sent local -> central (ss bytes_sent), per event;\nlink raw/wire B/ev: the link\'s spool records before and after compression ' +
         "(the sender's bodies are padded with one repeated letter, so zlib does better on them than on real events); compress ms: zlib time in the local.\n" +
         'fsyncs: of the local\'s spool in the window. lost: not written by the central (or dropped by the local); twice: written beyond N; dup dropped /\n' +

@@ -96,26 +96,33 @@ async function sample(pair: OxdPair): Promise<Sample | null> {
 }
 
 /**
- * Polls both daemons until `done` holds for a sample, every `pollMs`; null after `maxSeconds`,
- * or `stallSeconds` without a new event written at the central.
+ * Polls both daemons every `pollMs` until `done` holds for a sample (reached), or for `maxSeconds`,
+ * or `stallSeconds` without a new event written at the central; `last` is the last sample answered.
  */
-async function pollUntil(pair: OxdPair, o: LinkTrialOptions, done: (s: Sample) => boolean, onTimeout: () => void): Promise<Sample | null> {
+async function pollUntil(
+  pair: OxdPair,
+  o: LinkTrialOptions,
+  done: (s: Sample) => boolean,
+  onTimeout: () => void,
+): Promise<{ reached: boolean; last: Sample | null }> {
   const deadline = wallMs() + o.maxSeconds * 1000;
   let written = -1;
   let progressAt = wallMs();
+  let last: Sample | null = null;
   for (;;) {
     const asked = wallMs();
     const s = await sample(pair);
     if (s === null) onTimeout();
     else {
-      if (done(s)) return s;
+      last = s;
+      if (done(s)) return { reached: true, last };
       if (num(s.central, 'totals', 'written') !== written) {
         written = num(s.central, 'totals', 'written');
         progressAt = s.at;
       }
     }
     const now = wallMs();
-    if (now > deadline || now - progressAt > o.stallSeconds * 1000) return null;
+    if (now > deadline || now - progressAt > o.stallSeconds * 1000) return { reached: false, last };
     const wait = o.pollMs - (now - asked);
     if (wait > 0) await sleep(wait);
   }
@@ -145,7 +152,7 @@ export async function linkTrial(o: LinkTrialOptions): Promise<LinkTrial> {
     if (o.warmup > 0) {
       sender.send({ cmd: 'send', n: o.warmup });
       const warm = await pollUntil(pair, o, (s) => num(s.central, 'totals', 'written') + num(s.local, 'totals', 'dropped') >= o.warmup, countTimeout);
-      if (warm === null) throw new Error(`way ${o.way}: the central did not write the ${o.warmup} warm-up events within ${o.maxSeconds} s`);
+      if (!warm.reached) throw new Error(`way ${o.way}: the central did not write the ${o.warmup} warm-up events within ${o.maxSeconds} s`);
       await sender.next('sent');
     }
     timeouts = 0;
@@ -154,9 +161,11 @@ export async function linkTrial(o: LinkTrialOptions): Promise<LinkTrial> {
     const port = targetPort(before.local, pair);
     const tcp0 = bytesSentTo(port);
     const base = { written: num(before.central, 'totals', 'written'), dropped: num(before.local, 'totals', 'dropped'), received: num(before.local, 'totals', 'received') };
-    const local0 = cpuSeconds(pair.local.pid)!;
-    const central0 = cpuSeconds(pair.central.pid)!;
-    const sender0 = cpuSeconds(sender.pid)!;
+    // NaN for a process that is gone (a daemon that crashed in the window).
+    const cpu = (pid: number): number => cpuSeconds(pid) ?? NaN;
+    const local0 = cpu(pair.local.pid);
+    const central0 = cpu(pair.central.pid);
+    const sender0 = cpu(sender.pid);
 
     const started = sender.next('started');
     sender.send({ cmd: 'send', n: o.events });
@@ -171,12 +180,12 @@ export async function linkTrial(o: LinkTrialOptions): Promise<LinkTrial> {
       },
       countTimeout,
     );
-    const local1 = cpuSeconds(pair.local.pid)!;
-    const central1 = cpuSeconds(pair.central.pid)!;
-    const sender1 = cpuSeconds(sender.pid)!;
+    const local1 = cpu(pair.local.pid);
+    const central1 = cpu(pair.central.pid);
+    const sender1 = cpu(sender.pid);
     const startAt = (await started).t as number;
     // Cut off: the figures cover what got through by the last answer.
-    const last = after ?? (await sample(pair)) ?? before;
+    const last = after.last ?? before;
     const tcp1 = bytesSentTo(port);
     const c = last.central;
     const l = last.local;
@@ -196,7 +205,7 @@ export async function linkTrial(o: LinkTrialOptions): Promise<LinkTrial> {
     const onDisk = fileBytes(pair.logPath);
     const writtenTwice = Math.max(0, written - o.events);
     const lost = Math.max(0, o.events - written - localDropped);
-    const complete = after !== null;
+    const complete = after.reached;
     const badBatches = d(c, before.central, 'link', 'bad_batches');
     const ok = complete && written === o.events && localDropped === 0 && onDisk === expected && badBatches === 0;
     return {
@@ -215,7 +224,8 @@ export async function linkTrial(o: LinkTrialOptions): Promise<LinkTrial> {
       centralCpuUsPerEvent: ((central1 - central0) * 1e6) / Math.max(1, written),
       localPeakRss: statusBytes(pair.local.pid, 'VmHWM'),
       mode: String(l?.sinks?.forward?.mode ?? '?'),
-      tcpBytes: tcp1.connections > 0 && tcp0.connections === tcp1.connections ? tcp1.bytes - tcp0.bytes : null,
+      // A connection made again in the window (a lost link) starts its count anew: no figure then.
+      tcpBytes: tcp1.connections > 0 && tcp0.connections === tcp1.connections && tcp1.bytes >= tcp0.bytes ? tcp1.bytes - tcp0.bytes : null,
       tcpConnections: tcp1.connections,
       link,
       linkLosses: d(l, before.local, 'sinks', 'forward', 'link_losses'),
