@@ -15,6 +15,7 @@ import { liveChildren } from './line-child';
 import { runConfig, RunResult } from './measure';
 import { BenchOptions, parseOptions } from './options';
 import { busyProcesses, clkTck } from './proc-stats';
+import { prewarmPageCache } from './page-cache';
 import { formatTop } from './profile-summary';
 import { formatSection, Section, summarise } from './report';
 import { RECEIVER_LABELS } from './receivers';
@@ -67,28 +68,6 @@ async function run(opts: BenchOptions, tempDir: string): Promise<Section[]> {
     process.stdout.write(formatSection(section, opts.rounds, os.cpus().length) + '\n\n');
   }
   return sections;
-}
-
-/**
- * Writes and deletes `mb` MiB so the kernel's free pages are ones the VM has
- * already backed: the first touch of guest memory costs several times a
- * normal page-cache write here, which would be charged to whichever
- * receiver writes files first.
- */
-function prewarmPageCache(dir: string, mb: number): { seconds: number; mbPerSec: number } | null {
-  if (mb === 0) return null;
-  const file = path.join(dir, 'prewarm');
-  const block = Buffer.alloc(1024 * 1024, 0x5a);
-  const started = process.hrtime.bigint();
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (let i = 0; i < mb; i++) fs.writeSync(fd, block);
-  } finally {
-    fs.closeSync(fd);
-    fs.unlinkSync(file);
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, mbPerSec: (mb * 1.048576) / seconds };
 }
 
 async function main(): Promise<number> {
