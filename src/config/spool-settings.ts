@@ -53,7 +53,7 @@ export const SPOOL_ROWS: { [K in keyof SpoolSettings]: Row<K> } = {
   spoolFsyncMs: {
     key: 'spool_fsync_ms',
     field: 'spoolFsyncMs',
-    allowed: 'milliseconds from 10 to 60000 between fsyncs of the disk spool (events reach the page cache at once)',
+    allowed: 'milliseconds from 10 to 60000 between fsyncs of the disk spool (events reach the page cache at once; a slow disk gives fewer)',
     parse: integer(10, 60_000),
   },
 };
