@@ -15,7 +15,7 @@ import { Oxd, OXD_BUNDLE, REPO, startOxd } from '../helpers/oxd-process';
 import { ClientBenchOptions, parseClientOptions, ScenarioKey } from './client-options';
 import { Delivery, formatSummary, LABELS, ScenarioRun, summarise } from './client-report';
 import type { ScenarioOptions } from './client-scenarios';
-import { LineChild, liveChildren, track } from './line-child';
+import { LineChild, killLiveChildren, stopChildrenOnSignal, track } from './line-child';
 import { busyProcesses, clkTck, cpuSeconds } from './proc-stats';
 import { formatTop, topFunctions } from './profile-summary';
 
@@ -148,14 +148,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-client-bench-'));
-  const stopAll = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping ${liveChildren.size} child processes`);
-    for (const child of liveChildren) child.kill('SIGKILL');
-    fs.rmSync(tempDir, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
+  stopChildrenOnSignal(log, () => fs.rmSync(tempDir, { recursive: true, force: true }));
 
   const info = machine();
   const busy = await busyProcesses();
@@ -208,7 +201,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`client bench failed: ${(err as Error)?.stack ?? err}\n`);
-      for (const child of liveChildren) child.kill('SIGKILL');
+      killLiveChildren();
       process.exit(1);
     },
   );

@@ -111,3 +111,23 @@ export class LineChild {
     clearTimeout(timer);
   }
 }
+
+/** SIGKILL to every child still running (a benchmark's last step, or its way out). */
+export function killLiveChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
+/**
+ * On Ctrl-C or SIGTERM: every live child killed, `cleanUp` run (temporary
+ * folders, processes started otherwise), exit 130.
+ */
+export function stopChildrenOnSignal(log: (line: string) => void, cleanUp: () => void = () => undefined): void {
+  const stopAll = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping ${liveChildren.size} child processes`);
+    killLiveChildren();
+    cleanUp();
+    process.exit(130);
+  };
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
+}

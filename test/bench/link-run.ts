@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
-import { liveChildren } from './line-child';
+import { killLiveChildren, stopChildrenOnSignal } from './line-child';
 import { formatSummaries, formatTrials, goals, summarise } from './link-report';
 import { LinkTrial, linkTrial } from './link-trial';
 import { Way, WAY_LABELS, WAYS } from './link-ways';
@@ -88,14 +88,7 @@ async function main(): Promise<number> {
   }
   if (!fs.existsSync(OXD_BUNDLE)) throw new Error(`${OXD_BUNDLE} is missing: run make build first`);
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-bench-link-'));
-  const stopAll = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping ${liveChildren.size} child processes`);
-    for (const child of liveChildren) child.kill('SIGKILL');
-    fs.rmSync(tempDir, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
+  stopChildrenOnSignal(log, () => fs.rmSync(tempDir, { recursive: true, force: true }));
 
   try {
     const prewarm = prewarmPageCache(tempDir, opts.prewarmMb);
@@ -153,7 +146,7 @@ main().then(
   (code) => process.exit(code),
   (err) => {
     process.stderr.write(`link bench failed: ${(err as Error)?.stack ?? err}\n`);
-    for (const child of liveChildren) child.kill('SIGKILL');
+    killLiveChildren();
     process.exit(1);
   },
 );

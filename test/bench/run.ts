@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
-import { liveChildren } from './line-child';
+import { killLiveChildren, stopChildrenOnSignal } from './line-child';
 import { runConfig, RunResult } from './measure';
 import { BenchOptions, parseOptions } from './options';
 import { busyProcesses, clkTck } from './proc-stats';
@@ -84,14 +84,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-bench-'));
-  const stopAll = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping ${liveChildren.size} child processes`);
-    for (const child of liveChildren) child.kill('SIGKILL');
-    fs.rmSync(tempDir, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
+  stopChildrenOnSignal(log, () => fs.rmSync(tempDir, { recursive: true, force: true }));
 
   const prewarm = prewarmPageCache(tempDir, opts.prewarmMb);
   const info = machine();
@@ -127,7 +120,7 @@ main().then(
   (code) => process.exit(code),
   (err) => {
     process.stderr.write(`bench failed: ${(err as Error)?.stack ?? err}\n`);
-    for (const child of liveChildren) child.kill('SIGKILL');
+    killLiveChildren();
     process.exit(1);
   },
 );

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
-import { liveChildren } from './line-child';
+import { killLiveChildren, stopChildrenOnSignal } from './line-child';
 import { busyProcesses, clkTck } from './proc-stats';
 import { inProcessFlush, OxdFlushLoad, oxdFlushLoad } from './statsd-flush';
 import { NAMES, runLadder, runStep, Shape, Step } from './statsd-ladder';
@@ -49,15 +49,8 @@ async function main(): Promise<void> {
   const statusSeconds = Number(arg('--status-seconds') ?? 10);
   const shapes = (arg('--shapes') ?? 'single,multi').split(',').filter((s) => s !== '') as Shape[];
   const receivers = (arg('--receivers') ?? 'statsd,oxd,oxd-rb').split(',') as ReceiverName[];
-  const stopAll = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping ${liveChildren.size} child processes`);
-    for (const child of liveChildren) child.kill('SIGKILL');
-    // oxd is killed by its helper on exit; statsd by its pid here.
-    if (current !== null) process.kill(current.pid, 'SIGKILL');
-    process.exit(130);
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
+  // oxd is killed by its helper on exit; statsd by its pid here.
+  stopChildrenOnSignal(log, () => current !== null && process.kill(current.pid, 'SIGKILL'));
 
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, kernel: os.release(), clkTck: clkTck(), loadavgBefore: os.loadavg() };
   const busy = await busyProcesses();
@@ -114,7 +107,7 @@ main().then(
   () => process.exit(0),
   (err) => {
     process.stderr.write(`statsd bench failed: ${(err as Error)?.stack ?? err}\n`);
-    for (const child of liveChildren) child.kill('SIGKILL');
+    killLiveChildren();
     process.exit(1);
   },
 );

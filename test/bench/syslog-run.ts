@@ -33,7 +33,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
-import { liveChildren } from './line-child';
+import { killLiveChildren, stopChildrenOnSignal } from './line-child';
 import { busyProcesses, clkTck } from './proc-stats';
 import { formatBySource } from './profile-by-source';
 import { formatTop } from './profile-summary';
@@ -89,14 +89,9 @@ async function main(): Promise<void> {
   const udpSeconds = Number(arg('--udp-seconds') ?? 3);
   const cpuProfDir = arg('--cpu-prof') ? path.resolve(arg('--cpu-prof')!) : null;
   if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
-  const stopAll = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping ${liveChildren.size} child processes`);
-    for (const child of liveChildren) child.kill('SIGKILL');
+  stopChildrenOnSignal(log, () => {
     for (const r of running) process.kill(r.pid, 'SIGKILL');
-    process.exit(130);
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
+  });
 
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueox-bench-syslog-'));
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, kernel: os.release(), clkTck: clkTck(), loadavgBefore: os.loadavg() };
@@ -189,7 +184,7 @@ main().then(
   () => process.exit(0),
   (err) => {
     process.stderr.write(`syslog bench failed: ${(err as Error)?.stack ?? err}\n`);
-    for (const child of liveChildren) child.kill('SIGKILL');
+    killLiveChildren();
     for (const r of running) process.kill(r.pid, 'SIGKILL');
     process.exit(1);
   },
