@@ -22,10 +22,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RECORD_HEADER, recordSize, writeRecord } from '../../protocol/spool/spool-record';
+import { recordSize, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
 import { RecordScanner } from './record-scanner';
-import { listSegments, segmentName } from './segments';
-import { freshState, readState, SpoolState, syncFolderAsync, writeState, writeStateAsync } from './spool-state';
+import { segmentName } from './segments';
+import { recoverSpool } from './spool-recovery';
+import { SpoolState, syncFolderAsync, writeState, writeStateAsync } from './spool-state';
 import { SpoolSegment } from './spool-segment';
 import { UnackedAges } from './unacked-ages';
 
@@ -72,33 +73,14 @@ export class DiskSpool {
 
   constructor(private readonly options: DiskSpoolOptions) {
     this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(options.maxBytes / 16)));
-    fs.mkdirSync(options.dir, { recursive: true, mode: 0o750 });
-    const { state, problem } = readState(options.dir);
-    this.stateProblem = problem;
-    this.state = state ?? freshState();
-    this.stateDirty = state === null;
-    for (const file of listSegments(options.dir)) this.segments.push(SpoolSegment.open(file));
-    // The newest segment's last record gives the next sequence number; one with none is damage only.
-    let last = this.state.acked;
-    while (this.segments.length > 0) {
-      const newest = this.segments[this.segments.length - 1];
-      const { lastSeq, damaged, damagedBytes } = newest.scanLast();
-      if (lastSeq >= newest.first) {
-        // Records torn at its end (a crash of the machine) had numbers of their own, which may have
-        // reached the upstream: numbering goes on beyond any they can have had.
-        last = Math.max(last, lastSeq + Math.ceil(damagedBytes / recordSize(0, 0)));
-        break;
-      }
-      this.counts.damaged += damaged;
-      this.counts.damaged_bytes += damagedBytes;
-      this.segments.pop()!.remove();
-    }
-    this.nextSeq = last + 1;
-    // Segments are deleted once acknowledged, before the state says so: what precedes the oldest was acknowledged.
-    if (this.segments.length > 0 && this.segments[0].first - 1 > this.state.acked) {
-      this.state.acked = this.segments[0].first - 1;
-      this.stateDirty = true;
-    }
+    const found = recoverSpool(options.dir);
+    this.state = found.state;
+    this.stateProblem = found.stateProblem;
+    this.stateDirty = found.stateChanged;
+    this.segments.push(...found.segments);
+    this.nextSeq = found.nextSeq;
+    this.counts.damaged += found.damaged;
+    this.counts.damaged_bytes += found.damagedBytes;
     this.pendingFirst = this.nextSeq;
     for (const s of this.segments) this.diskBytes += s.bytes;
     this.handedOut = this.state.acked;
@@ -394,15 +376,3 @@ export class DiskSpool {
   }
 }
 
-/** The bytes and number of the whole records at the start of `buf[0, end)` that take at most `room` bytes. */
-function wholeRecordsWithin(buf: Buffer, end: number, room: number): { bytes: number; records: number } {
-  let bytes = 0;
-  let records = 0;
-  while (bytes < end) {
-    const next = bytes + RECORD_HEADER + buf.readUInt16BE(bytes + 2) + buf.readUInt32BE(bytes + 4);
-    if (next > room) break;
-    bytes = next;
-    records++;
-  }
-  return { bytes, records };
-}

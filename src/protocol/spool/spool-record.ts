@@ -124,3 +124,16 @@ export function nextRecord(buf: Buffer, from: number, end: number, scratch: Spoo
   }
   return -1;
 }
+
+/** The bytes and number of the whole records at the start of `buf[0, end)` that take at most `room` bytes. */
+export function wholeRecordsWithin(buf: Buffer, end: number, room: number): { bytes: number; records: number } {
+  let bytes = 0;
+  let records = 0;
+  while (bytes < end) {
+    const next = bytes + RECORD_HEADER + buf.readUInt16BE(bytes + 2) + buf.readUInt32BE(bytes + 4);
+    if (next > room) break;
+    bytes = next;
+    records++;
+  }
+  return { bytes, records };
+}
