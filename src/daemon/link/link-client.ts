@@ -13,6 +13,7 @@ import * as zmq from 'zeromq';
 import { COMPRESS_NONE, COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH } from '../../protocol/link/link-header';
 import { META_TYPE_OFFSET } from '../../protocol/meta';
 import type { DiskForwardQueue } from '../spool/disk-forward-queue';
+import type { LinkCurveClient } from './link-curve';
 import type { Stats, TypeEntry } from '../stats';
 
 export interface LinkClientOptions {
@@ -22,6 +23,8 @@ export interface LinkClientOptions {
   window: number;
   /** No acknowledgement for this long while batches are in flight: send everything again. */
   ackTimeoutMs: number;
+  /** The link uses CURVE with these keys; null: in clear. */
+  curve: LinkCurveClient | null;
 }
 
 const BATCH_EVENTS = 1000;
@@ -47,6 +50,8 @@ export class LinkClient {
   private running = true;
   private readonly timer: NodeJS.Timeout;
   private sending: Promise<void> | null = null;
+  private handshakeFailures = 0;
+  private lastHandshakeError: string | null = null;
 
   constructor(
     private readonly address: string,
@@ -55,6 +60,8 @@ export class LinkClient {
     private readonly options: LinkClientOptions,
     private readonly onForwarded: (type: TypeEntry | null, n: number) => void,
     private readonly onLost: (why: string) => void,
+    /** The upstream refused this oxd (a CURVE key it does not know), or the handshake failed: it keeps trying. */
+    private readonly onHandshakeFailed: (why: string) => void = () => undefined,
   ) {
     this.timer = setInterval(() => this.checkTimeout(), Math.max(100, Math.floor(options.ackTimeoutMs / 4)));
     this.timer.unref();
@@ -74,7 +81,15 @@ export class LinkClient {
 
   status(): { [key: string]: number | string } {
     const ratio = this.counts.wire_bytes > 0 ? this.counts.raw_bytes / this.counts.wire_bytes : 1;
-    return { address: this.address, in_flight: this.inFlightEvents, ...this.counts, compression_ratio: Math.round(ratio * 100) / 100 };
+    return {
+      address: this.address,
+      in_flight: this.inFlightEvents,
+      ...this.counts,
+      compression_ratio: Math.round(ratio * 100) / 100,
+      curve: this.options.curve !== null ? 1 : 0,
+      handshake_failures: this.handshakeFailures,
+      ...(this.lastHandshakeError !== null ? { handshake_error: this.lastHandshakeError } : {}),
+    };
   }
 
   async close(): Promise<void> {
@@ -91,7 +106,10 @@ export class LinkClient {
   private connect(): void {
     this.sock?.close();
     // ZMTP heartbeats find a path that stopped passing bytes without closing (a dead peer, a lost NAT entry).
+    const c = this.options.curve;
+    const curve = c ? { curveServerKey: c.serverKey, curvePublicKey: c.publicKey, curveSecretKey: c.secretKey } : {};
     const sock = new zmq.Dealer({
+      ...curve,
       linger: 0,
       immediate: true,
       sendHighWaterMark: 16,
@@ -116,6 +134,7 @@ export class LinkClient {
           this.lost('the connection was lost');
           return;
         }
+        if (ev.type.startsWith('handshake:error') && this.sock === sock) this.handshakeFailed(ev);
       }
     })().catch(() => undefined);
     // A sender loop of the old socket waiting for work ends now.
@@ -213,6 +232,17 @@ export class LinkClient {
     }
     this.queue.ackUpTo(Math.min(seq, this.sentUpTo));
     this.poke();
+  }
+
+  /** Counted and shown; libzmq connects again by itself, and the spool keeps the events meanwhile. */
+  private handshakeFailed(ev: { type: string; error?: Error }): void {
+    this.handshakeFailures++;
+    const why =
+      ev.type === 'handshake:error:auth'
+        ? 'the upstream refused this oxd (its public key is not among the upstream\'s link_clients)'
+        : `the handshake failed (${ev.type.slice('handshake:error:'.length)}${ev.error ? `: ${ev.error.message}` : ''}): link_server_key may not be the upstream's key`;
+    this.lastHandshakeError = why;
+    this.onHandshakeFailed(`${why}; events wait in the spool`);
   }
 
   private checkTimeout(): void {
