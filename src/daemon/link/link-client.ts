@@ -31,6 +31,8 @@ const BATCH_EVENTS = 1000;
 const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TIMEOUT_MS = 5000;
 const BATCH_BYTES = 512 * 1024;
+/** libzmq does not connect again after a failed handshake (a refused CURVE key): the forwarder probes again after this long. */
+const HANDSHAKE_RETRY_MS = 5000;
 
 interface InFlight {
   last: number;
@@ -52,6 +54,7 @@ export class LinkClient {
   private sending: Promise<void> | null = null;
   private handshakeFailures = 0;
   private lastHandshakeError: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly address: string,
@@ -95,6 +98,7 @@ export class LinkClient {
   async close(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     const sock = this.sock;
     this.sock = null;
     sock?.close();
@@ -127,14 +131,23 @@ export class LinkClient {
     this.lastProgress = Date.now();
     void this.receive(sock);
     const events = sock.events;
+    let refused = false;
     void (async () => {
       for await (const ev of events) {
+        // A connection refused in its handshake had no queue to lose; the retry timer starts over.
+        if (ev.type === 'disconnect' && refused) {
+          refused = false;
+          continue;
+        }
         if (ev.type === 'disconnect' && this.sock === sock && this.running) {
           // What was in libzmq's queue for the old connection may be gone: everything again, in order.
           this.lost('the connection was lost');
           return;
         }
-        if (ev.type.startsWith('handshake:error') && this.sock === sock) this.handshakeFailed(ev);
+        if (ev.type.startsWith('handshake:error') && this.sock === sock) {
+          refused = true;
+          this.handshakeFailed(ev);
+        }
       }
     })().catch(() => undefined);
     // A sender loop of the old socket waiting for work ends now.
@@ -234,7 +247,7 @@ export class LinkClient {
     this.poke();
   }
 
-  /** Counted and shown; libzmq connects again by itself, and the spool keeps the events meanwhile. */
+  /** Counted and shown; the spool keeps the events, and the forwarder probes the upstream again in a while. */
   private handshakeFailed(ev: { type: string; error?: Error }): void {
     this.handshakeFailures++;
     const why =
@@ -242,7 +255,8 @@ export class LinkClient {
         ? 'the upstream refused this oxd (its public key is not among the upstream\'s link_clients)'
         : `the handshake failed (${ev.type.slice('handshake:error:'.length)}${ev.error ? `: ${ev.error.message}` : ''}): link_server_key may not be the upstream's key`;
     this.lastHandshakeError = why;
-    this.onHandshakeFailed(`${why}; events wait in the spool`);
+    this.onHandshakeFailed(`${why}; events wait in the spool, trying again in ${HANDSHAKE_RETRY_MS / 1000} s`);
+    this.retryTimer ??= setTimeout(() => this.lost(why), HANDSHAKE_RETRY_MS);
   }
 
   private checkTimeout(): void {
@@ -255,6 +269,7 @@ export class LinkClient {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.timer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.onLost(why);
   }
 }
