@@ -156,3 +156,24 @@ test('a forwarding oxd without CURVE settings does not connect and says that the
   t.like(central.link.curve, { accepted: 0, refused: 0 });
   t.is(tally(s.logPath).size, 0);
 });
+
+test('--check-config reads the key files that are set, and refuses settings that do not go together', (t) => {
+  const keys = makeKeys(t, 'central', 'local');
+  const check = (...args: string[]): { status: number | null; stderr: string } => {
+    const r = spawnSync(process.execPath, [OXD_BUNDLE, '--config', '/dev/null', '--check-config', ...args], { encoding: 'utf8', timeout: 30_000 });
+    return { status: r.status, stderr: r.stderr };
+  };
+  const central = path.join(keys, 'central');
+  t.like(check('--link-key', central, '--link-clients', keys), { status: 0 });
+  t.like(check('--link-key', path.join(keys, 'local'), '--link-server-key', `${central}.pub`, '--spool-path', path.join(keys, 'spool'), '--link', ''), { status: 0 });
+  fs.writeFileSync(path.join(keys, 'broken'), 'public-key = "nope"\n');
+  const broken = check('--link-key', path.join(keys, 'broken'), '--link-clients', keys);
+  t.is(broken.status, 1);
+  t.true(broken.stderr.includes(`ELINKKEY: ${path.join(keys, 'broken')}: line 1: public-key is not a key`), broken.stderr);
+  const alone = check('--link-server-key', `${central}.pub`);
+  t.is(alone.status, 1);
+  t.regex(alone.stderr, /ELINKKEY: link_server_key is set .* but link_key is empty/);
+  const noClients = check('--link-key', central);
+  t.is(noClients.status, 1);
+  t.regex(noClients.stderr, /ELINKKEY: link_key is set .* but link_clients is empty: set link_clients/);
+});
