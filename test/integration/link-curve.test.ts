@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { decodeMulti } from '@msgpack/msgpack';
 import { eventFrames } from '../helpers/events';
 import { Oxd, OXD_BUNDLE, startOxd } from '../helpers/oxd-process';
+import { runTool } from '../helpers/tool';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 
 const EVENTS = 3000;
@@ -114,6 +115,8 @@ test('a listed forwarding oxd: every event once over the link with CURVE', async
   const central = await s.central.waitForStatus((st) => st.totals.written === EVENTS);
   t.true(central.link.curve.accepted >= 1);
   t.is(central.link.curve.refused, 0);
+  const text = await runTool('oxctl', ['-H', s.central.controlAddr]);
+  t.regex(text.stdout, /^Link CURVE: 1 forwarding oxds allowed, [1-9]\d* connections admitted, 0 refused$/m);
   const seen = tally(s.logPath);
   t.is(seen.size, EVENTS);
   t.deepEqual([...seen.values()].filter((n) => n !== 1), [], 'every event once');
