@@ -3,7 +3,7 @@
  * between oxds: rows of the one settings table (oxd-settings.ts).
  */
 import type { Endpoint } from '../protocol/endpoint';
-import { integer, optionalEndpoint } from './setting-values';
+import { integer, optionalEndpoint, optionalPath } from './setting-values';
 
 export const DEFAULT_LINK_PORT = 3516;
 export const LINK_COMPRESSION = ['zlib', 'none'] as const;
@@ -15,6 +15,12 @@ export interface LinkSettings {
   linkCompression: LinkCompression;
   linkAckTimeoutMs: number;
   linkWindow: number;
+  /** This oxd's CURVE key pair file: its link socket's (with linkClients), and its own as a forwarding oxd (with linkServerKey). */
+  linkKey: string | null;
+  /** The upstream's public key file (.pub): a forwarding oxd's link uses CURVE. */
+  linkServerKey: string | null;
+  /** A folder of the .pub files of the forwarding oxds allowed on this oxd's link. */
+  linkClients: string | null;
 }
 
 export const LINK_DEFAULTS: LinkSettings = {
@@ -22,6 +28,9 @@ export const LINK_DEFAULTS: LinkSettings = {
   linkCompression: 'zlib',
   linkAckTimeoutMs: 30_000,
   linkWindow: 20_000,
+  linkKey: null,
+  linkServerKey: null,
+  linkClients: null,
 };
 
 interface Row<K extends keyof LinkSettings> {
@@ -57,5 +66,23 @@ export const LINK_ROWS: { [K in keyof LinkSettings]: Row<K> } = {
     field: 'linkWindow',
     allowed: 'events from 1000 to 1000000 that a forwarding oxd sends over the link before it waits for acknowledgements',
     parse: integer(1000, 1_000_000),
+  },
+  linkKey: {
+    key: 'link_key',
+    field: 'linkKey',
+    allowed: 'empty (no CURVE) or the key pair file made by oxd --make-link-key: the link socket requires CURVE (with link_clients), and a forwarding oxd uses it on its link (with link_server_key)',
+    parse: optionalPath,
+  },
+  linkServerKey: {
+    key: 'link_server_key',
+    field: 'linkServerKey',
+    allowed: "empty or the upstream's public key file (.pub, made by oxd --make-link-key): this oxd's link uses CURVE (needs link_key)",
+    parse: optionalPath,
+  },
+  linkClients: {
+    key: 'link_clients',
+    field: 'linkClients',
+    allowed: 'empty or a folder of the .pub files of the forwarding oxds allowed on this link (needed with link_key on an oxd that takes links)',
+    parse: optionalPath,
   },
 };

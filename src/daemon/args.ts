@@ -23,6 +23,8 @@ export interface OxdInvocation {
   checkConfig: boolean;
   /** --check-spool: report what the disk spool (spool_path) holds, exit. */
   checkSpool: boolean;
+  /** --make-link-key PATH: write a key pair there, exit; null otherwise. */
+  makeLinkKey: string | null;
   /** The flags as given, to resolve the settings again on SIGHUP. */
   flags: Record<string, unknown>;
 }
@@ -49,6 +51,9 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['linkCompression', 'linkCompression', '--link-compression'],
   ['linkAckTimeout', 'linkAckTimeoutMs', '--link-ack-timeout'],
   ['linkWindow', 'linkWindow', '--link-window'],
+  ['linkKey', 'linkKey', '--link-key'],
+  ['linkServerKey', 'linkServerKey', '--link-server-key'],
+  ['linkClients', 'linkClients', '--link-clients'],
   ['adminSocket', 'adminSocket', '--admin-socket'],
   ['statsd', 'statsd', '--statsd'],
   ['statsdFlush', 'statsdFlushMs', '--statsd-flush'],
@@ -113,6 +118,10 @@ function program(): Command {
     .option('--link-compression <how>', `zlib or none: compression of the batches this oxd sends over a link (default: ${d.linkCompression})`)
     .option('--link-ack-timeout <ms>', `send unacknowledged events again after this long without an acknowledgement (default: ${d.linkAckTimeoutMs})`)
     .option('--link-window <events>', `events sent over a link before waiting for acknowledgements (default: ${d.linkWindow})`)
+    .option('--link-key <file>', 'this oxd\'s CURVE key pair (made by --make-link-key): the link socket requires CURVE, and a forwarding oxd uses it on its link; "" for none (default: none)')
+    .option('--link-server-key <file>', "the upstream's public key (.pub): this oxd's link uses CURVE (needs --link-key) (default: none)")
+    .option('--link-clients <dir>', 'folder of the .pub files of the forwarding oxds allowed on this link (needed with --link-key on an oxd that takes links) (default: none)')
+    .option('--make-link-key <path>', 'write a new CURVE key pair to PATH (mode 0640) and its public key to PATH.pub (0644), never overwriting; exit')
     .option('--admin-socket <path>', `local socket for oxctl shutdown/forward/reopen, usable by oxd's user and root only; "" for none (default: ${d.adminSocket})`)
     .option('--statsd <host[:port]>', `receive statsd lines on this address, UDP and TCP (port ${DEFAULT_STATSD_PORT} unless given); "" for none (default: none)`)
     .option('--statsd-flush <ms>', `close a statsd interval at every multiple of this many ms of the clock (default: ${d.statsdFlushMs})`)
@@ -170,10 +179,15 @@ export function parseOxdArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   const cmd = program();
   parseCommandLine(cmd, argv);
   const flags = cmd.opts<Record<string, unknown>>();
+  // Making a key needs no settings: a configuration still to be written (naming that key) does not stop it.
+  if (typeof flags.makeLinkKey === 'string') {
+    return { settings: DEFAULTS, configFile: null, checkConfig: false, checkSpool: false, makeLinkKey: flags.makeLinkKey, flags };
+  }
   return {
     ...resolveSettings(flags, env, defaultConfig),
     checkConfig: flags.checkConfig === true,
     checkSpool: flags.checkSpool === true,
+    makeLinkKey: null,
     flags,
   };
 }

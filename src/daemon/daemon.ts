@@ -19,7 +19,9 @@ import { Forwarder } from './sinks/forward';
 import { openForwardQueue } from './spool/disk-forward-queue';
 import { LinkServer } from './link/link-server';
 import { LinkMemory } from './link/link-memory';
-import { LINK_PROPERTY } from '../protocol/link/link-header';
+import { LINK_CURVE_PROPERTY, LINK_PROPERTY } from '../protocol/link/link-header';
+import { LinkCurve, linkCurve } from './link/link-curve';
+import { readLinkClients } from './link/link-keys';
 import { StreamPublisher } from './sinks/stream';
 import { MetricsOutput } from './metrics-output';
 import { IntervalMergeSink } from './sinks/interval-merge';
@@ -74,6 +76,7 @@ export class Daemon {
   private readonly statsd: StatsdSource | null;
   private readonly syslog: SyslogSource | null;
   private readonly linkServer: LinkServer | null;
+  private readonly curve: LinkCurve;
   private readonly metrics: MetricsOutput;
   private stopping: Promise<void> | null = null;
 
@@ -83,6 +86,8 @@ export class Daemon {
     private readonly passed: PassedSockets = {},
   ) {
     this.warn = new RateLimitedLog(log);
+    this.curve = linkCurve(settings);
+    for (const note of this.curve.notes) log.notice(note);
     const sinks: Sink[] = [];
     this.fileStore = settings.logPath
       ? new FileStore(
@@ -101,7 +106,7 @@ export class Daemon {
     this.stream = new StreamPublisher(this.stats, log);
     sinks.push(this.stream);
     this.forwarder = settings.forward
-      ? new Forwarder(settings.forward, openForwardQueue(settings, this.stats), this.stats, log, this.warn, settings)
+      ? new Forwarder(settings.forward, openForwardQueue(settings, this.stats), this.stats, log, this.warn, settings, this.curve.client)
       : null;
     if (this.forwarder) sinks.push(this.forwarder);
     this.metrics = new MetricsOutput(settings, log, this.warn);
@@ -131,6 +136,7 @@ export class Daemon {
             () => this.makeDurable(),
             new LinkMemory(settings.spoolPath),
             this.warn,
+            this.curve.server,
           );
     this.control = new ControlServer((req) => this.command(req), log, this.warn);
     this.admin = settings.adminSocket ? new ControlServer((req) => this.adminCommand(req), log, this.warn) : null;
@@ -146,6 +152,8 @@ export class Daemon {
           })
         : null;
       if (link) this.collect.ready[LINK_PROPERTY] = String(link.port);
+      // Forwarding oxds learn before connecting that the link requires CURVE, and with which key.
+      if (link && this.curve.server) this.collect.ready[LINK_CURVE_PROPERTY] = this.curve.server.publicKey;
       const collect = await this.collect.start().catch((err) => {
         throw portError('collect', formatEndpoint(this.settings.collect), err);
       });
@@ -235,7 +243,7 @@ export class Daemon {
       } catch (err) {
         return { error: describeError(err) };
       }
-      this.forwarder = new Forwarder(endpoint, queue, this.stats, this.log, this.warn, this.settings);
+      this.forwarder = new Forwarder(endpoint, queue, this.stats, this.log, this.warn, this.settings, this.curve.client);
       this.router.addSink(this.forwarder);
       this.log.notice(`forwarding started to ${formatEndpoint(endpoint)}`);
     }
@@ -291,14 +299,35 @@ export class Daemon {
     );
     const needRestart: string[] = [];
     if (this.syslog?.tls) this.reloadTls(next);
+    const clientsReloaded = this.reloadLinkClients(next);
     for (const key of changed) {
       if (TLS_FILE_KEYS.includes(key) && this.syslog?.tls) continue;
+      if (key === 'linkClients' && clientsReloaded) continue;
       if (key === 'verbosity') this.log.setVerbosity(next.verbosity);
       else if (key === 'forward' && next.forward) this.forwardTo(formatEndpoint(next.forward));
       else needRestart.push(key);
     }
     this.settings = { ...this.settings, verbosity: next.verbosity, forward: next.forward ?? this.settings.forward };
     return needRestart;
+  }
+
+  /**
+   * Every reload reads link_clients again (a forwarding oxd added or taken
+   * away): later connections are judged by it; the connected ones stay.
+   */
+  private reloadLinkClients(next: OxdSettings): boolean {
+    const server = this.curve.server;
+    if (server === null || this.linkServer === null || next.linkClients === null) return false;
+    try {
+      const clients = readLinkClients(next.linkClients);
+      this.linkServer.allowClients(clients);
+      this.settings = { ...this.settings, linkClients: next.linkClients };
+      this.log.notice(`link_clients ${next.linkClients}: ${clients.size} forwarding oxds allowed on the link`);
+      return true;
+    } catch (err) {
+      this.log.error(`link_clients not reloaded, the running list stays: ${describeError(err)}`);
+      return false;
+    }
   }
 
   /** Every reload reads the TLS files again: a renewed certificate keeps its path. */

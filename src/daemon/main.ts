@@ -19,6 +19,8 @@ import { retentionProblems } from './retention-check';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
 import { checkSpool, describeSpool } from './spool/spool-check';
 import { readTlsFiles } from './sources/syslog/syslog-tls';
+import { linkCurve } from './link/link-curve';
+import { makeLinkKey } from './link/link-keys';
 
 async function main(argv: string[]): Promise<number> {
   let daemonForSignal: Daemon | null = null;
@@ -41,6 +43,16 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const { settings, configFile } = invocation;
+  if (invocation.makeLinkKey !== null) {
+    try {
+      const made = makeLinkKey(invocation.makeLinkKey);
+      process.stdout.write(`key pair (secret): ${made.pair}\npublic key: ${made.pub}\n`);
+      return EXIT_OK;
+    } catch (err) {
+      process.stderr.write(`oxd: ${describeError(err)}\n`);
+      return EXIT_FAILURE;
+    }
+  }
   if (invocation.checkSpool) {
     if (settings.spoolPath === null) {
       process.stderr.write(`oxd: --check-spool: spool_path is empty in ${configFile ?? 'the settings'}: events to forward are kept in memory; give --spool-path DIR\n`);
@@ -58,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`oxd: ${configFile ?? 'settings'}: ${(err as Error).message}\n`);
         return EXIT_FAILURE;
       }
+    }
+    try {
+      for (const note of linkCurve(settings).notes) process.stderr.write(`oxd: note: ${note}\n`);
+    } catch (err) {
+      process.stderr.write(`oxd: ${configFile ?? 'settings'}: ${describeError(err)}\n`);
+      return EXIT_FAILURE;
     }
     for (const problem of retentionProblems(settings)) process.stderr.write(`oxd: warning: ${problem}\n`);
     process.stdout.write(`configuration ok (${configFile ?? 'no configuration file; defaults'})\n${describeSettings(settings)}`);

@@ -107,6 +107,11 @@ export function formatStatus(host: string, s: Status, now: number): string {
         `${link.possible_duplicates} possibly written twice (taken again after a restart), ${link.out_of_order} out of order, ${link.bad_batches} bad, ${link.acks} acknowledgements`,
     );
   }
+  const curve = link?.curve;
+  if (curve) {
+    const last = curve.last_refused ? ` (the last from ${curve.last_refused}${curve.last_refused_key ? `, key ${curve.last_refused_key}` : ''})` : '';
+    lines.push(`Link CURVE: ${curve.clients} forwarding oxds allowed, ${curve.accepted} connections admitted, ${curve.refused} refused${last}`);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -13,6 +13,7 @@ import * as zmq from 'zeromq';
 import { COMPRESS_NONE, COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH } from '../../protocol/link/link-header';
 import { META_TYPE_OFFSET } from '../../protocol/meta';
 import type { DiskForwardQueue } from '../spool/disk-forward-queue';
+import type { LinkCurveClient } from './link-curve';
 import type { Stats, TypeEntry } from '../stats';
 
 export interface LinkClientOptions {
@@ -22,12 +23,16 @@ export interface LinkClientOptions {
   window: number;
   /** No acknowledgement for this long while batches are in flight: send everything again. */
   ackTimeoutMs: number;
+  /** The link uses CURVE with these keys; null: in clear. */
+  curve: LinkCurveClient | null;
 }
 
 const BATCH_EVENTS = 1000;
 const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TIMEOUT_MS = 5000;
 const BATCH_BYTES = 512 * 1024;
+/** libzmq does not connect again after a failed handshake (a refused CURVE key): the forwarder probes again after this long. */
+const HANDSHAKE_RETRY_MS = 5000;
 
 interface InFlight {
   last: number;
@@ -47,6 +52,9 @@ export class LinkClient {
   private running = true;
   private readonly timer: NodeJS.Timeout;
   private sending: Promise<void> | null = null;
+  private handshakeFailures = 0;
+  private lastHandshakeError: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly address: string,
@@ -55,6 +63,8 @@ export class LinkClient {
     private readonly options: LinkClientOptions,
     private readonly onForwarded: (type: TypeEntry | null, n: number) => void,
     private readonly onLost: (why: string) => void,
+    /** The upstream refused this oxd (a CURVE key it does not know), or the handshake failed: it keeps trying. */
+    private readonly onHandshakeFailed: (why: string) => void = () => undefined,
   ) {
     this.timer = setInterval(() => this.checkTimeout(), Math.max(100, Math.floor(options.ackTimeoutMs / 4)));
     this.timer.unref();
@@ -74,12 +84,21 @@ export class LinkClient {
 
   status(): { [key: string]: number | string } {
     const ratio = this.counts.wire_bytes > 0 ? this.counts.raw_bytes / this.counts.wire_bytes : 1;
-    return { address: this.address, in_flight: this.inFlightEvents, ...this.counts, compression_ratio: Math.round(ratio * 100) / 100 };
+    return {
+      address: this.address,
+      in_flight: this.inFlightEvents,
+      ...this.counts,
+      compression_ratio: Math.round(ratio * 100) / 100,
+      curve: this.options.curve !== null ? 1 : 0,
+      handshake_failures: this.handshakeFailures,
+      ...(this.lastHandshakeError !== null ? { handshake_error: this.lastHandshakeError } : {}),
+    };
   }
 
   async close(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     const sock = this.sock;
     this.sock = null;
     sock?.close();
@@ -91,7 +110,10 @@ export class LinkClient {
   private connect(): void {
     this.sock?.close();
     // ZMTP heartbeats find a path that stopped passing bytes without closing (a dead peer, a lost NAT entry).
+    const c = this.options.curve;
+    const curve = c ? { curveServerKey: c.serverKey, curvePublicKey: c.publicKey, curveSecretKey: c.secretKey } : {};
     const sock = new zmq.Dealer({
+      ...curve,
       linger: 0,
       immediate: true,
       sendHighWaterMark: 16,
@@ -109,12 +131,22 @@ export class LinkClient {
     this.lastProgress = Date.now();
     void this.receive(sock);
     const events = sock.events;
+    let refused = false;
     void (async () => {
       for await (const ev of events) {
+        // A connection refused in its handshake had no queue to lose; the retry timer starts over.
+        if (ev.type === 'disconnect' && refused) {
+          refused = false;
+          continue;
+        }
         if (ev.type === 'disconnect' && this.sock === sock && this.running) {
           // What was in libzmq's queue for the old connection may be gone: everything again, in order.
           this.lost('the connection was lost');
           return;
+        }
+        if (ev.type.startsWith('handshake:error') && this.sock === sock) {
+          refused = true;
+          this.handshakeFailed(ev);
         }
       }
     })().catch(() => undefined);
@@ -215,6 +247,18 @@ export class LinkClient {
     this.poke();
   }
 
+  /** Counted and shown; the spool keeps the events, and the forwarder probes the upstream again in a while. */
+  private handshakeFailed(ev: { type: string; error?: Error }): void {
+    this.handshakeFailures++;
+    const why =
+      ev.type === 'handshake:error:auth'
+        ? 'the upstream refused this oxd (its public key is not among the upstream\'s link_clients)'
+        : `the handshake failed (${ev.type.slice('handshake:error:'.length)}${ev.error ? `: ${ev.error.message}` : ''}): link_server_key may not be the upstream's key`;
+    this.lastHandshakeError = why;
+    this.onHandshakeFailed(`${why}; events wait in the spool, trying again in ${HANDSHAKE_RETRY_MS / 1000} s`);
+    this.retryTimer ??= setTimeout(() => this.lost(why), HANDSHAKE_RETRY_MS);
+  }
+
   private checkTimeout(): void {
     if (!this.running || this.inFlight.length === 0) return;
     if (Date.now() - this.lastProgress < this.options.ackTimeoutMs) return;
@@ -225,6 +269,7 @@ export class LinkClient {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.timer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.onLost(why);
   }
 }

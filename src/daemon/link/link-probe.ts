@@ -3,21 +3,29 @@
  * ZMTP 3 handshake as a PUSH socket on its collect port, and a look at the
  * READY it answers with. Ours announces its link port there; libzmq (an
  * original oxd) does not. The connection is closed before any message.
+ * A link that requires CURVE also announces the public key to use.
  */
 import * as net from 'node:net';
 import { Endpoint } from '../../protocol/endpoint';
-import { LINK_PROPERTY } from '../../protocol/link/link-header';
+import { LINK_CURVE_PROPERTY, LINK_PROPERTY } from '../../protocol/link/link-header';
 import { ZmtpHandshake } from '../../protocol/zmtp/handshake';
 
-/** The upstream's link port, or null when it does not speak the link. Rejects when it cannot be reached. */
-export function probeLink(target: Endpoint, timeoutMs: number): Promise<number | null> {
+export interface LinkAnnouncement {
+  /** The link port, on the collect port's host. */
+  port: number;
+  /** The public key (Z85) of a link that requires CURVE; null for a link in clear. */
+  curveKey: string | null;
+}
+
+/** What the upstream announces of its link, or null when it does not speak the link. Rejects when it cannot be reached. */
+export function probeLink(target: Endpoint, timeoutMs: number): Promise<LinkAnnouncement | null> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: target.host, port: target.port });
-    const done = (err: Error | null, port: number | null = null): void => {
+    const done = (err: Error | null, found: LinkAnnouncement | null = null): void => {
       clearTimeout(timer);
       socket.destroy();
       if (err) reject(err);
-      else resolve(port);
+      else resolve(found);
     };
     const timer = setTimeout(() => done(new Error(`no ZMTP handshake from ${target.host}:${target.port} within ${timeoutMs} ms`)), timeoutMs);
     const handshake = new ZmtpHandshake('PUSH', (bytes) => socket.write(bytes));
@@ -28,7 +36,8 @@ export function probeLink(target: Endpoint, timeoutMs: number): Promise<number |
         if (result === null) return;
         const announced = result.properties.get(LINK_PROPERTY.toLowerCase());
         const port = announced === undefined ? NaN : Number(announced.toString('latin1'));
-        done(null, Number.isInteger(port) && port > 0 && port < 65536 ? port : null);
+        const curve = result.properties.get(LINK_CURVE_PROPERTY.toLowerCase());
+        done(null, Number.isInteger(port) && port > 0 && port < 65536 ? { port, curveKey: curve === undefined ? null : curve.toString('latin1') } : null);
       } catch (err) {
         done(err as Error);
       }

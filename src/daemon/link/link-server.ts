@@ -4,6 +4,8 @@
  * as the collect port would, drops what a link already delivered, and
  * acknowledges once the events are written (files flushed, own spool
  * committed). Its port is announced through the collect port's handshake.
+ * With link_key and link_clients it requires CURVE, and admits the listed
+ * forwarding oxds only (zap-handler.ts).
  */
 import * as zlib from 'node:zlib';
 import * as zmq from 'zeromq';
@@ -13,7 +15,9 @@ import { COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH
 import { readRecord, SpoolRecord } from '../../protocol/spool/spool-record';
 import type { RateLimitedLog } from '../rate-limit';
 import type { Router } from '../router';
+import type { LinkCurveServer } from './link-curve';
 import { LinkMemory } from './link-memory';
+import { LINK_ZAP_DOMAIN, ZapHandler } from './zap-handler';
 
 interface PendingAck {
   peer: Buffer;
@@ -30,6 +34,7 @@ export class LinkServer {
   private stopping = false;
   private receiving: Promise<void> | null = null;
   private readonly record: SpoolRecord = { seq: 0, spooledAt: 0, start: 0, metaStart: 0, metaEnd: 0, end: 0 };
+  private readonly zap: ZapHandler | null;
 
   constructor(
     private readonly listenOn: Endpoint,
@@ -38,15 +43,37 @@ export class LinkServer {
     private readonly flushSinks: () => Promise<void>,
     private readonly memory: LinkMemory,
     private readonly warn: RateLimitedLog,
-  ) {}
+    private readonly curve: LinkCurveServer | null = null,
+  ) {
+    this.zap = curve ? new ZapHandler(curve.clients, curve.clientsDir, warn) : null;
+  }
+
+  /** The public key (Z85) forwarding oxds must use, or null when the link is in clear. */
+  get curvePublicKey(): string | null {
+    return this.curve?.publicKey ?? null;
+  }
+
+  /** link_clients read again: later connections are judged by these keys. */
+  allowClients(clients: Map<string, string>): void {
+    this.zap?.allow(clients);
+  }
 
   get endpoint(): Endpoint | null {
     return this.bound;
   }
 
   async start(): Promise<Endpoint> {
-    const sock = new zmq.Router({ linger: 0, receiveHighWaterMark: 64 });
-    await sock.bind(zmqEndpoint(this.listenOn));
+    // The handler first: a CURVE socket without one would admit every client.
+    await this.zap?.start();
+    const curve = this.curve ? { curveServer: true, curveSecretKey: this.curve.secretKey, zapDomain: LINK_ZAP_DOMAIN } : {};
+    const sock = new zmq.Router({ linger: 0, receiveHighWaterMark: 64, ...curve });
+    try {
+      await sock.bind(zmqEndpoint(this.listenOn));
+    } catch (err) {
+      sock.close();
+      await this.zap?.stop();
+      throw err;
+    }
     const m = /:(\d+)$/.exec(sock.lastEndpoint ?? '');
     this.bound = { host: this.listenOn.host, port: m ? Number(m[1]) : this.listenOn.port };
     this.sock = sock;
@@ -153,7 +180,7 @@ export class LinkServer {
   }
 
   status(): { [key: string]: Packable } {
-    return { endpoint: this.bound ? formatEndpoint(this.bound) : null, ...this.counts, links: this.memory.size };
+    return { endpoint: this.bound ? formatEndpoint(this.bound) : null, ...this.counts, links: this.memory.size, curve: this.zap?.status() ?? null };
   }
 
   /** Acknowledges what was routed (after the sinks' last flush, by the caller), then closes. */
@@ -164,5 +191,6 @@ export class LinkServer {
     this.sock = null;
     sock?.close();
     await this.receiving;
+    await this.zap?.stop();
   }
 }

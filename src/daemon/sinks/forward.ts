@@ -10,13 +10,20 @@
  * memory queue) each event's two frames are PUSHed to its collect port
  * (zeromq.js, which reconnects on its own), and an event libzmq took counts
  * as delivered.
+ *
+ * A link with CURVE (link_server_key) goes only to an upstream that
+ * announces that very key: an upstream that requires CURVE when this oxd
+ * has no key for it, one with another key, or one in clear is not sent to
+ * (the reason is in STATUS as probe_failure); events wait in the spool and
+ * the probe is tried again.
  */
 import * as zmq from 'zeromq';
 import type { LinkSettings } from '../../config/link-settings';
 import type { Packable } from '../../protocol/compat-pack';
 import { Endpoint, formatEndpoint, zmqEndpoint } from '../../protocol/endpoint';
 import { LinkClient } from '../link/link-client';
-import { probeLink } from '../link/link-probe';
+import type { LinkCurveClient } from '../link/link-curve';
+import { LinkAnnouncement, probeLink } from '../link/link-probe';
 import type { Logger } from '../log';
 import type { RateLimitedLog } from '../rate-limit';
 import type { EventView, Sink } from '../sink';
@@ -26,6 +33,8 @@ import type { ForwardQueue } from './forward-queue';
 
 const PROBE_TIMEOUT_MS = 5000;
 const PROBE_RETRY_MS = 1000;
+/** A CURVE mismatch needs a change of settings on one side: asked again less often. */
+const CURVE_RETRY_MS = 5000;
 
 export class Forwarder implements Sink {
   readonly name = 'forward';
@@ -51,6 +60,7 @@ export class Forwarder implements Sink {
     private readonly log: Logger,
     private readonly warn: RateLimitedLog,
     private readonly linkSettings: Pick<LinkSettings, 'linkCompression' | 'linkAckTimeoutMs' | 'linkWindow'>,
+    private readonly curve: LinkCurveClient | null = null,
   ) {
     let wasCongested = false;
     spool.onReady = () => {
@@ -168,26 +178,33 @@ export class Forwarder implements Sink {
       this.mode = 'probing';
       const queue = this.spool;
       while (!this.closing && this.target === target) {
-        let port: number | null;
+        let found: LinkAnnouncement | null;
         try {
-          port = await probeLink(target, PROBE_TIMEOUT_MS);
+          found = await probeLink(target, PROBE_TIMEOUT_MS);
         } catch (err) {
           this.probeFailure = (err as Error).message;
           await new Promise((r) => setTimeout(r, PROBE_RETRY_MS));
           continue;
         }
-        this.probeFailure = null;
         if (this.closing || this.target !== target) return;
-        if (port === null) return this.usePush(target);
+        const refusal = this.curveRefusal(found);
+        if (refusal !== null) {
+          this.probeFailure = refusal;
+          this.warn.log('warning', 'link-curve', `forwarding to ${formatEndpoint(target)}: ${refusal}; events wait in the spool`);
+          await new Promise((r) => setTimeout(r, CURVE_RETRY_MS));
+          continue;
+        }
+        this.probeFailure = null;
+        if (found === null) return this.usePush(target);
         this.mode = 'link';
-        const address = zmqEndpoint({ host: target.host, port });
-        this.log.info(`forwarding to ${formatEndpoint(target)} over the link (${address})`);
+        const address = zmqEndpoint({ host: target.host, port: found.port });
+        this.log.info(`forwarding to ${formatEndpoint(target)} over the link (${address}${this.curve ? ', CURVE' : ''})`);
         const s = this.linkSettings;
         const link = new LinkClient(
           address,
           queue,
           this.stats,
-          { compress: s.linkCompression === 'zlib', window: s.linkWindow, ackTimeoutMs: s.linkAckTimeoutMs },
+          { compress: s.linkCompression === 'zlib', window: s.linkWindow, ackTimeoutMs: s.linkAckTimeoutMs, curve: this.curve },
           (type, n) => this.countForwarded(type, n),
           (why) => {
             if (this.link !== link || this.closing) return;
@@ -195,11 +212,24 @@ export class Forwarder implements Sink {
             this.warn.log('warning', 'link-lost', `link to ${formatEndpoint(target)}: ${why}; sending again what it has not acknowledged`);
             this.choose(target);
           },
+          (why) => this.warn.log('warning', 'link-handshake', `link to ${formatEndpoint(target)}: ${why}`),
         );
         this.link = link;
         return;
       }
     })();
+  }
+
+  /** Why this oxd does not send to what the probe found, given its CURVE settings; null when it may. */
+  private curveRefusal(found: LinkAnnouncement | null): string | null {
+    const announced = found?.curveKey ?? null;
+    if (this.curve === null) {
+      return announced === null ? null : `the upstream's link requires CURVE: set link_key and link_server_key (its public key is ${announced})`;
+    }
+    if (found === null) return 'link_server_key is set, but the upstream does not speak the link (an original oxd?): events are not sent to it in clear; empty link_key and link_server_key to forward there';
+    if (announced === null) return "link_server_key is set, but the upstream's link does not require CURVE: events are not sent in clear; set link_key and link_clients on the upstream, or empty link_server_key here";
+    if (announced !== this.curve.serverKey) return `the upstream's link announces the public key ${announced}, not link_server_key's ${this.curve.serverKey}: set link_server_key to the upstream's .pub file`;
+    return null;
   }
 
   private usePush(target: Endpoint): void {

@@ -13,6 +13,8 @@ export const COMPRESS_ZLIB = 1;
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 /** The READY property by which our collect port announces its link port. */
 export const LINK_PROPERTY = 'X-BlueOx-Link';
+/** The READY property by which it announces that its link requires CURVE, and with which public key (Z85). */
+export const LINK_CURVE_PROPERTY = 'X-BlueOx-Link-Curve';
 
 export interface LinkHeader {
   kind: typeof KIND_BATCH | typeof KIND_ACK;
