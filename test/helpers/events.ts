@@ -57,3 +57,15 @@ export function listFiles(root: string): string[] {
 export function utcDay(ms = Date.now()): string {
   return new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
 }
+
+/** How many times each body `i` is in the files under `root` (events sent numbered `{i}`), to find what was lost or doubled. */
+export function tallyNumbered(root: string): Map<number, number> {
+  const seen = new Map<number, number>();
+  for (const file of listFiles(root)) {
+    for (const ev of decodeMulti(fs.readFileSync(path.join(root, file))) as Iterable<{ body?: { i?: unknown } }>) {
+      const i = ev.body?.i;
+      if (typeof i === 'number') seen.set(i, (seen.get(i) ?? 0) + 1);
+    }
+  }
+  return seen;
+}

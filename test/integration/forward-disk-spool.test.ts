@@ -7,9 +7,8 @@ import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeMulti } from '@msgpack/msgpack';
-import { eventFrames } from '../helpers/events';
-import { Oxd, startOxd } from '../helpers/oxd-process';
+import { eventFrames, tallyNumbered } from '../helpers/events';
+import { startOxd } from '../helpers/oxd-process';
 import { runTool } from '../helpers/tool';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 
@@ -19,20 +18,6 @@ function spoolDir(t: ExecutionContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxd-fwd-spool-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return path.join(dir, 'spool');
-}
-
-/** The `i` of every event in the central's files, counted. */
-function received(central: Oxd): Map<number, number> {
-  const seen = new Map<number, number>();
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else for (const ev of decodeMulti(fs.readFileSync(p)) as Iterable<{ body: { i: number } }>) seen.set(ev.body.i, (seen.get(ev.body.i) ?? 0) + 1);
-    }
-  };
-  walk(central.logPath!);
-  return seen;
 }
 
 type Spool = { unacked: number; acked: number; appended: number };
@@ -70,7 +55,7 @@ for (const how of ['SIGTERM', 'SIGKILL'] as const) {
     t.teardown(() => central.stop());
     await central.waitForStatus((s) => s.totals.written === EVENTS);
     await local.waitForStatus((s) => (s.sinks.forward.spool as Spool).unacked === 0);
-    const seen = received(central);
+    const seen = tallyNumbered(central.logPath!);
     const missing = [...Array(EVENTS).keys()].filter((i) => !seen.has(i));
     const twice = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
     t.deepEqual(missing, [], 'none lost');

@@ -11,8 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeMulti } from '@msgpack/msgpack';
-import { eventFrames } from '../helpers/events';
+import { eventFrames, tallyNumbered } from '../helpers/events';
 import { Oxd, OXD_BUNDLE, startOxd } from '../helpers/oxd-process';
 import { runTool } from '../helpers/tool';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
@@ -31,21 +30,6 @@ function makeKey(file: string): { status: number | null; stdout: string; stderr:
   for (const name of Object.keys(env)) if (name.startsWith('OXD_')) delete env[name];
   const r = spawnSync(process.execPath, [OXD_BUNDLE, '--make-link-key', file], { encoding: 'utf8', env, timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** How many times each `i` is in the files under `logPath`. */
-function tally(logPath: string): Map<number, number> {
-  const seen = new Map<number, number>();
-  const walk = (dir: string): void => {
-    if (!fs.existsSync(dir)) return;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else for (const ev of decodeMulti(fs.readFileSync(p)) as Iterable<{ body: { i: number } }>) seen.set(ev.body.i, (seen.get(ev.body.i) ?? 0) + 1);
-    }
-  };
-  walk(logPath);
-  return seen;
 }
 
 interface Setup {
@@ -117,7 +101,7 @@ test('a listed forwarding oxd: every event once over the link with CURVE', async
   t.is(central.link.curve.refused, 0);
   const text = await runTool('oxctl', ['-H', s.central.controlAddr]);
   t.regex(text.stdout, /^Link CURVE: 1 forwarding oxds allowed, [1-9]\d* connections admitted, 0 refused$/m);
-  const seen = tally(s.logPath);
+  const seen = tallyNumbered(s.logPath);
   t.is(seen.size, EVENTS);
   t.deepEqual([...seen.values()].filter((n) => n !== 1), [], 'every event once');
 });
@@ -135,7 +119,7 @@ test('a forwarding oxd whose key the central does not list is refused; its event
   t.regex(local.sinks.forward.link.handshake_error, /the upstream refused this oxd/);
   t.is(local.sinks.forward.forwarded, 0);
   t.is(local.sinks.forward.spool.unacked, EVENTS);
-  t.is(tally(s.logPath).size, 0);
+  t.is(tallyNumbered(s.logPath).size, 0);
   // Its .pub added to link_clients and the central reloaded: the forwarding oxd's next try is admitted.
   fs.copyFileSync(path.join(keys, 'stranger.pub'), path.join(keys, 'clients', 'stranger.pub'));
   s.central.child.kill('SIGHUP');
@@ -143,7 +127,7 @@ test('a forwarding oxd whose key the central does not list is refused; its event
   await s.local.waitForStatus((st) => st.sinks.forward.forwarded === EVENTS, 30_000);
   const after = await s.central.waitForStatus((st) => st.totals.written === EVENTS);
   t.true(after.link.curve.accepted >= 1);
-  t.is(tally(s.logPath).size, EVENTS);
+  t.is(tallyNumbered(s.logPath).size, EVENTS);
 });
 
 test('a forwarding oxd without CURVE settings does not connect and says that the link requires CURVE', async (t) => {
@@ -157,7 +141,7 @@ test('a forwarding oxd without CURVE settings does not connect and says that the
   const central = await s.central.control.request({ cmd: 'STATUS' });
   t.is(central.totals.received, 0);
   t.like(central.link.curve, { accepted: 0, refused: 0 });
-  t.is(tally(s.logPath).size, 0);
+  t.is(tallyNumbered(s.logPath).size, 0);
 });
 
 test('--check-config reads the key files that are set, and refuses settings that do not go together', (t) => {

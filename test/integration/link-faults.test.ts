@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decode, decodeMulti } from '@msgpack/msgpack';
+import { decode } from '@msgpack/msgpack';
 import { readRecord, SpoolRecord } from '../../src/protocol/spool/spool-record';
-import { eventFrames } from '../helpers/events';
+import { eventFrames, tallyNumbered } from '../helpers/events';
 import { Oxd, startOxd } from '../helpers/oxd-process';
 import { runTool } from '../helpers/tool';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
@@ -19,21 +19,6 @@ function tempDir(t: ExecutionContext, name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `oxd-link-${name}-`));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** How many times each `i` is in the files under `logPath`. */
-function tally(logPath: string): Map<number, number> {
-  const seen = new Map<number, number>();
-  const walk = (dir: string): void => {
-    if (!fs.existsSync(dir)) return;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else for (const ev of decodeMulti(fs.readFileSync(p)) as Iterable<{ body: { i: number } }>) seen.set(ev.body.i, (seen.get(ev.body.i) ?? 0) + 1);
-    }
-  };
-  walk(logPath);
-  return seen;
 }
 
 /**
@@ -102,7 +87,7 @@ test('the events go over the link, acknowledged, none lost or doubled', async (t
   t.is(local.sinks.forward.link.events, 5000);
   const central = await p.central.waitForStatus((s) => s.totals.written === 5000);
   t.like(central.link, { events: 5000, duplicates: 0, bad_batches: 0, out_of_order: 0, links: 1 });
-  compare(t, tally(p.logPath), 5000);
+  compare(t, tallyNumbered(p.logPath), 5000);
   const localText = await runTool('oxctl', ['-H', p.local.controlAddr]);
   t.regex(localText.stdout, /^Link out: tcp:\/\/127\.0\.0\.1:\d+, \d+ batches, 5000 events sent, 0 in flight, \d+ acknowledgements, sent again 0 times; .* on the wire \(ratio [\d.]+,/m);
   const centralText = await runTool('oxctl', ['-H', p.central.controlAddr]);
@@ -122,7 +107,7 @@ test('the central killed (kill -9) mid-stream and started again: every event onc
   const local = await p.local.waitForStatus(() => true);
   t.true(local.sinks.forward.link_losses >= 1, 'the link saw the central go');
   const central = await p.central.waitForStatus(() => true);
-  const twice = compare(t, tally(p.logPath), total, central.link.possible_duplicates);
+  const twice = compare(t, tallyNumbered(p.logPath), total, central.link.possible_duplicates);
   t.log(`duplicates in the files: ${twice}; counted as possible by the central: ${central.link.possible_duplicates}`);
 });
 
@@ -135,7 +120,7 @@ test('the central stopped and started again while events flow: every event once'
   p.central = await startOxd({ logPath: p.logPath, args: p.centralArgs });
   await sending;
   await p.local.waitForStatus((s) => s.sinks.forward.spool.appended === total && s.sinks.forward.spool.unacked === 0, 60_000);
-  compare(t, tally(p.logPath), total);
+  compare(t, tallyNumbered(p.logPath), total);
 });
 
 /** The `i` of every event in the spool segments under `dir` (what a killed oxd had taken and not delivered). */
@@ -165,11 +150,11 @@ test('the forwarding oxd killed (kill -9) mid-stream and started again: what it 
   await sending;
   // What the killed oxd had taken: delivered to the central already, or in its spool.
   await p.central.waitForStatus((s) => s.link.acks >= 1);
-  const taken = new Set([...tally(p.logPath).keys(), ...spooled(localSpool)]);
+  const taken = new Set([...tallyNumbered(p.logPath).keys(), ...spooled(localSpool)]);
   t.true(taken.size >= 5000);
   p.local = await startOxd({ logPath: null, args: p.localArgs });
   await p.local.waitForStatus((s) => s.sinks.forward.spool.unacked === 0 && s.sinks.forward.mode === 'link', 60_000);
-  const seen = tally(p.logPath);
+  const seen = tallyNumbered(p.logPath);
   const missing = [...taken].filter((i) => !seen.has(i));
   const twice = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
   t.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${taken.size} taken events lost`);
@@ -241,5 +226,5 @@ test('a path that stops passing bytes without closing: the link finds it, and ev
   t.true(local1.sinks.forward.link_losses >= 1, 'the stalled connection was given up');
   t.is(local1.sinks.forward.mode, 'link');
   await central.waitForStatus((s) => s.totals.written >= total);
-  compare(t, tally(logPath), total);
+  compare(t, tallyNumbered(logPath), total);
 });

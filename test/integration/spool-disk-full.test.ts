@@ -9,8 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeMulti } from '@msgpack/msgpack';
-import { eventFrames } from '../helpers/events';
+import { eventFrames, tallyNumbered } from '../helpers/events';
 import { startOxd } from '../helpers/oxd-process';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 
@@ -62,12 +61,7 @@ function smallFilesystem(t: ExecutionContext, size: string): string {
   t.like(done.sinks.forward.spool, { dropped_newest: 0, dropped_oldest: 0 });
   t.is(done.totals.dropped, 0);
   await central.waitForStatus((s) => s.totals.written === total);
-  const seen = new Map<number, number>();
-  for (const day of fs.readdirSync(logPath)) {
-    for (const f of fs.readdirSync(path.join(logPath, day))) {
-      for (const ev of decodeMulti(fs.readFileSync(path.join(logPath, day, f))) as Iterable<{ body: { i: number } }>) seen.set(ev.body.i, (seen.get(ev.body.i) ?? 0) + 1);
-    }
-  }
+  const seen = tallyNumbered(logPath);
   t.is(seen.size, total, 'none lost');
   t.deepEqual([...seen.values()].filter((n) => n > 1), [], 'none twice');
 });
