@@ -131,3 +131,15 @@ export function stopChildrenOnSignal(log: (line: string) => void, cleanUp: () =>
   process.once('SIGINT', stopAll);
   process.once('SIGTERM', stopAll);
 }
+
+/** Runs a benchmark's `main`: exits with its status, or on a failure prints it, kills the children and exits 1. */
+export function runBenchmark(name: string, main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (err) => {
+      process.stderr.write(`${name} failed: ${(err as Error)?.stack ?? err}\n`);
+      killLiveChildren();
+      process.exit(1);
+    },
+  );
+}

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
-import { killLiveChildren, stopChildrenOnSignal } from './line-child';
+import { runBenchmark, stopChildrenOnSignal } from './line-child';
 import { formatSummaries, formatTrials, goals, summarise } from './link-report';
 import { LinkTrial, linkTrial } from './link-trial';
 import { Way, WAY_LABELS, WAYS } from './link-ways';
@@ -142,11 +142,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`link bench failed: ${(err as Error)?.stack ?? err}\n`);
-    killLiveChildren();
-    process.exit(1);
-  },
-);
+runBenchmark('link bench', main);

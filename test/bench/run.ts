@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
-import { killLiveChildren, stopChildrenOnSignal } from './line-child';
+import { runBenchmark, stopChildrenOnSignal } from './line-child';
 import { runConfig, RunResult } from './measure';
 import { BenchOptions, parseOptions } from './options';
 import { busyProcesses, clkTck } from './proc-stats';
@@ -116,11 +116,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`bench failed: ${(err as Error)?.stack ?? err}\n`);
-    killLiveChildren();
-    process.exit(1);
-  },
-);
+runBenchmark('bench', main);

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OXD_BUNDLE, REPO } from '../helpers/oxd-process';
-import { killLiveChildren, stopChildrenOnSignal } from './line-child';
+import { runBenchmark, stopChildrenOnSignal } from './line-child';
 import { busyProcesses, clkTck } from './proc-stats';
 import { inProcessFlush, OxdFlushLoad, oxdFlushLoad } from './statsd-flush';
 import { NAMES, runLadder, runStep, Shape, Step } from './statsd-ladder';
@@ -103,11 +103,4 @@ async function main(): Promise<void> {
   log(`figures written to ${path.relative(REPO, out)}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`statsd bench failed: ${(err as Error)?.stack ?? err}\n`);
-    killLiveChildren();
-    process.exit(1);
-  },
-);
+runBenchmark('statsd bench', main);
