@@ -131,23 +131,19 @@ export class LinkClient {
     this.lastProgress = Date.now();
     void this.receive(sock);
     const events = sock.events;
-    let refused = false;
+    let handshook = false;
     void (async () => {
       for await (const ev of events) {
-        // A connection refused in its handshake had no queue to lose; the retry timer starts over.
-        if (ev.type === 'disconnect' && refused) {
-          refused = false;
-          continue;
-        }
+        if (ev.type === 'handshake') handshook = true;
+        // A connection that never completed its handshake (refused, or cut during it) carried nothing
+        // (ZMQ_IMMEDIATE queues only for completed ones): libzmq tries again, or a handshake error says why.
+        if (ev.type === 'disconnect' && !handshook) continue;
         if (ev.type === 'disconnect' && this.sock === sock && this.running) {
           // What was in libzmq's queue for the old connection may be gone: everything again, in order.
           this.lost('the connection was lost');
           return;
         }
-        if (ev.type.startsWith('handshake:error') && this.sock === sock) {
-          refused = true;
-          this.handshakeFailed(ev);
-        }
+        if (ev.type.startsWith('handshake:error') && this.sock === sock) this.handshakeFailed(ev);
       }
     })().catch(() => undefined);
     // A sender loop of the old socket waiting for work ends now.

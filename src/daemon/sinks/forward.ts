@@ -52,6 +52,8 @@ export class Forwarder implements Sink {
   private retargets = 0;
   private linkLosses = 0;
   private probeFailure: string | null = null;
+  private handshakeFailures = 0;
+  private handshakeError: string | null = null;
 
   constructor(
     private target: Endpoint,
@@ -163,6 +165,8 @@ export class Forwarder implements Sink {
       spool: this.spool.status(),
       ...(this.link ? { link: this.link.status() } : {}),
       ...(this.probeFailure ? { probe_failure: this.probeFailure } : {}),
+      handshake_failures: this.handshakeFailures,
+      ...(this.handshakeError ? { handshake_error: this.handshakeError } : {}),
     };
   }
 
@@ -212,7 +216,12 @@ export class Forwarder implements Sink {
             this.warn.log('warning', 'link-lost', `link to ${formatEndpoint(target)}: ${why}; sending again what it has not acknowledged`);
             this.choose(target);
           },
-          (why) => this.warn.log('warning', 'link-handshake', `link to ${formatEndpoint(target)}: ${why}`),
+          (why) => {
+            // Counted here, across the clients of successive tries.
+            this.handshakeFailures++;
+            this.handshakeError = why;
+            this.warn.log('warning', 'link-handshake', `link to ${formatEndpoint(target)}: ${why}`);
+          },
         );
         this.link = link;
         return;
