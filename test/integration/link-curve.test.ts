@@ -115,7 +115,11 @@ test('a forwarding oxd whose key the central does not list is refused; its event
   t.is(central.link.curve.last_refused_key, /public-key = "(.{40})"/.exec(fs.readFileSync(path.join(keys, 'stranger.pub'), 'utf8'))![1]);
   t.is(central.totals.received, 0);
   t.is(central.link.batches, 0);
-  const local = await s.local.waitForStatus((st) => st.sinks.forward.handshake_failures >= 1);
+  const local = await s.local.waitForStatus((st) => st.sinks.forward.handshake_failures >= 1).catch(async (err: Error) => {
+    // Where it stuck: the forwarder's figures and what the forwarding oxd said.
+    t.log(JSON.stringify((await s.local.control.request({ cmd: 'STATUS' })).sinks.forward), s.local.stderr);
+    throw err;
+  });
   t.regex(local.sinks.forward.handshake_error, /the upstream refused this oxd/);
   t.is(local.sinks.forward.forwarded, 0);
   t.is(local.sinks.forward.spool.unacked, EVENTS);
@@ -124,7 +128,10 @@ test('a forwarding oxd whose key the central does not list is refused; its event
   fs.copyFileSync(path.join(keys, 'stranger.pub'), path.join(keys, 'clients', 'stranger.pub'));
   s.central.child.kill('SIGHUP');
   await s.central.waitForStderr(/link_clients .*: 2 forwarding oxds allowed on the link/);
-  await s.local.waitForStatus((st) => st.sinks.forward.forwarded === EVENTS, 30_000);
+  await s.local.waitForStatus((st) => st.sinks.forward.forwarded === EVENTS, 30_000).catch(async (err: Error) => {
+    t.log(JSON.stringify((await s.local.control.request({ cmd: 'STATUS' })).sinks.forward), s.local.stderr, s.central.stderr);
+    throw err;
+  });
   const after = await s.central.waitForStatus((st) => st.totals.written === EVENTS);
   t.true(after.link.curve.accepted >= 1);
   t.is(tallyNumbered(s.logPath).size, EVENTS);

@@ -137,7 +137,11 @@ export class LinkClient {
         if (ev.type === 'handshake') handshook = true;
         // A connection that never completed its handshake (refused, or cut during it) carried nothing
         // (ZMQ_IMMEDIATE queues only for completed ones): libzmq tries again, or a handshake error says why.
-        if (ev.type === 'disconnect' && !handshook) continue;
+        if (ev.type === 'disconnect' && !handshook) {
+          // Whatever libzmq reports of it or not, the forwarder asks the upstream again in a while.
+          this.retryTimer ??= setTimeout(() => this.lost('the upstream closed the connection during the handshake'), HANDSHAKE_RETRY_MS);
+          continue;
+        }
         if (ev.type === 'disconnect' && this.sock === sock && this.running) {
           // What was in libzmq's queue for the old connection may be gone: everything again, in order.
           this.lost('the connection was lost');
