@@ -122,6 +122,8 @@ export class LinkClient {
       heartbeatInterval: HEARTBEAT_MS,
       heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
     });
+    // Watched before it connects: libzmq's events before the monitor is set up are not reported.
+    const events = sock.events;
     sock.connect(this.address);
     this.sock = sock;
     this.spool.rewind();
@@ -130,11 +132,18 @@ export class LinkClient {
     this.sentUpTo = this.spool.state.acked;
     this.lastProgress = Date.now();
     void this.receive(sock);
-    const events = sock.events;
     let handshook = false;
+    // No completed handshake in a while, whatever libzmq reported: the forwarder asks the upstream again.
+    this.retryTimer ??= setTimeout(() => {
+      if (!handshook) this.lost(`no handshake with the upstream's link within ${HANDSHAKE_RETRY_MS / 1000} s`);
+    }, HANDSHAKE_RETRY_MS);
     void (async () => {
       for await (const ev of events) {
-        if (ev.type === 'handshake') handshook = true;
+        if (ev.type === 'handshake') {
+          handshook = true;
+          if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+          this.retryTimer = null;
+        }
         // A connection that never completed its handshake (refused, or cut during it) carried nothing
         // (ZMQ_IMMEDIATE queues only for completed ones): libzmq tries again, or a handshake error says why.
         if (ev.type === 'disconnect' && !handshook) {
