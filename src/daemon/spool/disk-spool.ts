@@ -7,9 +7,9 @@
  * per turn of the event loop (`commit`), so they reach the page cache at
  * once and survive oxd being killed; fsync follows on an interval (`sync`)
  * and at close. A segment is deleted once every event in it is
- * acknowledged. The reader side hands out events in order from the oldest
- * unacknowledged one, reading the files (the page cache, usually), and
- * starts there again after a reconnect (`rewind`).
+ * acknowledged. The reader side (spool-reader.ts) hands out events in order
+ * from the oldest unacknowledged one, and starts there again after a
+ * reconnect (`rewind`).
  *
  * Nothing on disk stops oxd from starting: damaged records are stepped over
  * and counted, an unreadable state starts afresh (the upstream drops what it
@@ -25,10 +25,10 @@ import * as path from 'node:path';
 import { recordSize, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
 import { RecordScanner } from './record-scanner';
 import { segmentName } from './segments';
+import { SpoolReader } from './spool-reader';
 import { recoverSpool } from './spool-recovery';
 import { SpoolState, syncFolderAsync, writeState, writeStateAsync } from './spool-state';
 import { SpoolSegment } from './spool-segment';
-import { UnackedAges } from './unacked-ages';
 
 export type WhenFull = 'block' | 'drop-oldest' | 'drop-newest';
 
@@ -63,13 +63,7 @@ export class DiskSpool {
   private pendingFirst = 1;
   private diskBytes = 0;
   private stateDirty = false;
-  /** Reader: the segment it is in and its scanner; the highest sequence number handed out. */
-  private readIndex = 0;
-  private scanner: RecordScanner | null = null;
-  private handedOut: number;
-  /** A record `oldestUnacked` read ahead, which `next` hands out first. */
-  private held: RecordScanner | null = null;
-  private readonly ages = new UnackedAges();
+  private readonly reader: SpoolReader;
 
   constructor(private readonly options: DiskSpoolOptions) {
     this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(options.maxBytes / 16)));
@@ -83,7 +77,7 @@ export class DiskSpool {
     this.counts.damaged_bytes += found.damagedBytes;
     this.pendingFirst = this.nextSeq;
     for (const s of this.segments) this.diskBytes += s.bytes;
-    this.handedOut = this.state.acked;
+    this.reader = new SpoolReader(this.segments, (i) => this.lastOf(i), this.counts, this.state.acked);
     this.dropAcked();
     if (this.stateDirty) this.saveState();
   }
@@ -202,51 +196,14 @@ export class DiskSpool {
     }
   }
 
-  /**
-   * The next event not handed out yet, in a scanner whose `record` and `buf`
-   * give its frames (valid for as long as the caller keeps them), or null
-   * when every written one was.
-   */
+  /** The next event not handed out yet, or null when every written one was (SpoolReader.next). */
   next(): RecordScanner | null {
-    const held = this.held;
-    if (held !== null) {
-      this.held = null;
-      return held;
-    }
-    while (this.readIndex < this.segments.length) {
-      const seg = this.segments[this.readIndex];
-      const scanner = (this.scanner ??= new RecordScanner(seg.fd, 0));
-      const final = seg !== this.writing;
-      const damaged = scanner.damaged;
-      const found = scanner.next(seg.bytes, final);
-      if (scanner.damaged !== damaged) {
-        this.counts.damaged += scanner.damaged - damaged;
-        this.counts.damaged_bytes = this.counts.damaged_bytes + scanner.damagedBytes;
-        scanner.damagedBytes = 0;
-        // The events damage in the middle cost: the gap in sequence numbers. How many a torn end held is not known.
-        if (found) this.counts.lost_in_damage += Math.max(0, scanner.record.seq - Math.max(this.handedOut, seg.first - 1) - 1);
-      }
-      if (found) {
-        if (scanner.record.seq <= this.handedOut) continue;
-        this.handedOut = scanner.record.seq;
-        this.ages.add(scanner.record.seq, scanner.record.spooledAt);
-        return scanner;
-      }
-      if (!final) return null;
-      this.handedOut = Math.max(this.handedOut, this.lastOf(this.readIndex));
-      this.scanner = null;
-      this.readIndex++;
-    }
-    return null;
+    return this.reader.next(this.writing);
   }
 
   /** Hands out again everything after the acknowledged position (a new connection upstream). */
   rewind(): void {
-    this.held = null;
-    this.ages.clear();
-    this.scanner = null;
-    this.readIndex = 0;
-    this.handedOut = this.state.acked;
+    this.reader.rewind(this.state.acked);
   }
 
   /** Every event up to `seq` is acknowledged: segments wholly acknowledged are deleted. */
@@ -255,7 +212,7 @@ export class DiskSpool {
     if (upTo <= this.state.acked) return;
     this.counts.acked += upTo - this.state.acked;
     this.state.acked = upTo;
-    this.ages.ackUpTo(upTo);
+    this.reader.ackUpTo(upTo);
     this.stateDirty = true;
     this.dropAcked();
   }
@@ -263,12 +220,7 @@ export class DiskSpool {
   /** When the oldest unacknowledged event was spooled (null: none), looking at the next one to send if none is in flight. */
   oldestUnacked(): number | null {
     if (this.unacked === 0) return null;
-    const inFlight = this.ages.oldest();
-    if (inFlight !== null) return inFlight;
-    const next = this.next();
-    if (next === null) return null;
-    this.held = next;
-    return next.record.spooledAt;
+    return this.reader.oldestUnacked(this.writing);
   }
 
   close(): void {
@@ -359,9 +311,7 @@ export class DiskSpool {
 
   private removeOldest(): void {
     const seg = this.segments.shift()!;
-    if (this.readIndex > 0) this.readIndex--;
-    else this.scanner = null;
-    this.handedOut = Math.max(this.handedOut, this.state.acked);
+    this.reader.oldestRemoved(this.state.acked);
     this.diskBytes -= seg.bytes;
     seg.remove();
   }
