@@ -14,20 +14,19 @@
  * Nothing on disk stops oxd from starting: damaged records are stepped over
  * and counted, an unreadable state starts afresh (the upstream drops what it
  * sees twice). Every segment stays open, so a folder removed while oxd runs
- * loses nothing: it is made again for the segments that follow. When the
+ * loses nothing: it is made again for the segments that follow
+ * (spool-folder.ts, which also writes the state when it changed). When the
  * spool is full (its size bound, or the disk), `whenFull` decides: block
  * (events wait in memory and `full` is set: the forwarder then reports
  * itself congested, so the sources stop reading), or drop the oldest
  * segment or the newest events, counted.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { recordSize, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
 import { RecordScanner } from './record-scanner';
-import { segmentName } from './segments';
+import { SpoolFolder } from './spool-folder';
 import { SpoolReader } from './spool-reader';
 import { recoverSpool } from './spool-recovery';
-import { SpoolState, syncFolderAsync, writeState, writeStateAsync } from './spool-state';
+import { SpoolState } from './spool-state';
 import { SpoolSegment } from './spool-segment';
 
 export type WhenFull = 'block' | 'drop-oldest' | 'drop-newest';
@@ -62,7 +61,7 @@ export class DiskSpool {
   private pendingBytes = 0;
   private pendingFirst = 1;
   private diskBytes = 0;
-  private stateDirty = false;
+  private readonly folder: SpoolFolder;
   private readonly reader: SpoolReader;
 
   constructor(private readonly options: DiskSpoolOptions) {
@@ -70,7 +69,8 @@ export class DiskSpool {
     const found = recoverSpool(options.dir);
     this.state = found.state;
     this.stateProblem = found.stateProblem;
-    this.stateDirty = found.stateChanged;
+    this.folder = new SpoolFolder(options.dir, this.state, this);
+    this.folder.stateDirty = found.stateChanged;
     this.segments.push(...found.segments);
     this.nextSeq = found.nextSeq;
     this.counts.damaged += found.damaged;
@@ -79,7 +79,7 @@ export class DiskSpool {
     for (const s of this.segments) this.diskBytes += s.bytes;
     this.reader = new SpoolReader(this.segments, (i) => this.lastOf(i), this.counts, this.state.acked);
     this.dropAcked();
-    if (this.stateDirty) this.saveState();
+    this.folder.saveState();
   }
 
   get link(): string {
@@ -138,7 +138,10 @@ export class DiskSpool {
       }
     }
     try {
-      if (this.writing === null) this.writing = this.newSegment(this.pendingFirst);
+      if (this.writing === null) {
+        this.writing = this.folder.newSegment(this.pendingFirst);
+        this.segments.push(this.writing);
+      }
       this.writing.write(this.pending, bytes);
     } catch (err) {
       this.counts.write_errors++;
@@ -177,23 +180,16 @@ export class DiskSpool {
   /** fsync of the newest segment, and of the state when it changed (at close: the event loop waits). */
   sync(): void {
     if (this.writing?.sync()) this.counts.fsyncs++;
-    this.ensureFolder();
-    if (this.stateDirty) this.saveState();
+    if (this.folder.ensure()) this.writing = null;
+    this.folder.saveState();
   }
 
   /** As sync, on libuv's thread pool, for the fsync interval: the event loop does not wait for the disk. */
   async syncAsync(): Promise<void> {
     const writing = this.writing;
     if (writing !== null && (await writing.syncAsync())) this.counts.fsyncs++;
-    this.ensureFolder();
-    if (!this.stateDirty) return;
-    this.stateDirty = false;
-    try {
-      await writeStateAsync(this.options.dir, { ...this.state });
-    } catch (err) {
-      this.stateDirty = true;
-      this.lastWriteError = (err as Error).message;
-    }
+    if (this.folder.ensure()) this.writing = null;
+    await this.folder.saveStateAsync();
   }
 
   /** The next event not handed out yet, or null when every written one was (SpoolReader.next). */
@@ -213,7 +209,7 @@ export class DiskSpool {
     this.counts.acked += upTo - this.state.acked;
     this.state.acked = upTo;
     this.reader.ackUpTo(upTo);
-    this.stateDirty = true;
+    this.folder.stateDirty = true;
     this.dropAcked();
   }
 
@@ -253,24 +249,6 @@ export class DiskSpool {
     return this.pendingFirst - 1;
   }
 
-  /** The folder removed from under oxd: the open segments still hold their events; new ones go in the folder made again. */
-  private ensureFolder(): void {
-    if (fs.existsSync(this.options.dir)) return;
-    this.counts.folder_removed++;
-    fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o750 });
-    this.writing = null;
-    this.stateDirty = true;
-  }
-
-  private newSegment(first: number): SpoolSegment {
-    this.ensureFolder();
-    const seg = SpoolSegment.create(path.join(this.options.dir, segmentName(first)), first);
-    // The new name made durable in the background; until then a crash of the machine may lose the segment.
-    syncFolderAsync(this.options.dir).catch((err: Error) => (this.lastWriteError = err.message));
-    this.segments.push(seg);
-    return seg;
-  }
-
   private growPending(need: number): void {
     const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.pending.length));
     this.pending.copy(grown, 0, 0, this.pendingBytes);
@@ -289,7 +267,7 @@ export class DiskSpool {
       this.counts.dropped_oldest += Math.max(0, end - Math.max(this.state.acked, this.segments[0].first - 1));
       if (end > this.state.acked) {
         this.state.acked = end;
-        this.stateDirty = true;
+        this.folder.stateDirty = true;
       }
       this.removeOldest();
     }
@@ -314,15 +292,6 @@ export class DiskSpool {
     this.reader.oldestRemoved(this.state.acked);
     this.diskBytes -= seg.bytes;
     seg.remove();
-  }
-
-  private saveState(): void {
-    try {
-      writeState(this.options.dir, this.state);
-      this.stateDirty = false;
-    } catch (err) {
-      this.lastWriteError = (err as Error).message;
-    }
   }
 }
 
