@@ -11,7 +11,7 @@ import {
   Endpoint,
 } from '../protocol/endpoint';
 import { ConfigError } from './errors';
-import { integer, endpoint } from './setting-values';
+import { integer, endpoint, endpointList } from './setting-values';
 import { STATSD_DEFAULTS, STATSD_ROWS, StatsdSettings } from './statsd-settings';
 import { LINK_DEFAULTS, LINK_ROWS, LinkSettings } from './link-settings';
 import { SPOOL_DEFAULTS, SPOOL_ROWS, SpoolSettings } from './spool-settings';
@@ -20,7 +20,10 @@ import { SYSLOG_DEFAULTS, SYSLOG_ROWS, SyslogSettings } from './syslog-settings'
 export interface OxdSettings extends StatsdSettings, SyslogSettings, SpoolSettings, LinkSettings {
   collect: Endpoint;
   control: Endpoint;
-  forward: Endpoint | null;
+  /** The upstreams, in order of preference (the first is used while it answers); null: no forwarding. */
+  forward: Endpoint[] | null;
+  /** Without a connection to the upstream in use for this long, the next one in `forward` is used. */
+  forwardFailoverMs: number;
   logPath: string | null;
   /** 0: daily files; 1..12: a file every that many hours. */
   rotateHours: number;
@@ -40,6 +43,7 @@ export const DEFAULTS: OxdSettings = {
   collect: { host: DEFAULT_HOST, port: DEFAULT_COLLECT_PORT },
   control: { host: DEFAULT_HOST, port: DEFAULT_CONTROL_PORT },
   forward: null,
+  forwardFailoverMs: 30_000,
   logPath: null,
   rotateHours: 0,
   streamRange: [35000, 35999],
@@ -82,8 +86,14 @@ const SPECS: { [K in keyof OxdSettings]: SettingSpec<K> } = {
   forward: {
     key: 'forward',
     field: 'forward',
-    allowed: 'empty (no forwarding) or the host[:port] of another oxd collect port',
-    parse: (v) => (v === '' || v === false ? null : endpoint(DEFAULT_COLLECT_PORT)(v)),
+    allowed: 'empty (no forwarding), or the host[:port] of the collect port of another oxd, or several separated by commas (the first used while it answers, the next after forward_failover_ms without it)',
+    parse: (v) => (v === '' || v === false ? null : endpointList(DEFAULT_COLLECT_PORT)(v)),
+  },
+  forwardFailoverMs: {
+    key: 'forward_failover_ms',
+    field: 'forwardFailoverMs',
+    allowed: 'milliseconds from 100 to 3600000: how long without a connection to the upstream in use before the next one in forward is used',
+    parse: integer(100, 3_600_000),
   },
   logPath: {
     key: 'log_path',

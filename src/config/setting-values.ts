@@ -24,6 +24,20 @@ export function endpoint(defaultPort: number) {
   };
 }
 
+/**
+ * One address or several, separated by commas or spaces (a TOML array of
+ * them in oxd.conf): a forwarding oxd's upstreams, in order of preference.
+ */
+export function endpointList(defaultPort: number) {
+  const parse = endpoint(defaultPort);
+  return (value: unknown): Endpoint[] | undefined => {
+    const parts = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/).filter((p) => p !== '') : null;
+    if (parts === null || parts.length === 0) return undefined;
+    const list = parts.map(parse);
+    return list.every((e): e is Endpoint => e !== undefined) ? list : undefined;
+  };
+}
+
 /** An address that may be empty: the feature is off. */
 export function optionalEndpoint(defaultPort: number) {
   const parse = endpoint(defaultPort);

@@ -34,6 +34,7 @@ const SETTING_FLAGS: Array<[string, keyof OxdSettings, string]> = [
   ['collect', 'collect', '--collect'],
   ['control', 'control', '--control'],
   ['forward', 'forward', '--forward'],
+  ['forwardFailover', 'forwardFailoverMs', '--forward-failover'],
   ['logPath', 'logPath', '--log-path'],
   ['rotateHours', 'rotateHours', '--rotate-hours'],
   ['streamRange', 'streamRange', '--stream-range'],
@@ -100,7 +101,8 @@ function program(): Command {
     .option('--check-config', 'check the configuration (file, environment, flags), print the settings as oxd.conf lines; exit 0, or 1 for a bad file or environment value (2 for a bad flag)')
     .option('-c, --collect <host[:port]>', `address to receive events on (ZeroMQ PULL); "*" for every interface (default: ${formatEndpoint(d.collect)})`)
     .option('-t, --control <host[:port]>', `address of the control port (ZeroMQ REP) for oxctl and oxview; the stream port binds on the same host (default: ${formatEndpoint(d.control)})`)
-    .option('-r, --forward <host[:port]>', 'forward every event, unchanged, to the collect port of another oxd')
+    .option('-r, --forward <host[:port],...>', 'forward every event, unchanged, to the collect port of another oxd; with several, the first that answers, in order')
+    .option('--forward-failover <ms>', `without a connection to the upstream in use for this long, forward to the next one (default: ${d.forwardFailoverMs})`)
     .option('-l, --log-path <dir>', 'write events to <dir>/YYYYMMDD/TYPE-YYYYMMDD.log (no files without it)')
     .option('--rotate-hours <n>', `start a new file every N hours (1-12): TYPE-YYYYMMDDHH.log; 0 means daily (default: ${d.rotateHours})`)
     .option('--stream-range <port...>', `two ports MIN MAX: the stream port is picked at random between them (default: ${d.streamRange.join(' ')})`)

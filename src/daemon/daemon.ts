@@ -16,6 +16,7 @@ import { Router } from './router';
 import type { Sink } from './sink';
 import { FileStore } from './sinks/file-store';
 import { Forwarder } from './sinks/forward';
+import { formatUpstreams } from './sinks/upstreams';
 import { openForwardQueue } from './spool/disk-forward-queue';
 import { LinkServer } from './link/link-server';
 import { LinkMemory } from './link/link-memory';
@@ -226,16 +227,17 @@ export class Daemon {
   /** Re-points (or starts) forwarding without a restart; nothing spooled is lost. */
   private forwardTo(target: unknown): { [key: string]: Packable } {
     if (typeof target !== 'string' || target.trim() === '') return { error: 'Invalid Request: FORWARD needs a "target" host[:port]' };
-    let endpoint: Endpoint;
+    let endpoints: Endpoint[];
     try {
-      endpoint = parseEndpoint(target, DEFAULT_COLLECT_PORT);
+      endpoints = target.split(/[\s,]+/).filter((p) => p !== '').map((p) => parseEndpoint(p, DEFAULT_COLLECT_PORT));
     } catch (err) {
       return { error: `Invalid Request: ${(err as Error).message}` };
     }
+    const to = formatUpstreams(endpoints);
     if (this.forwarder) {
-      const from = formatEndpoint(this.forwarder.endpoint);
-      this.forwarder.retarget(endpoint, this.settings.drainTimeoutMs);
-      this.log.notice(`forwarding moved from ${from} to ${formatEndpoint(endpoint)}`);
+      const from = formatUpstreams(this.forwarder.endpoints);
+      this.forwarder.retarget(endpoints, this.settings.drainTimeoutMs);
+      this.log.notice(`forwarding moved from ${from} to ${to}`);
     } else {
       let queue;
       try {
@@ -243,13 +245,13 @@ export class Daemon {
       } catch (err) {
         return { error: describeError(err) };
       }
-      this.forwarder = new Forwarder(endpoint, queue, this.stats, this.log, this.warn, this.settings, this.curve.client);
+      this.forwarder = new Forwarder(endpoints, queue, this.stats, this.log, this.warn, this.settings, this.curve.client);
       this.router.addSink(this.forwarder);
-      this.log.notice(`forwarding started to ${formatEndpoint(endpoint)}`);
+      this.log.notice(`forwarding started to ${to}`);
     }
     // A later reload compares with what runs now, not with what started.
-    this.settings = { ...this.settings, forward: endpoint };
-    return { ok: true, forward: formatEndpoint(endpoint) };
+    this.settings = { ...this.settings, forward: endpoints };
+    return { ok: true, forward: to };
   }
 
   private command(request: ControlRequest): { [key: string]: Packable } {
@@ -304,7 +306,7 @@ export class Daemon {
       if (TLS_FILE_KEYS.includes(key) && this.syslog?.tls) continue;
       if (key === 'linkClients' && clientsReloaded) continue;
       if (key === 'verbosity') this.log.setVerbosity(next.verbosity);
-      else if (key === 'forward' && next.forward) this.forwardTo(formatEndpoint(next.forward));
+      else if (key === 'forward' && next.forward) this.forwardTo(formatUpstreams(next.forward));
       else needRestart.push(key);
     }
     this.settings = { ...this.settings, verbosity: next.verbosity, forward: next.forward ?? this.settings.forward };

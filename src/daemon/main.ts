@@ -14,6 +14,7 @@ import { guardInspectorSignal } from '../config/process-guards';
 import { OxdInvocation, parseOxdArgs, resolveSettings } from './args';
 import { SystemdNotifier } from './systemd-notify';
 import { Daemon } from './daemon';
+import { formatUpstreams } from './sinks/upstreams';
 import { Logger } from './log';
 import { retentionProblems } from './retention-check';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     notifier.ready(() => statusLine(daemon));
     log.notice(
       `ready collect=${formatEndpoint(ep.collect)} control=${formatEndpoint(ep.control)} stream=${formatEndpoint(ep.stream)}` +
-        ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatEndpoint(settings.forward) : '-'}` +
+        ` log-path=${settings.logPath ?? '-'} forward=${settings.forward ? formatUpstreams(settings.forward) : '-'}` +
         ` admin=${ep.admin ?? '-'}${ep.statsd ? ` statsd=${formatEndpoint(ep.statsd)}` : ''}${ep.syslog ? ` syslog=${formatEndpoint(ep.syslog)}` : ''}` +
         `${ep.syslogTls ? ` syslog-tls=${formatEndpoint(ep.syslogTls)}` : ''}` +
         `${settings.graphite ? ` graphite=${formatEndpoint(settings.graphite)}` : ''} pid=${process.pid}`,

@@ -91,8 +91,8 @@ Exit status: 0 ok, 1 oxd did not answer or refused, 2 usage error.`,
     );
   cmd
     .command('forward')
-    .argument('<host[:port]>', "another oxd's collect port")
-    .description('forward from now on to another oxd (a backup collector), without a restart and without losing events')
+    .argument('<host[:port][,...]>', "another oxd's collect port, or several separated by commas (the first used while it answers)")
+    .description('forward from now on to another oxd (a backup collector), or a list to fail over along, without a restart and without losing events')
     .action((target: string) =>
       run(async () => {
         const reply = await admin(flags(), { cmd: 'FORWARD', target });

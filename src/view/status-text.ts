@@ -91,6 +91,14 @@ export function formatStatus(host: string, s: Status, now: number): string {
     const flat = Object.entries(sink).filter(([, v]) => v === null || typeof v !== 'object');
     lines.push(`Sink ${name}: ${flat.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
+  const fwd = s.sinks?.forward;
+  if (typeof fwd?.upstreams === 'string' && fwd.upstreams.includes(',')) {
+    lines.push(
+      `Forward: to ${fwd.target} (${fwd.upstream_index + 1} of ${fwd.upstreams.split(',').length}: ${fwd.upstreams}), failover after ${fwd.failover_ms / 1000} s; ` +
+        `${fwd.failovers} failovers, ${fwd.returns} returns, ${fwd.resent_elsewhere} events sent again elsewhere unacknowledged (possibly written twice)` +
+        (fwd.last_move ? `; the last: from ${fwd.last_move}` : ''),
+    );
+  }
   const spool = s.sinks?.forward?.spool;
   if (spool?.kind === 'disk') lines.push(spoolLine(spool));
   const out = s.sinks?.forward?.link;

@@ -101,9 +101,9 @@ test('forward without forwarding configured starts it; a bad target is refused',
   t.teardown(() => central.stop());
   const local = await startOxd({ logPath: null });
   t.teardown(() => local.stop());
-  const bad = await runTool('oxctl', ['--admin-socket', local.adminSocket!, 'forward', 'a b:1']);
+  const bad = await runTool('oxctl', ['--admin-socket', local.adminSocket!, 'forward', 'central-a,central-b:99999']);
   t.is(bad.code, 1);
-  t.regex(bad.stderr, /oxd refused: Invalid Request/);
+  t.regex(bad.stderr, /oxd refused: Invalid Request: "central-b:99999": the port must be a number/);
   const ok = await runTool('oxctl', ['--admin-socket', local.adminSocket!, 'forward', central.collect]);
   t.is(ok.code, 0, ok.stderr);
   const peer = await ZmtpPeer.connect(local.collect);

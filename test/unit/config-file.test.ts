@@ -33,7 +33,7 @@ verbosity = 1
   t.deepEqual(readConfigFile(file, true), {
     collect: { host: '0.0.0.0', port: 4514 },
     control: { host: '127.0.0.1', port: 4513 },
-    forward: { host: 'log-master', port: 3514 },
+    forward: [{ host: 'log-master', port: 3514 }],
     logPath: '/srv/blueox',
     rotateHours: 3,
     streamRange: [36000, 36100],

@@ -5,6 +5,7 @@ import {
   encodeLinkHeader,
   KIND_ACK,
   KIND_BATCH,
+  KIND_RESUME,
   LINK_HEADER_SIZE,
   LinkHeader,
   MAX_BATCH_BYTES,
@@ -19,6 +20,8 @@ test('a BATCH and an ACK header read back as written', (t) => {
   t.deepEqual(decodeLinkHeader(frame), BATCH);
   const ack: LinkHeader = { kind: KIND_ACK, compression: 0, link: BATCH.link, first: 12345, last: 0, count: 0, rawBytes: 0 };
   t.deepEqual(decodeLinkHeader(encodeLinkHeader(ack)), ack);
+  const resume: LinkHeader = { ...BATCH, kind: KIND_RESUME };
+  t.deepEqual(decodeLinkHeader(encodeLinkHeader(resume)), resume, 'a RESUME is a BATCH that starts a connection');
 });
 
 test('every malformed header is refused with what is wrong', (t) => {
@@ -32,7 +35,8 @@ test('every malformed header is refused with what is wrong', (t) => {
     [good.subarray(0, 45), /is 46 bytes, not 45/],
     [Buffer.concat([good, Buffer.from([0])]), /not 47/],
     [with_(0, [0x42, 0x58, 0x4c, 0x32]), /no BXL1 magic/],
-    [with_(4, [3]), /unknown link message kind 3/],
+    [with_(4, [4]), /unknown link message kind 4/],
+    [with_(4, [0]), /unknown link message kind 0/],
     [with_(5, [9]), /unknown compression 9/],
     [with_(22, [0x00, 0x20, 0, 0]), /over 2\^53/],
     [with_(38, [0, 0, 0, 0]), /a batch of 0 events/],

@@ -36,7 +36,7 @@ test("the original's short and long flags", (t) => {
   );
   t.deepEqual(s.collect, { host: '0.0.0.0', port: 3514 });
   t.deepEqual(s.control, { host: '10.0.0.1', port: 4000 });
-  t.deepEqual(s.forward, { host: 'log-master', port: 3514 });
+  t.deepEqual(s.forward, [{ host: 'log-master', port: 3514 }]);
   t.is(s.logPath, '/var/log/blueox');
   t.is(s.rotateHours, 3);
   t.deepEqual(s.streamRange, [36000, 36010]);

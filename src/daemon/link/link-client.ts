@@ -10,7 +10,7 @@
  */
 import * as zlib from 'node:zlib';
 import * as zmq from 'zeromq';
-import { COMPRESS_NONE, COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH } from '../../protocol/link/link-header';
+import { COMPRESS_NONE, COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH, KIND_RESUME } from '../../protocol/link/link-header';
 import { META_TYPE_OFFSET } from '../../protocol/meta';
 import type { DiskForwardQueue } from '../spool/disk-forward-queue';
 import type { LinkCurveClient } from './link-curve';
@@ -55,6 +55,11 @@ export class LinkClient {
   private handshakeFailures = 0;
   private lastHandshakeError: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** The next batch is the first of this connection: sent as RESUME. */
+  private resuming = true;
+  /** settle(): no more batches; `settled` is called at each acknowledgement. */
+  private holding = false;
+  private settled: (() => void) | null = null;
 
   constructor(
     private readonly address: string,
@@ -65,6 +70,8 @@ export class LinkClient {
     private readonly onLost: (why: string) => void,
     /** The upstream refused this oxd (a CURVE key it does not know), or the handshake failed: it keeps trying. */
     private readonly onHandshakeFailed: (why: string) => void = () => undefined,
+    /** A handshake with the upstream's link completed. */
+    private readonly onConnected: () => void = () => undefined,
   ) {
     this.timer = setInterval(() => this.checkTimeout(), Math.max(100, Math.floor(options.ackTimeoutMs / 4)));
     this.timer.unref();
@@ -73,6 +80,11 @@ export class LinkClient {
 
   private get spool(): DiskForwardQueue['spool'] {
     return this.queue.spool;
+  }
+
+  /** The last sequence number this client sent. */
+  get sentThrough(): number {
+    return this.sentUpTo;
   }
 
   /** New events are in the spool, or room in the window: the sender looks again. */
@@ -93,6 +105,26 @@ export class LinkClient {
       handshake_failures: this.handshakeFailures,
       ...(this.lastHandshakeError !== null ? { handshake_error: this.lastHandshakeError } : {}),
     };
+  }
+
+  /**
+   * Sends no more batches and waits, up to `ms`, for the acknowledgement of
+   * those in flight: what the next client (another upstream) sends again
+   * is then only what this upstream may not have.
+   */
+  async settle(ms: number): Promise<void> {
+    this.holding = true;
+    const deadline = Date.now() + ms;
+    while (this.running && this.inFlight.length > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        this.settled = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.settled = null;
   }
 
   async close(): Promise<void> {
@@ -130,6 +162,7 @@ export class LinkClient {
     this.inFlight = [];
     this.inFlightEvents = 0;
     this.sentUpTo = this.spool.state.acked;
+    this.resuming = true;
     this.lastProgress = Date.now();
     void this.receive(sock);
     let handshook = false;
@@ -141,6 +174,7 @@ export class LinkClient {
       for await (const ev of events) {
         if (ev.type === 'handshake') {
           handshook = true;
+          if (this.sock === sock) this.onConnected();
           if (this.retryTimer !== null) clearTimeout(this.retryTimer);
           this.retryTimer = null;
         }
@@ -170,7 +204,7 @@ export class LinkClient {
 
   private async send(sock: zmq.Dealer): Promise<void> {
     while (this.running && this.sock === sock) {
-      if (this.inFlightEvents >= this.options.window) {
+      if (this.holding || this.inFlightEvents >= this.options.window) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
@@ -219,8 +253,10 @@ export class LinkClient {
     this.counts.wire_bytes += payload.length;
     const first = this.sentUpTo + 1;
     this.sentUpTo = last;
+    const resuming = this.resuming;
+    this.resuming = false;
     const header = encodeLinkHeader({
-      kind: KIND_BATCH,
+      kind: resuming ? KIND_RESUME : KIND_BATCH,
       compression: this.options.compress ? COMPRESS_ZLIB : COMPRESS_NONE,
       link: this.spool.link,
       first,
@@ -253,6 +289,7 @@ export class LinkClient {
       for (const [type, n] of done.types) this.onForwarded(type, n);
     }
     this.queue.ackUpTo(Math.min(seq, this.sentUpTo));
+    this.settled?.();
     this.poke();
   }
 
@@ -277,6 +314,7 @@ export class LinkClient {
   private lost(why: string): void {
     if (!this.running) return;
     this.running = false;
+    this.settled?.();
     clearInterval(this.timer);
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.onLost(why);

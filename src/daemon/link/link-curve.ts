@@ -74,3 +74,15 @@ export function linkCurve(s: CurveSettings): LinkCurve {
 function curveError(message: string): BlueOxError {
   return new BlueOxError('ELINKKEY', message);
 }
+
+/** Why a forwarding oxd with `curve` does not send to the upstream the probe found; null when it may. */
+export function curveRefusal(curve: LinkCurveClient | null, found: { curveKey: string | null } | null): string | null {
+  const announced = found?.curveKey ?? null;
+  if (curve === null) {
+    return announced === null ? null : `the upstream's link requires CURVE: set link_key and link_server_key (its public key is ${announced})`;
+  }
+  if (found === null) return 'link_server_key is set, but the upstream does not speak the link (an original oxd?): events are not sent to it in clear; empty link_key and link_server_key to forward there';
+  if (announced === null) return "link_server_key is set, but the upstream's link does not require CURVE: events are not sent in clear; set link_key and link_clients on the upstream, or empty link_server_key here";
+  if (announced !== curve.serverKey) return `the upstream's link announces the public key ${announced}, not link_server_key's ${curve.serverKey}: set link_server_key to the upstream's .pub file`;
+  return null;
+}

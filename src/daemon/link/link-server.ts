@@ -11,7 +11,7 @@ import * as zlib from 'node:zlib';
 import * as zmq from 'zeromq';
 import type { Packable } from '../../protocol/compat-pack';
 import { Endpoint, formatEndpoint, zmqEndpoint } from '../../protocol/endpoint';
-import { COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH, LinkHeader } from '../../protocol/link/link-header';
+import { COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_RESUME, LinkHeader } from '../../protocol/link/link-header';
 import { readRecord, SpoolRecord } from '../../protocol/spool/spool-record';
 import type { RateLimitedLog } from '../rate-limit';
 import type { Router } from '../router';
@@ -27,7 +27,7 @@ interface PendingAck {
 export class LinkServer {
   private sock: zmq.Router | null = null;
   private bound: Endpoint | null = null;
-  private readonly counts = { batches: 0, events: 0, duplicates: 0, possible_duplicates: 0, bad_batches: 0, out_of_order: 0, acks: 0 };
+  private readonly counts = { batches: 0, events: 0, duplicates: 0, possible_duplicates: 0, bad_batches: 0, out_of_order: 0, taken_elsewhere: 0, acks: 0 };
   /** Batches routed since the last acknowledgement round began, by peer and link. */
   private pending = new Map<string, PendingAck>();
   private acking: Promise<void> | null = null;
@@ -98,7 +98,7 @@ export class LinkServer {
     if (this.stopping) return;
     const [peer, headerFrame, payload] = frames;
     const header = frames.length === 3 ? decodeLinkHeader(headerFrame) : `a link message is two frames, not ${frames.length - 1}`;
-    if (typeof header === 'string' || header.kind !== KIND_BATCH) {
+    if (typeof header === 'string' || header.kind === KIND_ACK) {
       return this.bad(typeof header === 'string' ? header : 'an ACK sent to the upstream');
     }
     let raw: Buffer;
@@ -112,10 +112,14 @@ export class LinkServer {
     if (problem !== null) return this.bad(problem);
     // Batches cover back-to-back ranges: one that starts beyond what this link delivered follows a batch
     // that was lost. Not acknowledged, so the sender times out and sends again from its acknowledged position.
-    if (this.memory.knows(header.link) && header.first > this.memory.highest(header.link) + 1) {
+    // But the first batch of a connection (RESUME) starts after what some upstream acknowledged: the
+    // events between went to another upstream while this one was away.
+    const beyond = this.memory.knows(header.link) ? header.first - this.memory.highest(header.link) - 1 : 0;
+    if (beyond > 0 && header.kind !== KIND_RESUME) {
       this.counts.out_of_order++;
       return;
     }
+    if (beyond > 0) this.counts.taken_elsewhere += beyond;
     this.counts.batches++;
     const label = `link ${header.link.slice(0, 8)}`;
     const now = Date.now();

@@ -16,13 +16,17 @@
  * has no key for it, one with another key, or one in clear is not sent to
  * (the reason is in STATUS as probe_failure); events wait in the spool and
  * the probe is tried again.
+ *
+ * With several upstreams (upstreams.ts), the forwarder moves to the next
+ * after forward_failover_ms without a connection, and back to the first
+ * when it answers a probe again; over the link, what is in flight is
+ * acknowledged before such a return, so that nothing is sent twice.
  */
-import * as zmq from 'zeromq';
 import type { LinkSettings } from '../../config/link-settings';
 import type { Packable } from '../../protocol/compat-pack';
 import { Endpoint, formatEndpoint, zmqEndpoint } from '../../protocol/endpoint';
 import { LinkClient } from '../link/link-client';
-import type { LinkCurveClient } from '../link/link-curve';
+import { curveRefusal, LinkCurveClient } from '../link/link-curve';
 import { LinkAnnouncement, probeLink } from '../link/link-probe';
 import type { Logger } from '../log';
 import type { RateLimitedLog } from '../rate-limit';
@@ -30,6 +34,8 @@ import type { EventView, Sink } from '../sink';
 import { DiskForwardQueue } from '../spool/disk-forward-queue';
 import type { Stats, TypeEntry } from '../stats';
 import type { ForwardQueue } from './forward-queue';
+import { PushSender } from './push-sender';
+import { Upstreams } from './upstreams';
 
 const PROBE_TIMEOUT_MS = 5000;
 const PROBE_RETRY_MS = 1000;
@@ -39,12 +45,11 @@ const CURVE_RETRY_MS = 5000;
 export class Forwarder implements Sink {
   readonly name = 'forward';
   onDrain: (() => void) | null = null;
-  private sock: zmq.Push | null = null;
+  private push: PushSender | null = null;
   private link: LinkClient | null = null;
   /** How events leave: found out by a probe for a disk queue. */
   private mode: 'probing' | 'link' | 'push' = 'probing';
   private choosing: Promise<void> | null = null;
-  private pumping: Promise<void> | null = null;
   private dropped = 0;
   private forwarded = 0;
   private sendErrors = 0;
@@ -54,24 +59,42 @@ export class Forwarder implements Sink {
   private probeFailure: string | null = null;
   private handshakeFailures = 0;
   private handshakeError: string | null = null;
+  private upstreams: Upstreams;
+  private readonly upstreamTimer: NodeJS.Timeout;
+  private returnProbe: Promise<void> | null = null;
+  private nextReturnProbe = 0;
+  private linkTarget: Endpoint | null = null;
+  /** How far the links to one upstream sent: what another upstream is sent of it again may be written twice. */
+  private lastSent: { target: Endpoint; upTo: number } | null = null;
+  private resentElsewhere = 0;
+  /** Ends the chooser's wait before it asks an upstream again: another upstream is to be used. */
+  private wakeChooser: (() => void) | null = null;
 
   constructor(
-    private target: Endpoint,
+    targets: Endpoint[],
     private readonly spool: ForwardQueue,
     private readonly stats: Stats,
     private readonly log: Logger,
     private readonly warn: RateLimitedLog,
-    private readonly linkSettings: Pick<LinkSettings, 'linkCompression' | 'linkAckTimeoutMs' | 'linkWindow'>,
+    private readonly linkSettings: Pick<LinkSettings, 'linkCompression' | 'linkAckTimeoutMs' | 'linkWindow'> & { forwardFailoverMs: number },
     private readonly curve: LinkCurveClient | null = null,
   ) {
+    this.upstreams = new Upstreams(targets, linkSettings.forwardFailoverMs, Date.now());
+    this.upstreamTimer = setInterval(() => this.watchUpstreams(), Math.max(50, Math.min(1000, Math.floor(linkSettings.forwardFailoverMs / 4))));
+    this.upstreamTimer.unref();
     let wasCongested = false;
     spool.onReady = () => {
       if (wasCongested && !spool.congested) this.onDrain?.();
       wasCongested = spool.congested;
-      if (this.mode === 'push') this.startPump();
-      else this.link?.poke();
+      this.push?.poke();
+      this.link?.poke();
     };
-    this.choose(target);
+    this.choose(this.target);
+  }
+
+  /** The upstream in use. */
+  private get target(): Endpoint {
+    return this.upstreams.current;
   }
 
   /** True while the queue holds the senders back (a full disk spool that blocks). */
@@ -79,8 +102,9 @@ export class Forwarder implements Sink {
     return this.spool.congested;
   }
 
-  get endpoint(): Endpoint {
-    return this.target;
+  /** Every upstream, in order of preference. */
+  get endpoints(): readonly Endpoint[] {
+    return this.upstreams.list;
   }
 
   accept(ev: EventView): void {
@@ -98,25 +122,58 @@ export class Forwarder implements Sink {
   }
 
   /**
-   * Points the forwarder at another oxd without a restart. Over PUSH, what
+   * Points the forwarder at other oxds without a restart. Over PUSH, what
    * libzmq already queued for the old target still goes there (the old
    * socket lingers up to `lingerMs`); everything not yet sent, or over the
    * link not yet acknowledged, goes to the new one.
    */
-  retarget(target: Endpoint, lingerMs: number): void {
-    this.target = target;
+  retarget(targets: Endpoint[], lingerMs: number): void {
+    this.upstreams = new Upstreams(targets, this.upstreams.failoverMs, Date.now());
     this.retargets++;
-    const old = this.sock;
-    this.sock = null;
-    if (old !== null) {
-      old.linger = lingerMs;
-      old.close();
+    this.leave(lingerMs, false);
+  }
+
+  /** Stops sending to the upstream in use and starts with the current one; `settle`: acknowledged first. */
+  private leave(lingerMs: number, settle: boolean): void {
+    const old = this.push;
+    this.push = null;
+    this.choose(this.target, settle, old?.close(lingerMs));
+  }
+
+  /** Moves to the next upstream after forward_failover_ms without a connection; back to the first when it answers. */
+  private watchUpstreams(): void {
+    if (this.closing) return;
+    const now = Date.now();
+    const next = this.upstreams.failoverDue(now);
+    if (next !== null) {
+      const from = formatEndpoint(this.target);
+      this.upstreams.moveTo(next, now, `no connection for ${this.upstreams.failoverMs / 1000} s`, 'failover');
+      this.log.notice(`forwarding moves from ${from} to ${formatEndpoint(this.target)}: no connection for ${this.upstreams.failoverMs / 1000} s`);
+      this.leave(0, false);
+      return;
     }
-    this.choose(target);
+    if (this.upstreams.onPreferred || this.returnProbe !== null || now < this.nextReturnProbe) return;
+    this.nextReturnProbe = now + this.upstreams.returnProbeMs;
+    const upstreams = this.upstreams;
+    const first = upstreams.list[0];
+    this.returnProbe = (async () => {
+      try {
+        const found = await probeLink(first, PROBE_TIMEOUT_MS);
+        // Over a disk queue, only a first upstream this oxd may send to (its CURVE key) is gone back to.
+        if (this.spool instanceof DiskForwardQueue && curveRefusal(this.curve, found) !== null) return;
+      } catch {
+        return;
+      }
+      if (this.closing || this.upstreams !== upstreams || upstreams.onPreferred) return;
+      const from = formatEndpoint(this.target);
+      upstreams.moveTo(0, Date.now(), 'it answers again', 'return');
+      this.log.notice(`forwarding moves back from ${from} to ${formatEndpoint(first)}: it answers again`);
+      this.leave(this.linkSettings.linkAckTimeoutMs, true);
+    })().finally(() => (this.returnProbe = null));
   }
 
   async flush(): Promise<void> {
-    await this.pumping;
+    await this.push?.flush();
   }
 
   reopen(): void {
@@ -126,11 +183,12 @@ export class Forwarder implements Sink {
   /** Hands what is queued to the next oxd for up to `lingerMs`, then closes; a disk queue keeps the rest. */
   async closeWithin(lingerMs: number): Promise<void> {
     const deadline = Date.now() + lingerMs;
-    while (this.mode === 'push' && this.spool.length > 0 && this.pumping !== null && Date.now() < deadline) {
-      await Promise.race([this.pumping, new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())))]);
-    }
+    await this.push?.drainUntil(deadline);
     this.closing = true;
+    clearInterval(this.upstreamTimer);
+    await this.returnProbe;
     await this.link?.close();
+    await this.push?.close(Math.max(0, deadline - Date.now()));
     let lost = 0;
     this.spool.close((item) => {
       if (item.type !== null) item.type.dropped++;
@@ -141,10 +199,6 @@ export class Forwarder implements Sink {
       this.dropped += lost;
       this.log.error(`lost ${lost} events that could not be forwarded to ${formatEndpoint(this.target)} before shutdown`);
     }
-    if (this.sock !== null) {
-      this.sock.linger = Math.max(0, deadline - Date.now());
-      this.sock.close();
-    }
   }
 
   close(): Promise<void> {
@@ -154,6 +208,7 @@ export class Forwarder implements Sink {
   status(): { [key: string]: Packable } {
     return {
       target: formatEndpoint(this.target),
+      ...this.upstreams.status(Date.now()),
       mode: this.mode,
       spooled: this.spool.length,
       spooled_bytes: this.spool.bytes,
@@ -162,6 +217,7 @@ export class Forwarder implements Sink {
       send_errors: this.sendErrors,
       retargets: this.retargets,
       link_losses: this.linkLosses,
+      resent_elsewhere: this.resentElsewhere,
       spool: this.spool.status(),
       ...(this.link ? { link: this.link.status() } : {}),
       ...(this.probeFailure ? { probe_failure: this.probeFailure } : {}),
@@ -170,14 +226,26 @@ export class Forwarder implements Sink {
     };
   }
 
-  /** A disk queue asks the next oxd whether it speaks the link; a memory queue PUSHes. */
-  private choose(target: Endpoint): void {
+  /**
+   * A disk queue asks the next oxd whether it speaks the link; a memory
+   * queue PUSHes. `settle`: what the old link has in flight is acknowledged
+   * (up to link_ack_timeout_ms) before the new upstream is sent anything.
+   */
+  private choose(target: Endpoint, settle = false, oldPush: Promise<void> = Promise.resolve()): void {
     const previous = this.choosing;
+    this.wakeChooser?.();
+    this.upstreams.disconnected(Date.now());
     this.choosing = (async () => {
       await previous;
+      await oldPush;
       const oldLink = this.link;
       this.link = null;
+      if (settle) await oldLink?.settle(this.linkSettings.linkAckTimeoutMs);
       await oldLink?.close();
+      if (oldLink && this.linkTarget !== null) {
+        const upTo = Math.max(oldLink.sentThrough, this.lastSent?.target === this.linkTarget ? this.lastSent.upTo : 0);
+        this.lastSent = { target: this.linkTarget, upTo };
+      }
       if (!(this.spool instanceof DiskForwardQueue)) return this.usePush(target);
       this.mode = 'probing';
       const queue = this.spool;
@@ -187,102 +255,100 @@ export class Forwarder implements Sink {
           found = await probeLink(target, PROBE_TIMEOUT_MS);
         } catch (err) {
           this.probeFailure = (err as Error).message;
-          await new Promise((r) => setTimeout(r, PROBE_RETRY_MS));
+          if (this.target === target) this.upstreams.disconnected(Date.now());
+          await this.pause(PROBE_RETRY_MS);
           continue;
         }
         if (this.closing || this.target !== target) return;
-        const refusal = this.curveRefusal(found);
+        const refusal = curveRefusal(this.curve, found);
         if (refusal !== null) {
           this.probeFailure = refusal;
           this.warn.log('warning', 'link-curve', `forwarding to ${formatEndpoint(target)}: ${refusal}; events wait in the spool`);
-          await new Promise((r) => setTimeout(r, CURVE_RETRY_MS));
+          await this.pause(CURVE_RETRY_MS);
           continue;
         }
         this.probeFailure = null;
         if (found === null) return this.usePush(target);
-        this.mode = 'link';
-        const address = zmqEndpoint({ host: target.host, port: found.port });
-        this.log.info(`forwarding to ${formatEndpoint(target)} over the link (${address}${this.curve ? ', CURVE' : ''})`);
-        const s = this.linkSettings;
-        const link = new LinkClient(
-          address,
-          queue,
-          this.stats,
-          { compress: s.linkCompression === 'zlib', window: s.linkWindow, ackTimeoutMs: s.linkAckTimeoutMs, curve: this.curve },
-          (type, n) => this.countForwarded(type, n),
-          (why) => {
-            if (this.link !== link || this.closing) return;
-            this.linkLosses++;
-            this.warn.log('warning', 'link-lost', `link to ${formatEndpoint(target)}: ${why}; sending again what it has not acknowledged`);
-            this.choose(target);
-          },
-          (why) => {
-            // Counted here, across the clients of successive tries.
-            this.handshakeFailures++;
-            this.handshakeError = why;
-            this.warn.log('warning', 'link-handshake', `link to ${formatEndpoint(target)}: ${why}`);
-          },
-        );
-        this.link = link;
-        return;
+        return this.useLink(target, found, queue);
       }
     })();
   }
 
-  /** Why this oxd does not send to what the probe found, given its CURVE settings; null when it may. */
-  private curveRefusal(found: LinkAnnouncement | null): string | null {
-    const announced = found?.curveKey ?? null;
-    if (this.curve === null) {
-      return announced === null ? null : `the upstream's link requires CURVE: set link_key and link_server_key (its public key is ${announced})`;
+  /** Waits `ms` before the chooser asks again, or less when another upstream is chosen meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.wakeChooser === done) self.wakeChooser = null;
+        resolve();
+      }
+      this.wakeChooser = done;
+    });
+  }
+
+  private useLink(target: Endpoint, found: LinkAnnouncement, queue: DiskForwardQueue): void {
+    if (this.lastSent !== null && this.lastSent.target !== target) {
+      // Sent to another upstream, not acknowledged by it: it may have written them too.
+      this.resentElsewhere += Math.max(0, this.lastSent.upTo - queue.spool.state.acked);
+      this.lastSent = null;
     }
-    if (found === null) return 'link_server_key is set, but the upstream does not speak the link (an original oxd?): events are not sent to it in clear; empty link_key and link_server_key to forward there';
-    if (announced === null) return "link_server_key is set, but the upstream's link does not require CURVE: events are not sent in clear; set link_key and link_clients on the upstream, or empty link_server_key here";
-    if (announced !== this.curve.serverKey) return `the upstream's link announces the public key ${announced}, not link_server_key's ${this.curve.serverKey}: set link_server_key to the upstream's .pub file`;
-    return null;
+    this.mode = 'link';
+    const address = zmqEndpoint({ host: target.host, port: found.port });
+    this.log.info(`forwarding to ${formatEndpoint(target)} over the link (${address}${this.curve ? ', CURVE' : ''})`);
+    const s = this.linkSettings;
+    const link = new LinkClient(
+      address,
+      queue,
+      this.stats,
+      { compress: s.linkCompression === 'zlib', window: s.linkWindow, ackTimeoutMs: s.linkAckTimeoutMs, curve: this.curve },
+      (type, n) => this.countForwarded(type, n),
+      (why) => {
+        if (this.link !== link || this.closing) return;
+        this.linkLosses++;
+        this.upstreams.disconnected(Date.now());
+        this.warn.log('warning', 'link-lost', `link to ${formatEndpoint(target)}: ${why}; sending again what it has not acknowledged`);
+        this.choose(target);
+      },
+      (why) => {
+        // Counted here, across the clients of successive tries.
+        this.handshakeFailures++;
+        this.handshakeError = why;
+        this.warn.log('warning', 'link-handshake', `link to ${formatEndpoint(target)}: ${why}`);
+      },
+      () => {
+        if (this.link === link) this.upstreams.connected();
+      },
+    );
+    this.link = link;
+    this.linkTarget = target;
   }
 
   private usePush(target: Endpoint): void {
+    if (this.closing || this.target !== target) return;
     this.mode = 'push';
-    // With a durable queue, events wait there while the upstream is away, and few sit in libzmq's queue.
-    const sock = this.spool.durable
-      ? new zmq.Push({ sendHighWaterMark: 1000, linger: 0, immediate: true })
-      : new zmq.Push({ sendHighWaterMark: 10_000, linger: 0 });
-    sock.connect(zmqEndpoint(target));
+    const onlyWhenConnected = this.spool.durable || this.upstreams.list.length > 1;
+    const push: PushSender = new PushSender(target, this.spool, onlyWhenConnected, {
+      taken: (type, n) => this.countForwarded(type, n),
+      connected: () => {
+        if (this.push === push) this.upstreams.connected();
+      },
+      disconnected: () => {
+        if (this.push === push) this.upstreams.disconnected(Date.now());
+      },
+      sendFailed: (why) => {
+        this.sendErrors++;
+        this.warn.log('warning', 'forward-send', `forwarding failed: ${why}`);
+      },
+    });
+    this.push = push;
     this.log.info(`forwarding to ${formatEndpoint(target)}`);
-    this.sock = sock;
-    this.startPump();
   }
 
   private countForwarded(type: TypeEntry | null, n: number): void {
     if (type !== null) type.forwarded += n;
     this.stats.totals.forwarded += n;
     this.forwarded += n;
-  }
-
-  private startPump(): void {
-    if (this.pumping === null && !this.closing) this.pumping = this.pump().finally(() => (this.pumping = null));
-  }
-
-  private async pump(): Promise<void> {
-    for (;;) {
-      const sock = this.sock;
-      if (sock === null || this.closing) return;
-      const item = this.spool.peek();
-      if (item === null) return;
-      try {
-        await sock.send([item.meta, item.body]);
-      } catch (err) {
-        // A closed socket rejects (shutdown, or a retarget): the item stays for the next socket.
-        if (this.closing || this.sock === null) return;
-        if (sock === this.sock) {
-          this.sendErrors++;
-          this.warn.log('warning', 'forward-send', `forwarding failed: ${(err as Error).message}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        continue;
-      }
-      this.spool.taken();
-      this.countForwarded(item.type, 1);
-    }
   }
 }

@@ -7,6 +7,12 @@ export const LINK_MAGIC = Buffer.from('BXL1', 'latin1');
 export const LINK_HEADER_SIZE = 46;
 export const KIND_BATCH = 1;
 export const KIND_ACK = 2;
+/**
+ * A BATCH that starts a connection: every event of the link before `first`
+ * was acknowledged, by this upstream or another one the sender failed over
+ * to, so a range beyond what this upstream took is not a lost batch.
+ */
+export const KIND_RESUME = 3;
 export const COMPRESS_NONE = 0;
 export const COMPRESS_ZLIB = 1;
 /** A batch's payload is at most this many bytes before compression (the sender makes them far smaller). */
@@ -17,7 +23,7 @@ export const LINK_PROPERTY = 'X-BlueOx-Link';
 export const LINK_CURVE_PROPERTY = 'X-BlueOx-Link-Curve';
 
 export interface LinkHeader {
-  kind: typeof KIND_BATCH | typeof KIND_ACK;
+  kind: typeof KIND_BATCH | typeof KIND_ACK | typeof KIND_RESUME;
   compression: number;
   /** 32 hex characters. */
   link: string;
@@ -59,14 +65,14 @@ export function decodeLinkHeader(frame: Buffer): LinkHeader | string {
   if (frame.length !== LINK_HEADER_SIZE) return `a link header is ${LINK_HEADER_SIZE} bytes, not ${frame.length}`;
   if (!frame.subarray(0, 4).equals(LINK_MAGIC)) return 'not a link message (no BXL1 magic)';
   const kind = frame[4];
-  if (kind !== KIND_BATCH && kind !== KIND_ACK) return `unknown link message kind ${kind}`;
+  if (kind !== KIND_BATCH && kind !== KIND_ACK && kind !== KIND_RESUME) return `unknown link message kind ${kind}`;
   const compression = frame[5];
   if (compression !== COMPRESS_NONE && compression !== COMPRESS_ZLIB) return `unknown compression ${compression}`;
   const first = readU64(frame, 22);
   const last = readU64(frame, 30);
   if (first === null || last === null) return 'a sequence number over 2^53';
   const count = frame.readUInt32BE(38);
-  if (kind === KIND_BATCH && (count === 0 || last < first || last - first + 1 < count)) return `a batch of ${count} events cannot run from ${first} to ${last}`;
+  if (kind !== KIND_ACK && (count === 0 || last < first || last - first + 1 < count)) return `a batch of ${count} events cannot run from ${first} to ${last}`;
   const rawBytes = frame.readUInt32BE(42);
   if (rawBytes > MAX_BATCH_BYTES) return `a batch of ${rawBytes} bytes, over ${MAX_BATCH_BYTES}`;
   return { kind, compression, link: frame.toString('hex', 6, 22), first, last, count, rawBytes };
