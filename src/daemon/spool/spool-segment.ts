@@ -72,12 +72,19 @@ export class SpoolSegment implements SegmentFile {
     return true;
   }
 
-  /** The last sequence number in it (its first minus one when it holds no whole record) and the damage read on the way. */
-  scanLast(): { lastSeq: number; damaged: number; damagedBytes: number } {
+  /**
+   * The last sequence number in it (its first minus one when it holds no whole record), the damage
+   * read on the way, and the bytes after its last whole record (a write torn at its end).
+   */
+  scanLast(): { lastSeq: number; damaged: number; damagedBytes: number; tornBytes: number } {
     const scanner = new RecordScanner(this.fd, 0);
     let lastSeq = this.first - 1;
-    while (scanner.next(this.bytes, true)) lastSeq = scanner.record.seq;
-    return { lastSeq, damaged: scanner.damaged, damagedBytes: scanner.damagedBytes };
+    let lastEnd = 0;
+    while (scanner.next(this.bytes, true)) {
+      lastSeq = scanner.record.seq;
+      lastEnd = scanner.offset;
+    }
+    return { lastSeq, damaged: scanner.damaged, damagedBytes: scanner.damagedBytes, tornBytes: this.bytes - lastEnd };
   }
 
   close(): void {
