@@ -11,6 +11,8 @@ import type { SegmentFile } from './segments';
 const { O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
 
 export class SpoolSegment implements SegmentFile {
+  /** Bytes of it the reader has gone through, across rewinds: damage in them is counted already. */
+  scanned = 0;
   private unsynced = false;
 
   private constructor(
