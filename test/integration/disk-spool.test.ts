@@ -123,9 +123,40 @@ test('bytes overwritten inside a segment cost exactly the records they touch, co
   fs.writeSync(fd, Buffer.alloc(40, 0x42), 0, 40, 501 * recordBytes - 20);
   fs.closeSync(fd);
   const again = open(dir, { segmentBytes: 1024 * 1024 });
-  const { events } = drain(again);
+  // Damage inside the newest segment, not at its end: the numbering goes on from its last record.
+  t.is(again.lastSeq, 1000);
+  const { events, seqs } = drain(again);
   t.deepEqual(events, range(0, 1000).filter((n) => n !== 100 && n !== 500 && n !== 501));
   t.like(again.status(), { damaged: 2, lost_in_damage: 3 });
+  again.ack(seqs[seqs.length - 1]);
+  t.is(again.unacked, 0, 'nothing left unacknowledged once the last record is');
+  again.close();
+});
+
+test('damage read again after a rewind (a new connection upstream) is counted once', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir, { segmentBytes: 1024 * 1024 });
+  append(spool, 0, 1000);
+  spool.close();
+  const [seg] = listSegments(dir);
+  const recordBytes = fs.statSync(seg.path).size / 1000;
+  const fd = fs.openSync(seg.path, 'r+');
+  // Inside the first record's body (before the oldest unacknowledged one), inside record 300's, and a torn end.
+  fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, Math.floor(0.5 * recordBytes));
+  fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, Math.floor(300.5 * recordBytes));
+  fs.closeSync(fd);
+  fs.truncateSync(seg.path, fs.statSync(seg.path).size - 50);
+  const again = open(dir, { segmentBytes: 1024 * 1024 });
+  const expected = range(1, 999).filter((n) => n !== 300);
+  t.deepEqual(drain(again).events, expected);
+  const counted = again.status();
+  t.like(counted, { damaged: 3, lost_in_damage: 2 });
+  again.ack(100);
+  again.rewind();
+  t.deepEqual(drain(again).events, expected.slice(99));
+  again.rewind();
+  t.deepEqual(drain(again).events, expected.slice(99));
+  t.like(again.status(), { damaged: 3, damaged_bytes: counted.damaged_bytes, lost_in_damage: 2 });
   again.close();
 });
 

@@ -58,13 +58,15 @@ export class SpoolReader {
       const final = seg !== writing;
       const damaged = scanner.damaged;
       const found = scanner.next(seg.bytes, final);
-      if (scanner.damaged !== damaged) {
+      // Damage read again after a rewind (a new connection upstream) was counted the first time.
+      if (scanner.damaged !== damaged && scanner.offset > seg.scanned) {
         this.counts.damaged += scanner.damaged - damaged;
-        this.counts.damaged_bytes = this.counts.damaged_bytes + scanner.damagedBytes;
-        scanner.damagedBytes = 0;
+        this.counts.damaged_bytes += scanner.damagedBytes;
         // The events damage in the middle cost: the gap in sequence numbers. How many a torn end held is not known.
         if (found) this.counts.lost_in_damage += Math.max(0, scanner.record.seq - Math.max(this.handedOut, seg.first - 1) - 1);
       }
+      scanner.damagedBytes = 0;
+      seg.scanned = Math.max(seg.scanned, scanner.offset);
       if (found) {
         if (scanner.record.seq <= this.handedOut) continue;
         this.handedOut = scanner.record.seq;

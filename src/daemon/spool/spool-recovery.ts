@@ -31,11 +31,13 @@ export function recoverSpool(dir: string): RecoveredSpool {
   let last = out.state.acked;
   while (out.segments.length > 0) {
     const newest = out.segments[out.segments.length - 1];
-    const { lastSeq, damaged, damagedBytes } = newest.scanLast();
+    const { lastSeq, damaged, damagedBytes, tornBytes } = newest.scanLast();
     if (lastSeq >= newest.first) {
       // Records torn at its end (a crash of the machine) had numbers of their own, which may have
-      // reached the upstream: numbering goes on beyond any they can have had.
-      last = Math.max(last, lastSeq + Math.ceil(damagedBytes / recordSize(0, 0)));
+      // reached the upstream: numbering goes on beyond any they can have had. Damage between whole
+      // records held numbers between theirs: counted past, the numbering would leave events that never
+      // existed unacknowledged for good.
+      last = Math.max(last, lastSeq + Math.ceil(tornBytes / recordSize(0, 0)));
       break;
     }
     out.damaged += damaged;

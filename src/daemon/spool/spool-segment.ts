@@ -11,6 +11,8 @@ import type { SegmentFile } from './segments';
 const { O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
 
 export class SpoolSegment implements SegmentFile {
+  /** Bytes of it the reader has gone through, across rewinds: damage in them is counted already. */
+  scanned = 0;
   private unsynced = false;
 
   private constructor(
@@ -72,12 +74,19 @@ export class SpoolSegment implements SegmentFile {
     return true;
   }
 
-  /** The last sequence number in it (its first minus one when it holds no whole record) and the damage read on the way. */
-  scanLast(): { lastSeq: number; damaged: number; damagedBytes: number } {
+  /**
+   * The last sequence number in it (its first minus one when it holds no whole record), the damage
+   * read on the way, and the bytes after its last whole record (a write torn at its end).
+   */
+  scanLast(): { lastSeq: number; damaged: number; damagedBytes: number; tornBytes: number } {
     const scanner = new RecordScanner(this.fd, 0);
     let lastSeq = this.first - 1;
-    while (scanner.next(this.bytes, true)) lastSeq = scanner.record.seq;
-    return { lastSeq, damaged: scanner.damaged, damagedBytes: scanner.damagedBytes };
+    let lastEnd = 0;
+    while (scanner.next(this.bytes, true)) {
+      lastSeq = scanner.record.seq;
+      lastEnd = scanner.offset;
+    }
+    return { lastSeq, damaged: scanner.damaged, damagedBytes: scanner.damagedBytes, tornBytes: this.bytes - lastEnd };
   }
 
   close(): void {
