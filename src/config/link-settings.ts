@@ -6,7 +6,7 @@ import type { Endpoint } from '../protocol/endpoint';
 import { integer, optionalEndpoint, optionalPath } from './setting-values';
 
 export const DEFAULT_LINK_PORT = 3516;
-export const LINK_COMPRESSION = ['zlib', 'none'] as const;
+export const LINK_COMPRESSION = ['zlib', 'zstd', 'none'] as const;
 export type LinkCompression = (typeof LINK_COMPRESSION)[number];
 
 export interface LinkSettings {
@@ -52,7 +52,7 @@ export const LINK_ROWS: { [K in keyof LinkSettings]: Row<K> } = {
   linkCompression: {
     key: 'link_compression',
     field: 'linkCompression',
-    allowed: `${LINK_COMPRESSION.join(' or ')}: how a forwarding oxd compresses the batches it sends over the link`,
+    allowed: "zlib, zstd or none: how a forwarding oxd compresses the batches it sends over the link (zstd where both oxds' Node has it, >= 22.15; zlib otherwise)",
     parse: (v) => ((LINK_COMPRESSION as readonly unknown[]).includes(v) ? (v as LinkCompression) : undefined),
   },
   linkAckTimeoutMs: {

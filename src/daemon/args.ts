@@ -117,7 +117,7 @@ function program(): Command {
     .option('--spool-when-full <what>', `block, drop-oldest or drop-newest when the disk spool is full (default: ${d.spoolWhenFull})`)
     .option('--spool-fsync <ms>', `fsync the disk spool this often (default: ${d.spoolFsyncMs})`)
     .option('--link <host[:port]>', `take acknowledged links from forwarding oxds here; "auto": the collect host, a free port, announced through the collect port; "" for none (default: auto)`)
-    .option('--link-compression <how>', `zlib or none: compression of the batches this oxd sends over a link (default: ${d.linkCompression})`)
+    .option('--link-compression <how>', `zlib, zstd or none: compression of the batches this oxd sends over a link; zstd where both oxds' Node has it (>= 22.15), zlib otherwise (default: ${d.linkCompression})`)
     .option('--link-ack-timeout <ms>', `send unacknowledged events again after this long without an acknowledgement (default: ${d.linkAckTimeoutMs})`)
     .option('--link-window <events>', `events sent over a link before waiting for acknowledgements (default: ${d.linkWindow})`)
     .option('--link-key <file>', 'this oxd\'s CURVE key pair (made by --make-link-key): the link socket requires CURVE, and a forwarding oxd uses it on its link; "" for none (default: none)')

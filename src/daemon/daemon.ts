@@ -20,7 +20,8 @@ import { formatUpstreams } from './sinks/upstreams';
 import { openForwardQueue } from './spool/disk-forward-queue';
 import { LinkServer } from './link/link-server';
 import { LinkMemory } from './link/link-memory';
-import { LINK_CURVE_PROPERTY, LINK_PROPERTY } from '../protocol/link/link-header';
+import { LINK_CODECS_PROPERTY, LINK_CURVE_PROPERTY, LINK_PROPERTY } from '../protocol/link/link-header';
+import { decodableCodecs, zstdMissing } from './link/link-codec';
 import { LinkCurve, linkCurve } from './link/link-curve';
 import { readLinkClients } from './link/link-keys';
 import { StreamPublisher } from './sinks/stream';
@@ -80,6 +81,7 @@ export class Daemon {
   private readonly curve: LinkCurve;
   private readonly metrics: MetricsOutput;
   private stopping: Promise<void> | null = null;
+  private zstdWarned = false;
 
   constructor(
     private settings: OxdSettings,
@@ -110,6 +112,7 @@ export class Daemon {
       ? new Forwarder(settings.forward, openForwardQueue(settings, this.stats), this.stats, log, this.warn, settings, this.curve.client)
       : null;
     if (this.forwarder) sinks.push(this.forwarder);
+    if (this.forwarder) this.warnZstdMissing();
     this.metrics = new MetricsOutput(settings, log, this.warn);
     if (this.metrics.writesGraphite) sinks.push(new IntervalMergeSink(this.metrics, this.warn));
     this.router = new Router(this.stats, sinks, this.warn);
@@ -155,6 +158,8 @@ export class Daemon {
       if (link) this.collect.ready[LINK_PROPERTY] = String(link.port);
       // Forwarding oxds learn before connecting that the link requires CURVE, and with which key.
       if (link && this.curve.server) this.collect.ready[LINK_CURVE_PROPERTY] = this.curve.server.publicKey;
+      // Forwarding oxds send zstd only to an upstream that says it decodes it (an older oxd would refuse the batches).
+      if (link) this.collect.ready[LINK_CODECS_PROPERTY] = decodableCodecs().join(' ');
       const collect = await this.collect.start().catch((err) => {
         throw portError('collect', formatEndpoint(this.settings.collect), err);
       });
@@ -248,10 +253,22 @@ export class Daemon {
       this.forwarder = new Forwarder(endpoints, queue, this.stats, this.log, this.warn, this.settings, this.curve.client);
       this.router.addSink(this.forwarder);
       this.log.notice(`forwarding started to ${to}`);
+      this.warnZstdMissing();
     }
     // A later reload compares with what runs now, not with what started.
     this.settings = { ...this.settings, forward: endpoints };
     return { ok: true, forward: to };
+  }
+
+  /**
+   * link_compression = zstd on a Node without zstd: said once, when this oxd
+   * forwards. Not an error: one configuration serves hosts with other Nodes.
+   */
+  private warnZstdMissing(): void {
+    const why = zstdMissing(this.settings.linkCompression);
+    if (why === null || this.zstdWarned) return;
+    this.zstdWarned = true;
+    this.log.warning(why);
   }
 
   private command(request: ControlRequest): { [key: string]: Packable } {

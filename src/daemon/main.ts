@@ -20,6 +20,7 @@ import { retentionProblems } from './retention-check';
 import { forgetPassedSockets, passedSockets } from './socket-activation';
 import { checkSpool, describeSpool } from './spool/spool-check';
 import { readTlsFiles } from './sources/syslog/syslog-tls';
+import { zstdMissing } from './link/link-codec';
 import { linkCurve } from './link/link-curve';
 import { makeLinkKey } from './link/link-keys';
 
@@ -79,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_FAILURE;
     }
     for (const problem of retentionProblems(settings)) process.stderr.write(`oxd: warning: ${problem}\n`);
+    const codec = zstdMissing(settings.linkCompression);
+    if (codec !== null) process.stderr.write(`oxd: warning: ${codec}\n`);
     process.stdout.write(`configuration ok (${configFile ?? 'no configuration file; defaults'})\n${describeSettings(settings)}`);
     return EXIT_OK;
   }

@@ -105,8 +105,10 @@ export function formatStatus(host: string, s: Status, now: number): string {
   if (out) {
     lines.push(
       `Link out: ${out.address}, ${out.batches} batches, ${out.events} events sent, ${out.in_flight} in flight, ${out.acks} acknowledgements, ` +
-        `sent again ${s.sinks.forward.link_losses} times; ${bytes(out.raw_bytes)} as ${bytes(out.wire_bytes)} on the wire (ratio ${out.compression_ratio}, ${Math.round(out.compress_ms)} ms compressing)`,
+        `sent again ${s.sinks.forward.link_losses} times; ${bytes(out.raw_bytes)} as ${bytes(out.wire_bytes)} on the wire (${out.codec ?? 'zlib'}, ratio ${out.compression_ratio}, ${Math.round(out.compress_ms)} ms compressing)`,
     );
+    // Another codec than link_compression asks for: why (this Node, or the upstream's, has no zstd).
+    if (out.codec_asked !== undefined && out.codec !== out.codec_asked) lines.push(`Link codec: ${out.codec}, not ${out.codec_asked}: ${out.codec_reason}`);
   }
   const link = s.link;
   if (link) {

@@ -85,11 +85,13 @@ test('the events go over the link, acknowledged, none lost or doubled', async (t
   t.is(local.sinks.forward.mode, 'link');
   t.is(local.sinks.forward.spool.unacked, 0);
   t.is(local.sinks.forward.link.events, 5000);
+  t.like(local.sinks.forward.link, { codec: 'zlib', codec_asked: 'zlib', codec_reason: 'link_compression = zlib' });
   const central = await p.central.waitForStatus((s) => s.totals.written === 5000);
   t.like(central.link, { events: 5000, duplicates: 0, bad_batches: 0, out_of_order: 0, links: 1 });
   compare(t, tallyNumbered(p.logPath), 5000);
   const localText = await runTool('oxctl', ['-H', p.local.controlAddr]);
-  t.regex(localText.stdout, /^Link out: tcp:\/\/127\.0\.0\.1:\d+, \d+ batches, 5000 events sent, 0 in flight, \d+ acknowledgements, sent again 0 times; .* on the wire \(ratio [\d.]+,/m);
+  t.regex(localText.stdout, /^Link out: tcp:\/\/127\.0\.0\.1:\d+, \d+ batches, 5000 events sent, 0 in flight, \d+ acknowledgements, sent again 0 times; .* on the wire \(zlib, ratio [\d.]+,/m);
+  t.notRegex(localText.stdout, /^Link codec:/m, 'the codec asked for (zlib by default) is the one used');
   const centralText = await runTool('oxctl', ['-H', p.central.controlAddr]);
   t.regex(centralText.stdout, /^Link in: 127\.0\.0\.1:\d+, 1 links, \d+ batches, 5000 events, 0 duplicates dropped, 0 possibly written twice \(taken again after a restart\), 0 out of order, 0 bad, \d+ acknowledgements$/m);
 });

@@ -1,15 +1,17 @@
 /**
  * The link port of a real oxd, fed by hand: well-formed batches are
  * acknowledged and taken once; anything else is counted and not
- * acknowledged, and oxd goes on. And a forwarding oxd whose upstream is
+ * acknowledged, and oxd goes on (a batch in zstd on a Node without it
+ * too). And a forwarding oxd whose upstream is
  * libzmq (as the original Python oxd is) falls back to PUSH.
  */
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import * as zmq from 'zeromq';
-import { encodeLinkHeader, KIND_ACK, KIND_BATCH, decodeLinkHeader } from '../../src/protocol/link/link-header';
+import { COMPRESS_ZSTD, encodeLinkHeader, KIND_ACK, KIND_BATCH, decodeLinkHeader, LinkHeader } from '../../src/protocol/link/link-header';
 import { recordSize, writeRecord } from '../../src/protocol/spool/spool-record';
 import { eventFrames } from '../helpers/events';
 import { startOxd } from '../helpers/oxd-process';
@@ -74,6 +76,48 @@ test('batches by hand: taken and acknowledged once written, duplicates dropped, 
   await acknowledged(3);
   t.deepEqual(acks, [100, 150, 160]);
   t.is(JSON.parse(fs.readFileSync(path.join(spool, 'links'), 'utf8')).links[LINK], 160, 'what the link delivered is kept in the spool folder');
+  dealer.close();
+  await reading;
+});
+
+/** `frames` (a batch()) sent as zstd: its payload compressed by `compress`, its header's compression byte 2. */
+function asZstd(frames: Buffer[], compress: (raw: Buffer) => Buffer): Buffer[] {
+  const h = decodeLinkHeader(frames[0]) as LinkHeader;
+  return [encodeLinkHeader({ ...h, compression: COMPRESS_ZSTD }), compress(frames[1])];
+}
+
+test('a batch in zstd: taken where this Node has zstd; else counted as bad, not acknowledged, and oxd goes on', async (t) => {
+  const zstdCompressSync = (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync;
+  const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'oxd-link-zstd-'));
+  t.teardown(() => fs.rmSync(spool, { recursive: true, force: true }));
+  const oxd = await startOxd({ args: ['--spool-path', spool] });
+  t.teardown(() => oxd.stop());
+  const status = await oxd.waitForStatus((s) => s.link !== undefined);
+  const dealer = new zmq.Dealer({ linger: 0 });
+  t.teardown(() => dealer.close());
+  dealer.connect(`tcp://${status.link.endpoint}`);
+  const acks: number[] = [];
+  const reading = (async () => {
+    for await (const [frame] of dealer) {
+      const h = decodeLinkHeader(frame);
+      if (typeof h !== 'string' && h.kind === KIND_ACK && h.link === LINK) acks.push(h.first);
+    }
+  })().catch(() => undefined);
+
+  // Not zstd at all, whatever this Node has: bad.
+  await dealer.send(asZstd(batch(1, 1, 100), (raw) => raw));
+  await oxd.waitForStatus((s) => s.link.bad_batches === 1);
+  if (typeof zstdCompressSync === 'function') {
+    await oxd.waitForStderr(/link: dropped a message: a payload that does not decompress: .*; the sender sends it again/);
+    await dealer.send(asZstd(batch(1, 1, 100), (raw) => zstdCompressSync(raw)));
+  } else {
+    await oxd.waitForStderr(/link: dropped a message: a payload that does not decompress: it is zstd, and this Node \(v[\d.]+\) has no zstd \(it needs Node >= 22\.15 \(or >= 23\.8\)\); this oxd does not announce it/);
+    // What a forwarding oxd sends instead, having read the announcement.
+    await dealer.send(batch(1, 1, 100));
+  }
+  await waitUntil(() => acks.length >= 1, 'the batch acknowledged');
+  t.deepEqual(acks, [100]);
+  t.like((await oxd.waitForStatus((s) => s.link.acks === 1)).link, { events: 100, bad_batches: 1, duplicates: 0 });
   dealer.close();
   await reading;
 });

@@ -1,6 +1,8 @@
 import test from 'ava';
 import {
+  COMPRESS_NONE,
   COMPRESS_ZLIB,
+  COMPRESS_ZSTD,
   decodeLinkHeader,
   encodeLinkHeader,
   KIND_ACK,
@@ -24,6 +26,15 @@ test('a BATCH and an ACK header read back as written', (t) => {
   t.deepEqual(decodeLinkHeader(encodeLinkHeader(resume)), resume, 'a RESUME is a BATCH that starts a connection');
 });
 
+test('the compression byte: 0 none, 1 zlib, 2 zstd read back, whatever this Node can decode', (t) => {
+  t.deepEqual([COMPRESS_NONE, COMPRESS_ZLIB, COMPRESS_ZSTD], [0, 1, 2]);
+  for (const compression of [COMPRESS_NONE, COMPRESS_ZLIB, COMPRESS_ZSTD]) {
+    const frame = encodeLinkHeader({ ...BATCH, compression });
+    t.is(frame[5], compression);
+    t.deepEqual(decodeLinkHeader(frame), { ...BATCH, compression });
+  }
+});
+
 test('every malformed header is refused with what is wrong', (t) => {
   const good = encodeLinkHeader(BATCH);
   const with_ = (at: number, bytes: number[]): Buffer => {
@@ -38,6 +49,7 @@ test('every malformed header is refused with what is wrong', (t) => {
     [with_(4, [4]), /unknown link message kind 4/],
     [with_(4, [0]), /unknown link message kind 0/],
     [with_(5, [9]), /unknown compression 9/],
+    [with_(5, [3]), /unknown compression 3/],
     [with_(22, [0x00, 0x20, 0, 0]), /over 2\^53/],
     [with_(38, [0, 0, 0, 0]), /a batch of 0 events/],
     [with_(38, [0, 0, 0x10, 0]), /a batch of 4096 events cannot run from/],

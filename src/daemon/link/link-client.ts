@@ -8,17 +8,20 @@
  * and a new client sends everything after the acknowledged position again,
  * in order; the upstream drops what it has.
  */
-import * as zlib from 'node:zlib';
 import * as zmq from 'zeromq';
-import { COMPRESS_NONE, COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH, KIND_RESUME } from '../../protocol/link/link-header';
+import type { LinkCompression } from '../../config/link-settings';
+import { decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_BATCH, KIND_RESUME } from '../../protocol/link/link-header';
 import { META_TYPE_OFFSET } from '../../protocol/meta';
 import type { DiskForwardQueue } from '../spool/disk-forward-queue';
+import { chooseLinkCodec, CodecChoice, codecByte, compressBatch, LOCAL_CODECS } from './link-codec';
 import type { LinkCurveClient } from './link-curve';
 import type { Stats, TypeEntry } from '../stats';
 
 export interface LinkClientOptions {
-  /** zlib-compress each batch. */
-  compress: boolean;
+  /** The compression link_compression asks for. */
+  compression: LinkCompression;
+  /** What the upstream announced it decodes (null: it did not say, zlib). */
+  upstreamCodecs: readonly string[] | null;
   /** Events in flight (sent, not acknowledged) at most. */
   window: number;
   /** No acknowledgement for this long while batches are in flight: send everything again. */
@@ -60,6 +63,9 @@ export class LinkClient {
   /** settle(): no more batches; `settled` is called at each acknowledgement. */
   private holding = false;
   private settled: (() => void) | null = null;
+  /** The codec of this connection's batches, and why. */
+  private readonly codec: CodecChoice;
+  private readonly compression: number;
 
   constructor(
     private readonly address: string,
@@ -73,6 +79,8 @@ export class LinkClient {
     /** A handshake with the upstream's link completed. */
     private readonly onConnected: () => void = () => undefined,
   ) {
+    this.codec = chooseLinkCodec(options.compression, LOCAL_CODECS, options.upstreamCodecs);
+    this.compression = codecByte(this.codec.codec);
     this.timer = setInterval(() => this.checkTimeout(), Math.max(100, Math.floor(options.ackTimeoutMs / 4)));
     this.timer.unref();
     this.connect();
@@ -101,6 +109,9 @@ export class LinkClient {
       in_flight: this.inFlightEvents,
       ...this.counts,
       compression_ratio: Math.round(ratio * 100) / 100,
+      codec: this.codec.codec,
+      codec_asked: this.options.compression,
+      codec_reason: this.codec.reason,
       curve: this.options.curve !== null ? 1 : 0,
       handshake_failures: this.handshakeFailures,
       ...(this.lastHandshakeError !== null ? { handshake_error: this.lastHandshakeError } : {}),
@@ -247,7 +258,7 @@ export class LinkClient {
     if (parts.length === 0) return null;
     const raw = Buffer.concat(parts, bytes);
     const started = performance.now();
-    const payload = this.options.compress ? zlib.deflateSync(raw, { level: 1 }) : raw;
+    const payload = compressBatch(this.codec.codec, raw);
     this.counts.compress_ms += performance.now() - started;
     this.counts.raw_bytes += raw.length;
     this.counts.wire_bytes += payload.length;
@@ -257,7 +268,7 @@ export class LinkClient {
     this.resuming = false;
     const header = encodeLinkHeader({
       kind: resuming ? KIND_RESUME : KIND_BATCH,
-      compression: this.options.compress ? COMPRESS_ZLIB : COMPRESS_NONE,
+      compression: this.compression,
       link: this.spool.link,
       first,
       last,

@@ -7,14 +7,14 @@
  * With link_key and link_clients it requires CURVE, and admits the listed
  * forwarding oxds only (zap-handler.ts).
  */
-import * as zlib from 'node:zlib';
 import * as zmq from 'zeromq';
 import type { Packable } from '../../protocol/compat-pack';
 import { Endpoint, formatEndpoint, zmqEndpoint } from '../../protocol/endpoint';
-import { COMPRESS_ZLIB, decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_RESUME, LinkHeader } from '../../protocol/link/link-header';
+import { decodeLinkHeader, encodeLinkHeader, KIND_ACK, KIND_RESUME, LinkHeader } from '../../protocol/link/link-header';
 import { readRecord, SpoolRecord } from '../../protocol/spool/spool-record';
 import type { RateLimitedLog } from '../rate-limit';
 import type { Router } from '../router';
+import { decompressBatch } from './link-codec';
 import type { LinkCurveServer } from './link-curve';
 import { LinkMemory } from './link-memory';
 import { LINK_ZAP_DOMAIN, ZapHandler } from './zap-handler';
@@ -103,7 +103,7 @@ export class LinkServer {
     }
     let raw: Buffer;
     try {
-      raw = header.compression === COMPRESS_ZLIB ? zlib.inflateSync(payload, { maxOutputLength: header.rawBytes + 1 }) : payload;
+      raw = decompressBatch(header.compression, payload, header.rawBytes);
     } catch (err) {
       return this.bad(`a payload that does not decompress: ${(err as Error).message}`);
     }

@@ -302,7 +302,7 @@ export class Forwarder implements Sink {
       address,
       queue,
       this.stats,
-      { compress: s.linkCompression === 'zlib', window: s.linkWindow, ackTimeoutMs: s.linkAckTimeoutMs, curve: this.curve },
+      { compression: s.linkCompression, upstreamCodecs: found.codecs, window: s.linkWindow, ackTimeoutMs: s.linkAckTimeoutMs, curve: this.curve },
       (type, n) => this.countForwarded(type, n),
       (why) => {
         if (this.link !== link || this.closing) return;

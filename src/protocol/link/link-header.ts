@@ -15,12 +15,16 @@ export const KIND_ACK = 2;
 export const KIND_RESUME = 3;
 export const COMPRESS_NONE = 0;
 export const COMPRESS_ZLIB = 1;
+/** Zstandard (RFC 8878): sent only to an upstream that announces it can decode it. */
+export const COMPRESS_ZSTD = 2;
 /** A batch's payload is at most this many bytes before compression (the sender makes them far smaller). */
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 /** The READY property by which our collect port announces its link port. */
 export const LINK_PROPERTY = 'X-BlueOx-Link';
 /** The READY property by which it announces that its link requires CURVE, and with which public key (Z85). */
 export const LINK_CURVE_PROPERTY = 'X-BlueOx-Link-Curve';
+/** The READY property by which it announces the compressions its link decodes, space-separated (`zlib zstd`); absent: zlib only. */
+export const LINK_CODECS_PROPERTY = 'X-BlueOx-Link-Codecs';
 
 export interface LinkHeader {
   kind: typeof KIND_BATCH | typeof KIND_ACK | typeof KIND_RESUME;
@@ -67,7 +71,7 @@ export function decodeLinkHeader(frame: Buffer): LinkHeader | string {
   const kind = frame[4];
   if (kind !== KIND_BATCH && kind !== KIND_ACK && kind !== KIND_RESUME) return `unknown link message kind ${kind}`;
   const compression = frame[5];
-  if (compression !== COMPRESS_NONE && compression !== COMPRESS_ZLIB) return `unknown compression ${compression}`;
+  if (compression !== COMPRESS_NONE && compression !== COMPRESS_ZLIB && compression !== COMPRESS_ZSTD) return `unknown compression ${compression}`;
   const first = readU64(frame, 22);
   const last = readU64(frame, 30);
   if (first === null || last === null) return 'a sequence number over 2^53';
