@@ -18,7 +18,7 @@ OXD_ARGS ?= -v
 
 TOOLS := oxview oxctl oxingest oxstash oxstore
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
-	--external:zeromq --external:sd-notify --define:__BLUEOX_VERSION__='"$(VERSION)"'
+	--external:zeromq --external:sd-notify --external:blueox-fdstore --define:__BLUEOX_VERSION__='"$(VERSION)"'
 
 .PHONY: help setup apt npm peers check build bundles deb-addons deb npm-package test stress-test system-test bench fuzz run clean
 
@@ -51,6 +51,7 @@ node_modules/.setup-done: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@node -e "require('zeromq')" || { echo "zeromq's native addon did not load" >&2; exit 1; }
 	@test -f node_modules/sd-notify/build/Release/notify.node || { echo "sd-notify did not build: is libsystemd-dev installed?" >&2; exit 1; }
+	@node -e "require('blueox-fdstore')" || { echo "blueox-fdstore (native/fdstore) did not build or load: is libsystemd-dev installed?" >&2; exit 1; }
 	@touch $@
 
 # Debian's syslog-ng, a second syslog forwarder for the interop tests. It cannot be installed beside
