@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds sd-notify's addon (notify.node) for every Node.js the Debian packages
 # support, into build/deb/addons/sd-notify/node-v<ABI>-linux-<arch>/, where
-# sd-notify's loader (`bindings`) looks for the one matching the running Node.
+# sd-notify's loader (`bindings`) looks for the one matching the running Node;
+# and blueox-fdstore's once (below).
 #
 # Why more than one: sd-notify is written against V8's C++ API, not N-API, so
 # its addon loads only in the Node.js major it was compiled for. The packages
@@ -15,10 +16,18 @@
 # Also writes build/deb/node-depends: the nodejs versions those addons cover,
 # for blueox-oxd's Depends (e.g. "nodejs (>= 18), nodejs (<< 21)").
 # zeromq's addon is N-API (ABI-stable) and needs no such care.
+#
+# Then the project's own addon, blueox-fdstore (native/fdstore/fdstore.node,
+# systemd's file descriptor store), into build/deb/addons/blueox-fdstore/:
+# N-API too, so built once, against bookworm's Node.js 18 headers (the oldest
+# Node.js the packages support), and loaded here to check. Like sd-notify it is
+# built with the compiler flags of the environment (debian/rules exports
+# Debian's hardening flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=build/deb/addons/sd-notify
+FDSTORE_OUT=build/deb/addons/blueox-fdstore
 WORK=build/deb/addon-work
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 case "$(node -p process.arch)" in
@@ -28,8 +37,8 @@ esac
 NODE_GYP=$(npm root -g 2>/dev/null)/npm/node_modules/node-gyp/bin/node-gyp.js
 [ -f "$NODE_GYP" ] || { echo "build-addons: node-gyp (bundled with npm) not found at $NODE_GYP" >&2; exit 1; }
 
-rm -rf "$OUT" "$WORK"
-mkdir -p "$OUT" "$WORK"
+rm -rf "$OUT" "$FDSTORE_OUT" "$WORK"
+mkdir -p "$OUT" "$FDSTORE_OUT" "$WORK"
 
 # Bookworm's Node.js 18 headers, cached in build/deb/libnode-dev.
 libnode_dev() {
@@ -56,7 +65,8 @@ nodedirs=()
 # The running Node's prefix: /usr for /usr/bin/node (its node_prefix may say "/").
 prefix=$(node -p 'require("path").resolve(process.execPath, "..", "..")')
 [ ! -f "$prefix/include/node/node_version.h" ] || nodedirs+=("$prefix")
-nodedirs+=("$(libnode_dev)")
+bookworm=$(libnode_dev)
+nodedirs+=("$bookworm")
 
 majors=()
 for nodedir in "${nodedirs[@]}"; do
@@ -87,4 +97,15 @@ for ((m = min; m <= max; m += 2)); do
 done
 echo "nodejs (>= $min), nodejs (<< $((max + 1)))" > build/deb/node-depends
 echo "build-addons: blueox-oxd will depend on $(cat build/deb/node-depends)"
+
+src=$WORK/blueox-fdstore
+mkdir -p "$src"
+cp native/fdstore/{binding.gyp,fdstore.c,package.json,index.js} "$src/"
+echo "build-addons: blueox-fdstore (N-API) once, with the headers in $bookworm"
+abs_nodedir=$(realpath "$bookworm")
+(cd "$src" && node "$NODE_GYP" rebuild --nodedir="$abs_nodedir" --loglevel=warn >build.log 2>&1) \
+    || { cat "$src/build.log" >&2; exit 1; }
+node -e 'require(process.argv[1]).memfdCreate("build-addons")' "$(realpath "$src")" \
+    || { echo "build-addons: blueox-fdstore built with Node.js 18's headers does not load in $(node --version)" >&2; exit 1; }
+cp "$src/build/Release/fdstore.node" "$FDSTORE_OUT/fdstore.node"
 rm -rf "$WORK"

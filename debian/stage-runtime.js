@@ -6,7 +6,8 @@
  *   usr/lib/blueox-oxd/node_modules/          the native modules it loads (the
  *                                             bundle marks them external): zeromq,
  *                                             its loader cmake-ts, sd-notify and
- *                                             its loader bindings (+ file-uri-to-path)
+ *                                             its loader bindings (+ file-uri-to-path),
+ *                                             and the project's blueox-fdstore
  *   usr/sbin/oxd                              launcher
  *   usr/lib/blueox-tools/<tool>.js            the tools' bundles
  *   usr/lib/blueox-tools/node_modules/        zeromq and cmake-ts
@@ -18,7 +19,8 @@
  * debian/copyright), and of zeromq's prebuilt addons only the one this
  * machine's Node loads (its architecture and C library), with a manifest
  * naming only that one. sd-notify's addons come from debian/build-addons.sh,
- * one per supported Node ABI, where `bindings` looks for them.
+ * one per supported Node ABI, where `bindings` looks for them; so does
+ * blueox-fdstore's one (N-API) addon, put where its index.js loads it.
  */
 'use strict';
 const fs = require('node:fs');
@@ -101,6 +103,15 @@ function stageSdNotify(lib) {
   copyModule(lib, 'file-uri-to-path', ['package.json', 'index.js']);
 }
 
+/** The project's addon (native/fdstore): its package.json and index.js, and the addon debian/build-addons.sh built. */
+function stageFdstore(lib) {
+  const addon = path.join(root, 'build', 'deb', 'addons', 'blueox-fdstore', 'fdstore.node');
+  if (!fs.existsSync(addon)) fail('no blueox-fdstore addon in build/deb/addons: run debian/build-addons.sh (make deb-addons)');
+  const to = path.join(lib, 'node_modules', 'blueox-fdstore');
+  for (const f of ['package.json', 'index.js']) copy(path.join(root, 'native', 'fdstore', f), path.join(to, f));
+  copy(addon, path.join(to, 'build', 'Release', 'fdstore.node'));
+}
+
 function launcher(to, name, pkg, manual) {
   write(
     to,
@@ -122,6 +133,7 @@ const oxdLib = path.join(destdir, 'usr', 'lib', 'blueox-oxd');
 copyBundle('oxd', path.join(oxdLib, 'oxd.js'));
 stageZeromq(oxdLib, addon);
 stageSdNotify(oxdLib);
+stageFdstore(oxdLib);
 launcher(path.join(destdir, 'usr', 'sbin', 'oxd'), 'oxd', 'blueox-oxd', 'oxd(8)');
 
 const toolsLib = path.join(destdir, 'usr', 'lib', 'blueox-tools');

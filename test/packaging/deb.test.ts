@@ -18,7 +18,7 @@ import { DEFAULT_COLLECT_PORT, DEFAULT_CONTROL_PORT } from '../../src/protocol/e
 import { runCommand } from '../helpers/command';
 import { REPO, tempDir } from '../helpers/oxd-process';
 import { Output } from '../helpers/output';
-import { freePorts, notifyListener } from '../helpers/systemd-stand-ins';
+import { fdstoreReceiver, freePorts, notifyListener } from '../helpers/systemd-stand-ins';
 import {
   bookwormNode,
   cleanEnv,
@@ -70,6 +70,10 @@ function expectedFiles(pkg: PackageName): Array<{ re: RegExp; many?: boolean }> 
       { re: new RegExp(`^${lib}/node_modules/sd-notify/lib/binding/node-v\\d+-linux-${NODE_ARCH}/notify\\.node$`), many: true },
       { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/bindings\/(package\.json|bindings\.js)$/, many: true },
       { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/file-uri-to-path\/(package\.json|index\.js)$/, many: true },
+      // The project's own addon (native/fdstore), one build for every Node (N-API).
+      { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/blueox-fdstore\/package\.json$/ },
+      { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/blueox-fdstore\/index\.js$/ },
+      { re: /^\/usr\/lib\/blueox-oxd\/node_modules\/blueox-fdstore\/build\/Release\/fdstore\.node$/ },
       { re: /^\/lib\/systemd\/system\/oxd\.service$/ },
       { re: /^\/lib\/systemd\/system\/oxd\.socket$/ },
       { re: /^\/lib\/systemd\/system\/oxd-control\.socket$/ },
@@ -127,13 +131,14 @@ for (const pkg of PACKAGES) {
   });
 }
 
-test('blueox-oxd ships sd-notify built for bookworm\'s Node 18 and for this Node; the tools need no sd-notify', (t) => {
+test('blueox-oxd ships sd-notify built for bookworm\'s Node 18 and for this Node; the tools need no sd-notify nor blueox-fdstore', (t) => {
   const abis = files('blueox-oxd')
     .map((f) => /\/node-v(\d+)-linux-/.exec(f.path)?.[1])
     .filter((x): x is string => x !== undefined);
   t.true(abis.includes(BOOKWORM_ABI), `ABIs ${abis.join(', ')}`);
   t.true(abis.includes(process.versions.modules), `ABIs ${abis.join(', ')}`);
   t.false(files('blueox-tools').some((f) => f.path.includes('sd-notify')));
+  t.false(files('blueox-tools').some((f) => f.path.includes('blueox-fdstore')));
   // The two packages share no file, so either installs alone and both together.
   const oxd = new Set(files('blueox-oxd').map((f) => f.path));
   t.deepEqual(files('blueox-tools').filter((f) => oxd.has(f.path)).map((f) => f.path), []);
@@ -429,9 +434,11 @@ test('the extracted /usr/sbin/oxd and tools run with only the packages\' files (
     process.argv = [process.argv[0], process.argv[1], '--help'];
     require(process.argv[1] = ${JSON.stringify(path.join(extractedRoot(), 'usr/lib/blueox-tools/oxview.js'))});
     require(${JSON.stringify(path.join(extractedRoot(), 'usr/lib/blueox-oxd/node_modules/sd-notify'))});
+    Module.createRequire(${JSON.stringify(path.join(extractedRoot(), 'usr/lib/blueox-oxd/oxd.js'))})('blueox-fdstore');
   `], { cwd: os.tmpdir(), env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   const resolved: string[] = JSON.parse((trace.output[3] as string) || '[]');
   t.true(resolved.some((f) => f.endsWith('addon.node')), resolved.join('\n'));
+  t.true(resolved.some((f) => f.endsWith('/blueox-fdstore/build/Release/fdstore.node')), resolved.join('\n'));
   for (const f of resolved.filter((x) => path.isAbsolute(x))) t.true(f.startsWith(extractedRoot()), `loaded from outside the package: ${f}`);
 });
 
@@ -557,4 +564,29 @@ test('on Debian bookworm\'s nodejs 18: the packaged oxd starts, tells systemd RE
   t.is(status.events.node18?.written, 2);
   oxd.kill('SIGTERM');
   t.is(await closed, 0);
+});
+
+test('the packaged blueox-fdstore, one N-API build, passes a memfd with FDSTORE=1 on bookworm\'s nodejs 18 and on this Node', async (t) => {
+  const root = extractedRoot();
+  // Resolved by name from the bundle's folder, as oxd.js requires it.
+  const script = `
+    const fs = require('fs');
+    const { memfdCreate, notifyWithFds } = require('module').createRequire(process.argv[1])('blueox-fdstore');
+    const fd = memfdCreate('blueox-state');
+    fs.writeSync(fd, 'state of ' + process.version);
+    process.stdout.write(String(notifyWithFds('FDSTORE=1\\nFDNAME=state\\n', [fd])));
+  `;
+  for (const node of [bookwormNode(), process.execPath]) {
+    const got = await fdstoreReceiver(t);
+    const r = spawnSync(node, ['-e', script, path.join(root, 'usr/lib/blueox-oxd/oxd.js')], {
+      cwd: os.tmpdir(), env: cleanEnv({ NOTIFY_SOCKET: got.socket }), encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL',
+    });
+    t.is(r.status, 0, `${node}: ${r.stderr}`);
+    t.is(r.stdout, 'true', node);
+    const received = await got.received(1);
+    t.is(received.text, 'FDSTORE=1\nFDNAME=state\n');
+    t.is(received.fds.length, 1);
+    t.like(received.fds[0], { kind: 'file', name: '/memfd:blueox-state (deleted)' });
+    t.regex((received.fds[0] as { content: string }).content, node === process.execPath ? new RegExp(`^state of ${process.version}$`) : /^state of v18\./);
+  }
 });

@@ -9,28 +9,11 @@
  */
 import test from 'ava';
 import { notifyWithFds, memfdCreate } from 'blueox-fdstore';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { REPO, tempDir } from '../helpers/oxd-process';
-import { Output } from '../helpers/output';
-
-interface Received {
-  text: string;
-  truncated: boolean;
-  fds: Array<{ kind: 'file'; name: string; content: string } | { kind: 'socket'; peer: [string, number]; sent: string }>;
-}
-
-/** The receiver, bound at a new path; `next()` resolves with the n-th message it printed. */
-async function receiver(t: { teardown(fn: () => void): void }): Promise<{ socket: string; next(n: number): Promise<Received> }> {
-  const socket = path.join(tempDir('blueox-fdstore-'), 'notify');
-  const child = spawn('/usr/bin/python3', [path.join(REPO, 'test/helpers/notify-receiver.py'), socket, '600'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  const out = new Output(child.stdout!, 'the notification socket stand-in');
-  await out.waitFor(/^bound$/m);
-  return { socket, next: async (n) => JSON.parse((await out.waitFor(/^\{.*\}$/m, 30_000, n))[0]) };
-}
+import { tempDir } from '../helpers/oxd-process';
+import { fdstoreReceiver } from '../helpers/systemd-stand-ins';
 
 /** `fn` with NOTIFY_SOCKET set to `socket` (or unset), as libsystemd reads it; the variable is restored before any other test runs. */
 function withNotifySocket<T>(socket: string | undefined, fn: () => T): T {
@@ -68,14 +51,14 @@ async function connection(t: { teardown(fn: () => void): void }): Promise<{ acce
 }
 
 test('notifyWithFds passes a memfd and a TCP connection with the message: the receiver reads the state back and writes through the same connection', async (t) => {
-  const got = await receiver(t);
+  const got = await fdstoreReceiver(t);
   const state = JSON.stringify({ connections: ['collect-conn'], written: 12345 });
   const memfd = memfdWith(t, 'blueox-state', state);
   const { accepted, client } = await connection(t);
   const fromReceiver = new Promise<string>((resolve) => client.once('data', (d: Buffer) => resolve(d.toString())));
   const message = 'FDSTORE=1\nFDNAME=collect-conn\n';
   t.true(withNotifySocket(got.socket, () => notifyWithFds(message, [memfd, (accepted as any)._handle.fd])));
-  const received = await got.next(1);
+  const received = await got.received(1);
   t.is(received.text, message);
   t.false(received.truncated);
   t.is(received.fds.length, 2);
@@ -101,7 +84,7 @@ test('notifyWithFds sends nothing and returns false when NOTIFY_SOCKET is unset 
 // A just-closed number is the one libsystemd's own socket would take: without the addon's check it
 // would be sent as that socket. Serial: no other test's socket or file may take the number meanwhile.
 test.serial('a descriptor that is not open (-1, or just closed) throws EBADF and nothing is sent', async (t) => {
-  const got = await receiver(t);
+  const got = await fdstoreReceiver(t);
   const closed = memfdCreate('blueox-closed');
   fs.closeSync(closed);
   for (const fd of [-1, closed]) {
@@ -111,7 +94,7 @@ test.serial('a descriptor that is not open (-1, or just closed) throws EBADF and
   }
   // The first message the receiver gets is the next one.
   t.true(withNotifySocket(got.socket, () => notifyWithFds('STATUS=after the bad ones', [])));
-  t.deepEqual(await got.next(1), { text: 'STATUS=after the bad ones', truncated: false, fds: [] });
+  t.deepEqual(await got.received(1), { text: 'STATUS=after the bad ones', truncated: false, fds: [] });
 });
 
 test('notifyWithFds names the errno when nothing listens at NOTIFY_SOCKET, and refuses arguments of the wrong type', (t) => {
