@@ -28,6 +28,8 @@ import { StreamPublisher } from './sinks/stream';
 import { MetricsOutput } from './metrics-output';
 import { IntervalMergeSink } from './sinks/interval-merge';
 import { CollectSource } from './sources/collect';
+import { decodeHandover } from './sources/collect-handover';
+import { FdStore, forgetHandover, readHandover, restartJobRunning } from './fd-store';
 import { statsdSource, StatsdSource } from './sources/statsd/statsd-source';
 import { syslogSource, SyslogSource } from './sources/syslog/syslog-source';
 import { readTlsFiles } from './sources/syslog/syslog-tls';
@@ -44,6 +46,8 @@ export interface PassedSockets {
   syslog?: number[];
   /** oxd-syslog-tls.socket. */
   syslogTls?: number;
+  /** What the previous oxd handed over through systemd's fd store: its connections and their state. */
+  handover?: number[];
 }
 
 export interface Endpoints {
@@ -73,6 +77,8 @@ export class Daemon {
   private forwarder: Forwarder | null;
   private readonly router: Router;
   private readonly collect: CollectSource;
+  /** systemd's fd store, where a restart leaves the senders' connections for the next oxd; null when the unit has none. */
+  private readonly fdStore: FdStore | null;
   private readonly control: ControlServer;
   private admin: ControlServer | null;
   private readonly statsd: StatsdSource | null;
@@ -90,6 +96,7 @@ export class Daemon {
   ) {
     this.warn = new RateLimitedLog(log);
     this.curve = linkCurve(settings);
+    this.fdStore = FdStore.open(log);
     for (const note of this.curve.notes) log.notice(note);
     const sinks: Sink[] = [];
     this.fileStore = settings.logPath
@@ -163,6 +170,7 @@ export class Daemon {
       const collect = await this.collect.start().catch((err) => {
         throw portError('collect', formatEndpoint(this.settings.collect), err);
       });
+      if (this.passed.handover) this.takeOver(this.passed.handover);
       const control = await this.control.start(this.settings.control, this.passed.control).catch((err) => {
         throw portError('control', formatEndpoint(this.settings.control), err);
       });
@@ -189,6 +197,18 @@ export class Daemon {
       await this.stop();
       throw err;
     }
+  }
+
+  /** The senders' connections the previous oxd handed over: read on from where it stopped. */
+  private takeOver(fds: number[]): void {
+    const { sockets, state } = readHandover(fds);
+    const handover = state === null ? 'no state was stored with them' : decodeHandover(state);
+    if (typeof handover === 'string') {
+      this.log.warning(`the previous oxd's collect connections cannot be taken over (${handover}): closing them; their senders connect again`);
+    }
+    this.collect.adopt(sockets, typeof handover === 'string' ? [] : handover);
+    forgetHandover(this.fdStore);
+    this.log.notice(`took over ${this.collect.status().taken_over} collect connections from the previous oxd`);
   }
 
   /**
@@ -371,7 +391,9 @@ export class Daemon {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await this.collect.stop(this.settings.drainTimeoutMs).catch(() => undefined);
+      // Only a restart has a next oxd to take the senders' connections.
+      const store = this.fdStore !== null && (await restartJobRunning()) ? this.fdStore : null;
+      await this.collect.stop(this.settings.drainTimeoutMs, store).catch(() => undefined);
       // Batches routed so far are acknowledged once written; later ones are sent again to the next oxd here.
       if (this.linkServer) await this.linkServer.stop();
       if (this.syslog) await this.syslog.stop();

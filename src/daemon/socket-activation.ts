@@ -3,13 +3,15 @@
  * this process, LISTEN_FDS counts descriptors from 3 up, LISTEN_FDNAMES gives
  * each its FileDescriptorName= (`collect`, `control`; `statsd` and `syslog`
  * for both the datagram and the stream socket of their units; `syslog-tls`). Descriptors without
- * a known name are reported so the unit file can be fixed.
+ * a known name are reported so the unit file can be fixed. `oxd-handover`
+ * names what the previous oxd stored in systemd's fd store (fd-store.ts).
  */
 import { BlueOxError } from '../errors';
 import type { PassedSockets } from './daemon';
+import { HANDOVER_FDNAME } from './fd-store';
 
 const SD_LISTEN_FDS_START = 3;
-const KNOWN = ['collect', 'control', 'statsd', 'syslog', 'syslog-tls'] as const;
+const KNOWN = ['collect', 'control', 'statsd', 'syslog', 'syslog-tls', HANDOVER_FDNAME] as const;
 
 export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = process.pid): PassedSockets {
   if (!env.LISTEN_FDS || Number(env.LISTEN_PID) !== pid) return {};
@@ -26,6 +28,7 @@ export function passedSockets(env: NodeJS.ProcessEnv = process.env, pid = proces
       );
     }
     if (name === 'statsd' || name === 'syslog') (passed[name] ??= []).push(SD_LISTEN_FDS_START + i);
+    else if (name === HANDOVER_FDNAME) (passed.handover ??= []).push(SD_LISTEN_FDS_START + i);
     else if (name === 'syslog-tls') passed.syslogTls = SD_LISTEN_FDS_START + i;
     else passed[name as 'collect' | 'control'] = SD_LISTEN_FDS_START + i;
   }

@@ -9,6 +9,7 @@ import { ZmtpDecoder, FrameHandler } from '../../protocol/zmtp/decoder';
 import { encodePong } from '../../protocol/zmtp/frame';
 import { ZmtpHandshake } from '../../protocol/zmtp/handshake';
 import type { Router } from '../router';
+import type { ConnectionHandover } from './collect-handover';
 import { ReadTurns } from './read-turns';
 
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -33,6 +34,8 @@ export interface ConnectionOptions {
   /** Properties our READY adds (the link port, announced to forwarding oxds). */
   ready: Record<string, string>;
   onProtocolError(peer: string, reason: string): void;
+  /** A connection the previous oxd handed over (through systemd's fd store): no handshake, go on where it was. */
+  resume?: ConnectionHandover;
 }
 
 export class CollectConnection implements FrameHandler {
@@ -50,6 +53,7 @@ export class CollectConnection implements FrameHandler {
   private bodyBuf = EMPTY;
   private bodyStart = 0;
   private bodyEnd = 0;
+  private commands = true;
 
   constructor(
     readonly socket: net.Socket,
@@ -58,11 +62,59 @@ export class CollectConnection implements FrameHandler {
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.turns = new ReadTurns(socket, router, () => this.options.counters.backpressurePauses++, TURN_BYTES);
-    this.handshake = new ZmtpHandshake('PULL', (bytes) => socket.write(bytes), false, options.ready);
-    this.handshakeTimer = setTimeout(() => this.handshakeExpired(), options.handshakeTimeoutMs);
+    const resume = options.resume;
+    if (resume !== undefined) {
+      this.handshake = null;
+      this.handshakeTimer = null;
+      this.goOnFrom(resume);
+    } else {
+      this.handshake = new ZmtpHandshake('PULL', (bytes) => socket.write(bytes), false, options.ready);
+      this.handshakeTimer = setTimeout(() => this.handshakeExpired(), options.handshakeTimeoutMs);
+    }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.once('close', () => this.clearTimer());
-    this.handshake.begin();
+    this.handshake?.begin();
+  }
+
+  /**
+   * Stops reading for a handover to the next oxd: what Node already read is
+   * handled first, and the rest stays in the kernel for the next one. Then
+   * where this connection is in the stream; null while still in its
+   * handshake (such a peer has sent no event, and is simply closed).
+   */
+  freeze(): ConnectionHandover | null {
+    if (this.decoder === null) return null;
+    this.turns.stop();
+    // Bytes Node read but has not emitted yet go through onData now.
+    while (this.socket.read() !== null);
+    this.socket.removeAllListeners('data');
+    const partial = this.decoder.partial;
+    return {
+      peer: this.peer,
+      commands: this.commands,
+      frameIndex: this.frameIndex,
+      oversized: this.oversized,
+      meta: this.frameIndex >= 1 ? Buffer.from(this.metaBuf.subarray(this.metaStart, this.metaEnd)) : null,
+      body: this.frameIndex >= 2 ? Buffer.from(this.bodyBuf.subarray(this.bodyStart, this.bodyEnd)) : null,
+      pending: partial.raw,
+      skip: partial.skip,
+    };
+  }
+
+  /** Reads again after `freeze` (the handover could not be made). */
+  thaw(): void {
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.turns.restart();
+  }
+
+  private goOnFrom(h: ConnectionHandover): void {
+    this.commands = h.commands;
+    this.decoder = new ZmtpDecoder(this, this.options.maxEventSize, h.commands);
+    this.frameIndex = h.frameIndex;
+    this.oversized = h.oversized;
+    if (h.meta !== null) [this.metaBuf, this.metaStart, this.metaEnd] = [h.meta, 0, h.meta.length];
+    if (h.body !== null) [this.bodyBuf, this.bodyStart, this.bodyEnd] = [h.body, 0, h.body.length];
+    this.decoder.resume({ raw: h.pending, skip: h.skip });
   }
 
   get handshakeDone(): boolean {
@@ -100,7 +152,8 @@ export class CollectConnection implements FrameHandler {
     if (done === null) return;
     this.clearTimer();
     this.handshake = null;
-    this.decoder = new ZmtpDecoder(this, this.options.maxEventSize, done.major === 3);
+    this.commands = done.major === 3;
+    this.decoder = new ZmtpDecoder(this, this.options.maxEventSize, this.commands);
     if (done.leftover.length > 0) this.decoder.push(done.leftover);
   }
 

@@ -10,7 +10,9 @@ import type { Endpoint } from '../../protocol/endpoint';
 import type { Packable } from '../../protocol/compat-pack';
 import type { RateLimitedLog } from '../rate-limit';
 import type { Router } from '../router';
+import type { FdStore } from '../fd-store';
 import { CollectConnection, ConnectionCounters } from './collect-connection';
+import { ConnectionHandover, encodeHandover } from './collect-handover';
 
 export type ListenOn = { endpoint: Endpoint } | { fd: number };
 
@@ -35,6 +37,10 @@ export class CollectSource {
   };
   /** Connections still open when the drain timeout ran out at shutdown, closed with what they had in flight. */
   private drainCut = 0;
+  /** Connections this oxd took from the previous one, and those it could not (no state for them). */
+  private takenOver = 0;
+  private takeoverClosed = 0;
+  private handedOver = 0;
   private bound: Endpoint | null = null;
 
   constructor(
@@ -67,8 +73,30 @@ export class CollectSource {
     });
   }
 
-  private accept(socket: net.Socket): void {
-    this.counters.accepted++;
+  /**
+   * The connections the previous oxd handed over: each socket goes on from
+   * the state saved for its sender. One without a state (another oxd
+   * version's, or a sender's that connected as the old oxd stopped) cannot
+   * be read safely from the middle of its stream: it is closed, and its
+   * sender connects again.
+   */
+  adopt(fds: number[], handover: ConnectionHandover[]): void {
+    const byPeer = new Map(handover.map((h) => [h.peer, h]));
+    for (const fd of fds) {
+      const socket = new net.Socket({ fd, readable: true, writable: true });
+      const state = byPeer.get(`${socket.remoteAddress}:${socket.remotePort}`);
+      if (state === undefined) {
+        this.takeoverClosed++;
+        socket.destroy();
+        continue;
+      }
+      this.takenOver++;
+      this.accept(socket, state);
+    }
+  }
+
+  private accept(socket: net.Socket, resume?: ConnectionHandover): void {
+    if (resume === undefined) this.counters.accepted++;
     socket.setKeepAlive(true, 60_000);
     const conn = new CollectConnection(socket, this.router, {
       maxEventSize: this.options.maxEventSize,
@@ -77,6 +105,7 @@ export class CollectSource {
       ready: this.ready,
       onProtocolError: (peer, reason) =>
         this.warn.log('warning', 'collect-protocol', `closed collect connection from ${peer}: ${reason}`),
+      resume,
     });
     this.connections.add(conn);
     socket.on('error', (err) => this.warn.log('info', 'collect-socket', `collect connection ${conn.peer}: ${err.message}`));
@@ -93,9 +122,10 @@ export class CollectSource {
    * every event still in the kernel's buffers. A sender that has not closed
    * within the drain timeout is cut off (counted as drain_cut).
    */
-  async stop(drainTimeoutMs: number): Promise<void> {
+  async stop(drainTimeoutMs: number, store: FdStore | null = null): Promise<void> {
     // close() resolves only once every connection has ended, so it is awaited last.
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (store !== null) this.handOver(store);
     const open = [...this.connections];
     const allClosed = Promise.all(open.map((c) => new Promise<void>((resolve) => (c.socket.destroyed ? resolve() : c.socket.once('close', () => resolve())))));
     for (const conn of open) conn.sayGoodbye();
@@ -116,6 +146,34 @@ export class CollectSource {
     await closed;
   }
 
+  /**
+   * A restart with systemd's fd store (fd-store.ts): every connection past
+   * its handshake stops being read and goes, with where it is in its stream,
+   * to the next oxd; it never closes, so its sender loses nothing. The
+   * others (still in their handshake, or beyond what the store holds) are
+   * said goodbye to. If systemd cannot be told, goodbye to all.
+   */
+  private handOver(store: FdStore): void {
+    const chosen = [...this.connections]
+      .filter((c) => c.handshakeDone && socketFd(c.socket) !== null)
+      // The store's last place is the state's.
+      .slice(0, store.max - 1);
+    const states = chosen.map((c) => c.freeze()!);
+    try {
+      store.store(chosen.map((c) => socketFd(c.socket)!), encodeHandover(states));
+    } catch (err) {
+      this.warn.log('error', 'collect-handover', `could not hand the senders' connections to the next oxd (${(err as Error).message}): closing them`);
+      for (const c of chosen) c.thaw();
+      return;
+    }
+    this.handedOver += chosen.length;
+    // systemd holds a copy of each: closing ours does not close the connection.
+    for (const c of chosen) {
+      this.connections.delete(c);
+      c.socket.destroy();
+    }
+  }
+
   status(): { [key: string]: Packable } {
     return {
       endpoint: this.bound ? `${this.bound.host}:${this.bound.port}` : null,
@@ -127,6 +185,15 @@ export class CollectSource {
       pongs_skipped: this.counters.pongsSkipped,
       backpressure_pauses: this.counters.backpressurePauses,
       drain_cut: this.drainCut,
+      handed_over: this.handedOver,
+      taken_over: this.takenOver,
+      takeover_closed: this.takeoverClosed,
     };
   }
+}
+
+/** The descriptor of a TCP socket (Node keeps it in its handle); null when it has none (closed). */
+function socketFd(socket: net.Socket): number | null {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : null;
 }

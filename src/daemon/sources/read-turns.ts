@@ -21,6 +21,8 @@ export class ReadTurns {
   private turnBytes = 0;
   private yielding = false;
   private waitingForSinks = false;
+  /** The connection goes to the next oxd: never read again here. */
+  private stopped = false;
 
   /** `onBackpressure`: counts each pause for a sink that is behind. */
   constructor(
@@ -59,7 +61,19 @@ export class ReadTurns {
     this.resumeIfFree();
   }
 
+  /** No more reading, whatever comes later (a handover: the rest is the next oxd's). */
+  stop(): void {
+    this.stopped = true;
+    this.socket.pause();
+  }
+
+  /** Reads again (the handover failed: this oxd says goodbye after all). */
+  restart(): void {
+    this.stopped = false;
+    this.resumeIfFree();
+  }
+
   private resumeIfFree(): void {
-    if (!this.waitingForSinks && !this.yielding && !this.socket.destroyed) this.socket.resume();
+    if (!this.stopped && !this.waitingForSinks && !this.yielding && !this.socket.destroyed) this.socket.resume();
   }
 }

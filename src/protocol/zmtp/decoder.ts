@@ -40,6 +40,21 @@ export class ZmtpDecoder {
     return this.pendingLength;
   }
 
+  /**
+   * Where the decoder is between two chunks, for another process to go on
+   * from (a restart that hands the connection over): the bytes of a frame
+   * begun, raw, and how much of an oversized frame is still to be skipped.
+   */
+  get partial(): { raw: Buffer; skip: number } {
+    return { raw: Buffer.concat(this.pending, this.pendingLength), skip: this.skipRemaining };
+  }
+
+  /** Goes on from `partial` of a decoder in another process. */
+  resume(partial: { raw: Buffer; skip: number }): void {
+    this.skipRemaining = partial.skip;
+    if (partial.raw.length > 0) this.parse(partial.raw);
+  }
+
   push(chunk: Buffer): void {
     if (this.skipRemaining > 0) {
       if (chunk.length <= this.skipRemaining) {
