@@ -80,7 +80,7 @@ stage_done packages
 
 # ---------------------------------------------------------------- 3. image
 # What the test itself uses in the guest, plus what the packages depend on or recommend.
-PKGS=(nodejs python3 python3-zmq python3-msgpack bzip2 logrotate man-db iproute2 procps rsyslog)
+PKGS=(nodejs python3 python3-zmq python3-msgpack bzip2 logrotate man-db iproute2 procps rsyslog dbus)
 deps() {
     dpkg-deb -f "$1" Pre-Depends Depends Recommends | sed -E 's/^[A-Za-z-]+: //' | tr ',' '\n' \
         | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/[[:space:]]//g' | grep -v '^$' || true

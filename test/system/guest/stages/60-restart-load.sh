@@ -64,4 +64,6 @@ obs restart.in_files "$(python3 -c 'import json,sys; print(json.load(open(sys.ar
 save restart-journal.txt journal_since "$c" -o short-unix -u oxd.service -u oxd.socket
 # One "stopped received=N" line per oxd that stopped: the first counts what it had before the test.
 journal_since "$c" -u oxd.service | grep 'stopped received=' > "$OUT/restart-stopped-lines.txt" || true
+# Each new oxd says how many senders' connections it took over from the one before.
+journal_since "$c" -u oxd.service | grep -o 'took over [0-9]* collect connections' > "$OUT/restart-takeover-lines.txt" || true
 obs restart.new_received "$(python3 -c "$from_senders" "$OUT/restart-oxctl.json" 2>&1)"
