@@ -110,18 +110,28 @@ test('killed without a close: what was committed (the page cache) is all there; 
   spool.close();
 });
 
-test('bytes overwritten inside a segment cost exactly the records they touch, counted; every other one comes out', (t) => {
-  const dir = tempDir(t);
+/**
+ * A spool of 1,000 events in one segment, closed, then bytes overwritten at the [offset, length]
+ * places `where` gives for the size of one record; the segment.
+ */
+function thousandDamaged(dir: string, where: (recordBytes: number) => Array<[number, number]>): { path: string } {
   const spool = open(dir, { segmentBytes: 1024 * 1024 });
   append(spool, 0, 1000);
   spool.close();
   const [seg] = listSegments(dir);
-  const recordBytes = fs.statSync(seg.path).size / 1000;
   const fd = fs.openSync(seg.path, 'r+');
-  // Inside record 100's body, and across the boundary of records 500 and 501.
-  fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, Math.floor(100.5 * recordBytes));
-  fs.writeSync(fd, Buffer.alloc(40, 0x42), 0, 40, 501 * recordBytes - 20);
+  for (const [at, length] of where(fs.statSync(seg.path).size / 1000)) fs.writeSync(fd, Buffer.alloc(length, 0x41), 0, length, at);
   fs.closeSync(fd);
+  return seg;
+}
+
+test('bytes overwritten inside a segment cost exactly the records they touch, counted; every other one comes out', (t) => {
+  const dir = tempDir(t);
+  // Inside record 100's body, and across the boundary of records 500 and 501.
+  thousandDamaged(dir, (recordBytes) => [
+    [Math.floor(100.5 * recordBytes), 10],
+    [501 * recordBytes - 20, 40],
+  ]);
   const again = open(dir, { segmentBytes: 1024 * 1024 });
   // Damage inside the newest segment, not at its end: the numbering goes on from its last record.
   t.is(again.lastSeq, 1000);
@@ -135,16 +145,11 @@ test('bytes overwritten inside a segment cost exactly the records they touch, co
 
 test('damage read again after a rewind (a new connection upstream) is counted once', (t) => {
   const dir = tempDir(t);
-  const spool = open(dir, { segmentBytes: 1024 * 1024 });
-  append(spool, 0, 1000);
-  spool.close();
-  const [seg] = listSegments(dir);
-  const recordBytes = fs.statSync(seg.path).size / 1000;
-  const fd = fs.openSync(seg.path, 'r+');
   // Inside the first record's body (before the oldest unacknowledged one), inside record 300's, and a torn end.
-  fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, Math.floor(0.5 * recordBytes));
-  fs.writeSync(fd, Buffer.alloc(10, 0x41), 0, 10, Math.floor(300.5 * recordBytes));
-  fs.closeSync(fd);
+  const seg = thousandDamaged(dir, (recordBytes) => [
+    [Math.floor(0.5 * recordBytes), 10],
+    [Math.floor(300.5 * recordBytes), 10],
+  ]);
   fs.truncateSync(seg.path, fs.statSync(seg.path).size - 50);
   const again = open(dir, { segmentBytes: 1024 * 1024 });
   const expected = range(1, 999).filter((n) => n !== 300);

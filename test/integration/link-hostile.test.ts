@@ -5,13 +5,13 @@
  * too). And a forwarding oxd whose upstream is
  * libzmq (as the original Python oxd is) falls back to PUSH.
  */
-import test from 'ava';
+import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as zmq from 'zeromq';
-import { COMPRESS_ZSTD, encodeLinkHeader, KIND_ACK, KIND_BATCH, decodeLinkHeader, LinkHeader } from '../../src/protocol/link/link-header';
+import { COMPRESS_ZSTD, encodeLinkHeader, KIND_ACK, KIND_BATCH, KIND_RESUME, decodeLinkHeader, LinkHeader } from '../../src/protocol/link/link-header';
 import { recordSize, writeRecord } from '../../src/protocol/spool/spool-record';
 import { eventFrames } from '../helpers/events';
 import { startOxd } from '../helpers/oxd-process';
@@ -20,23 +20,9 @@ import { ZmtpPeer } from '../helpers/zmtp-peer';
 
 const LINK = 'feedfacefeedfacefeedfacefeedface';
 
-/** A BATCH of events `first..last` (each `{i: seq}`), covering `from..last`. */
-function batch(from: number, first: number, last: number, damage = false): Buffer[] {
-  const records: Buffer[] = [];
-  for (let seq = first; seq <= last; seq++) {
-    const [meta, body] = eventFrames({ type: 'linked', body: { i: seq } });
-    const r = Buffer.alloc(recordSize(meta.length, body.length));
-    writeRecord(r, 0, seq, Date.now(), meta, 0, meta.length, body, 0, body.length);
-    records.push(r);
-  }
-  const payload = Buffer.concat(records);
-  if (damage) payload[payload.length - 3] ^= 0xff;
-  const header = encodeLinkHeader({ kind: KIND_BATCH, compression: 0, link: LINK, first: from, last, count: last - first + 1, rawBytes: payload.length });
-  return [header, payload];
-}
-
-test('batches by hand: taken and acknowledged once written, duplicates dropped, damage and gaps not acknowledged, oxd goes on', async (t) => {
-  const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'oxd-link-hostile-'));
+/** A real oxd with a spool folder, and a DEALER on its link port whose acknowledgements are read into `acks`. */
+async function linkDealer(t: ExecutionContext, prefix: string) {
+  const spool = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   t.teardown(() => fs.rmSync(spool, { recursive: true, force: true }));
   const oxd = await startOxd({ args: ['--spool-path', spool] });
   t.teardown(() => oxd.stop());
@@ -51,6 +37,26 @@ test('batches by hand: taken and acknowledged once written, duplicates dropped, 
       if (typeof h !== 'string' && h.kind === KIND_ACK && h.link === LINK) acks.push(h.first);
     }
   })().catch(() => undefined);
+  return { spool, oxd, dealer, acks, reading };
+}
+
+/** A BATCH (or a RESUME) of events `first..last` (each `{i: seq}`), covering `from..last`. */
+function batch(from: number, first: number, last: number, damage = false, kind: typeof KIND_BATCH | typeof KIND_RESUME = KIND_BATCH): Buffer[] {
+  const records: Buffer[] = [];
+  for (let seq = first; seq <= last; seq++) {
+    const [meta, body] = eventFrames({ type: 'linked', body: { i: seq } });
+    const r = Buffer.alloc(recordSize(meta.length, body.length));
+    writeRecord(r, 0, seq, Date.now(), meta, 0, meta.length, body, 0, body.length);
+    records.push(r);
+  }
+  const payload = Buffer.concat(records);
+  if (damage) payload[payload.length - 3] ^= 0xff;
+  const header = encodeLinkHeader({ kind, compression: 0, link: LINK, first: from, last, count: last - first + 1, rawBytes: payload.length });
+  return [header, payload];
+}
+
+test('batches by hand: taken and acknowledged once written, duplicates dropped, damage and gaps not acknowledged, oxd goes on', async (t) => {
+  const { spool, oxd, dealer, acks, reading } = await linkDealer(t, 'oxd-link-hostile-');
 
   // Each acknowledgement waited for where it is asserted: read by this dealer, not counted by oxd.
   const acknowledged = (n: number): Promise<void> => waitUntil(() => acks.length >= n, `${n} acknowledgements reached the dealer`);
@@ -76,6 +82,13 @@ test('batches by hand: taken and acknowledged once written, duplicates dropped, 
   await acknowledged(3);
   t.deepEqual(acks, [100, 150, 160]);
   t.is(JSON.parse(fs.readFileSync(path.join(spool, 'links'), 'utf8')).links[LINK], 160, 'what the link delivered is kept in the spool folder');
+
+  // A RESUME starts a connection after what some upstream acknowledged: a range past 160 is taken,
+  // the numbers between counted as taken elsewhere (another upstream had them).
+  await dealer.send(batch(201, 201, 210, false, KIND_RESUME));
+  await acknowledged(4);
+  t.deepEqual(acks, [100, 150, 160, 210]);
+  t.like((await oxd.waitForStatus((s) => s.link.acks === 4)).link, { events: 170, taken_elsewhere: 40, out_of_order: 1 });
   dealer.close();
   await reading;
 });
@@ -88,21 +101,7 @@ function asZstd(frames: Buffer[], compress: (raw: Buffer) => Buffer): Buffer[] {
 
 test('a batch in zstd: taken where this Node has zstd; else counted as bad, not acknowledged, and oxd goes on', async (t) => {
   const zstdCompressSync = (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync;
-  const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'oxd-link-zstd-'));
-  t.teardown(() => fs.rmSync(spool, { recursive: true, force: true }));
-  const oxd = await startOxd({ args: ['--spool-path', spool] });
-  t.teardown(() => oxd.stop());
-  const status = await oxd.waitForStatus((s) => s.link !== undefined);
-  const dealer = new zmq.Dealer({ linger: 0 });
-  t.teardown(() => dealer.close());
-  dealer.connect(`tcp://${status.link.endpoint}`);
-  const acks: number[] = [];
-  const reading = (async () => {
-    for await (const [frame] of dealer) {
-      const h = decodeLinkHeader(frame);
-      if (typeof h !== 'string' && h.kind === KIND_ACK && h.link === LINK) acks.push(h.first);
-    }
-  })().catch(() => undefined);
+  const { oxd, dealer, acks, reading } = await linkDealer(t, 'oxd-link-zstd-');
 
   // Not zstd at all, whatever this Node has: bad.
   await dealer.send(asZstd(batch(1, 1, 100), (raw) => raw));
