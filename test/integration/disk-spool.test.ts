@@ -267,3 +267,62 @@ test('full, block: events wait in memory, nothing dropped; acknowledgements make
   t.like(spool.status(), { dropped_newest: 0, dropped_oldest: 0 });
   spool.close();
 });
+
+/** The number in an event's body, as the spool gives it back (`drain`, or `close`'s lost events). */
+function eventOf(buf: Buffer, r: { metaEnd: number; end: number }): number {
+  return Number(/^event (\d+) /.exec(buf.toString('latin1', r.metaEnd, r.end))![1]);
+}
+
+test('full, block, closed with events waiting in memory: they are written past the bound, in segments of the usual size, and come out after a restart', (t) => {
+  const dir = tempDir(t);
+  const o = { maxBytes: 256 * 1024, whenFull: 'block' as const, segmentBytes: 32 * 1024 };
+  const spool = open(dir, o);
+  append(spool, 0, 2000);
+  t.false(spool.commit());
+  t.true(spool.full);
+  const waiting = spool.bytes - 256 * 1024;
+  t.true(waiting > 100 * 1024, `${waiting} bytes wait in memory`);
+  t.is(spool.close(() => t.fail('an event lost')), 0);
+  t.true(listSegments(dir).every((s) => fs.statSync(s.path).size <= 32 * 1024), 'no segment over its size');
+
+  const again = open(dir, o);
+  t.is(again.unacked, 2000);
+  t.true(again.bytes > 256 * 1024);
+  t.deepEqual(drain(again).events, range(0, 2000));
+  // Over the bound: new events wait until acknowledgements make room.
+  append(again, 2000, 2010);
+  t.false(again.commit());
+  again.ack(2000);
+  t.true(again.commit());
+  t.deepEqual(drain(again).events, range(2000, 2010));
+  t.like(again.status(), { dropped_newest: 0, write_errors: 0 });
+  again.close();
+});
+
+test('a write that fails at close (the folder made a file): the events waiting are dropped, counted, handed back; those on disk stay', (t) => {
+  const dir = tempDir(t);
+  const o = { maxBytes: 256 * 1024, whenFull: 'block' as const, segmentBytes: 32 * 1024 };
+  let spool = open(dir, o);
+  append(spool, 0, 2000);
+  spool.close();
+  // Opened over its bound: what is appended waits in memory, no segment begun for it.
+  spool = open(dir, o);
+  append(spool, 2000, 2100);
+  t.false(spool.commit());
+  fs.renameSync(dir, `${dir}.away`);
+  fs.writeFileSync(dir, 'not a folder');
+  const lost: number[] = [];
+  t.is(spool.close((buf, r) => lost.push(eventOf(buf, r))), 100);
+  t.deepEqual(lost, range(2000, 2100));
+  // Its counters after close (STATUS would read the closed segments).
+  t.is(spool.counts.dropped_newest, 100);
+  t.true(spool.counts.write_errors >= 1);
+  t.regex(spool.lastWriteError ?? '', /ENOTDIR/);
+
+  fs.rmSync(dir);
+  fs.renameSync(`${dir}.away`, dir);
+  const again = open(dir, o);
+  t.is(again.unacked, 2000);
+  t.deepEqual(drain(again).events, range(0, 2000));
+  again.close();
+});

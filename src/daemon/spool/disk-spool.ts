@@ -19,9 +19,12 @@
  * spool is full (its size bound, or the disk), `whenFull` decides: block
  * (events wait in memory and `full` is set: the forwarder then reports
  * itself congested, so the sources stop reading), or drop the oldest
- * segment or the newest events, counted.
+ * segment or the newest events, counted. At close, events waiting in memory
+ * are written past the size bound (oxd's own, while the senders' queues can
+ * hold what it does not read; at shutdown nothing else holds what it took),
+ * and only those a full disk will not take are lost, counted and handed back.
  */
-import { recordSize, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
+import { readRecord, recordSize, SpoolRecord, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
 import { RecordScanner } from './record-scanner';
 import { SpoolFolder } from './spool-folder';
 import { SpoolReader } from './spool-reader';
@@ -61,6 +64,8 @@ export class DiskSpool {
   private pendingBytes = 0;
   private pendingFirst = 1;
   private diskBytes = 0;
+  /** close() is writing: segments it ends are fsynced at once, the process exits next. */
+  private closing = false;
   private readonly folder: SpoolFolder;
   private readonly reader: SpoolReader;
 
@@ -137,6 +142,25 @@ export class DiskSpool {
         return false;
       }
     }
+    if (!this.writePending(bytes, records)) {
+      if (this.options.whenFull === 'drop-newest') {
+        this.counts.dropped_newest += this.nextSeq - this.pendingFirst;
+        this.pendingBytes = 0;
+        this.pendingFirst = this.nextSeq;
+        this.full = false;
+      }
+      return false;
+    }
+    return !this.full;
+  }
+
+  /**
+   * Writes the first `records` events waiting in memory (`bytes` of them) to
+   * the newest segment; false when the write failed (counted, shown): they
+   * wait, `full` is set, and acknowledged segments kept until now (the one
+   * being written) give their space back for the next try.
+   */
+  private writePending(bytes: number, records: number): boolean {
     try {
       if (this.writing === null) {
         this.writing = this.folder.newSegment(this.pendingFirst);
@@ -146,15 +170,8 @@ export class DiskSpool {
     } catch (err) {
       this.counts.write_errors++;
       this.lastWriteError = (err as Error).message;
-      if (this.options.whenFull === 'drop-newest') {
-        this.counts.dropped_newest += this.nextSeq - this.pendingFirst;
-        this.pendingBytes = 0;
-        this.pendingFirst = this.nextSeq;
-      } else {
-        this.full = true;
-        // Acknowledged segments kept until now (the one being written) give their space back for the next try.
-        this.dropAcked();
-      }
+      this.full = true;
+      this.dropAcked();
       return false;
     }
     this.diskBytes += bytes;
@@ -164,13 +181,37 @@ export class DiskSpool {
     this.full = this.pendingBytes > 0;
     this.lastWriteError = null;
     if (this.writing.bytes >= this.segmentBytes) this.endSegment();
-    return !this.full;
+    return true;
   }
 
-  /** The segment being written is complete: the next commit begins another; it is fsynced in the background. */
+  /**
+   * At close: every event waiting in memory written, past the size bound,
+   * into segments of the usual size, so that a full disk costs only the
+   * newest ones, which do not fit. False when some still wait.
+   */
+  private commitPastBound(): boolean {
+    while (this.pendingBytes > 0) {
+      const written = this.writing?.bytes ?? 0;
+      let { bytes, records } = wholeRecordsWithin(this.pending, this.pendingBytes, this.segmentBytes - written);
+      if (records === 0 && written > 0) {
+        this.endSegment();
+        continue;
+      }
+      // A record larger than a segment has one of its own.
+      if (records === 0) ({ bytes, records } = { bytes: recordSize(this.pending.readUInt16BE(2), this.pending.readUInt32BE(4)), records: 1 });
+      if (!this.writePending(bytes, records)) return false;
+    }
+    return true;
+  }
+
+  /** The segment being written is complete: the next commit begins another; it is fsynced in the background (at close: now). */
   private endSegment(): void {
     const done = this.writing;
     this.writing = null;
+    if (this.closing) {
+      if (done?.sync()) this.counts.fsyncs++;
+      return;
+    }
     done?.syncAsync().then(
       (synced) => synced && this.counts.fsyncs++,
       (err: Error) => (this.lastWriteError = err.message),
@@ -219,10 +260,27 @@ export class DiskSpool {
     return this.reader.oldestUnacked(this.writing);
   }
 
-  close(): void {
-    this.commit();
+  /**
+   * Writes what waits in memory (past the size bound: see commitPastBound),
+   * fsyncs, and closes the segments. Returns how many events could not be
+   * written (a full disk, after a second try with the room acknowledged
+   * segments gave back): dropped, counted, each handed to `lost` (`buf` and
+   * `record` as a scanner gives them) so that the caller counts it by type.
+   */
+  close(lost: (buf: Buffer, record: SpoolRecord) => void = () => undefined): number {
+    this.closing = true;
+    // A folder removed under oxd: the segment being written is in the old one, gone at exit.
+    if (this.folder.ensure()) this.writing = null;
+    if (!this.commitPastBound()) this.commitPastBound();
+    const dropped = this.nextSeq - this.pendingFirst;
+    const r: SpoolRecord = { seq: 0, spooledAt: 0, start: 0, metaStart: 0, metaEnd: 0, end: 0 };
+    for (let at = 0; at < this.pendingBytes && readRecord(this.pending, at, this.pendingBytes, r) > 0; at = r.end) lost(this.pending, r);
+    this.counts.dropped_newest += dropped;
+    this.pendingBytes = 0;
+    this.pendingFirst = this.nextSeq;
     this.sync();
     for (const s of this.segments) s.close();
+    return dropped;
   }
 
   status(): { [key: string]: number | string | null | boolean } {
