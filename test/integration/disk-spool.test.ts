@@ -326,3 +326,45 @@ test('a write that fails at close (the folder made a file): the events waiting a
   t.deepEqual(drain(again).events, range(0, 2000));
   again.close();
 });
+
+/** Inverts 10 bytes in the middle of the body of the `n`th record (from 0) of a segment of records of equal size. */
+function damageRecord(file: string, n: number, records: number): void {
+  const recordBytes = fs.statSync(file).size / records;
+  const fd = fs.openSync(file, 'r+');
+  const at = Math.floor((n + 0.5) * recordBytes);
+  const bytes = Buffer.alloc(10);
+  fs.readSync(fd, bytes, 0, 10, at);
+  fs.writeSync(fd, bytes.map((b) => b ^ 0xff), 0, 10, at);
+  fs.closeSync(fd);
+}
+
+for (const ackedBefore of [false, true]) {
+test(`the spool's last record damaged (oxd stopped and started again${ackedBefore ? ', every record before it acknowledged already' : ''}): nothing stays unacknowledged once every readable record is, and its segment goes`, (t) => {
+  const dir = tempDir(t);
+  const o = { segmentBytes: 1024 * 1024 };
+  const spool = open(dir, o);
+  append(spool, 0, 1000);
+  spool.commit();
+  if (ackedBefore) {
+    drain(spool);
+    spool.ack(999);
+  }
+  spool.close();
+  const [seg] = listSegments(dir);
+  damageRecord(seg.path, 999, 1000);
+
+  const again = open(dir, o);
+  t.true(again.lastSeq >= 1000, 'numbering goes on past the damaged record');
+  t.true(again.unacked >= 1);
+  const { events, seqs } = drain(again);
+  t.deepEqual(events, ackedBefore ? [] : range(0, 999));
+  // What the upstream acknowledges: the last record it was sent.
+  if (!ackedBefore) again.ack(seqs[seqs.length - 1]);
+  t.like(again.status(), { unacked: 0, acked_seq: again.lastSeq, damaged: 1, segments: 0 });
+  t.deepEqual(listSegments(dir), [], 'the segment, wholly acknowledged, is deleted');
+  append(again, 1000, 1010);
+  again.commit();
+  t.deepEqual(drain(again), { events: range(1000, 1010), seqs: range(again.lastSeq - 9, again.lastSeq + 1) });
+  again.close();
+});
+}

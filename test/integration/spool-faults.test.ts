@@ -123,3 +123,27 @@ test('the spool folder removed (rm -rf) mid-stream with the central down: none l
   t.true(fs.existsSync(f.localSpool), 'the spool folder is there');
   t.is(spoolOf(await f.local.waitForStatus(() => true)).folder_removed, 1);
 });
+
+test('the spool\'s last record damaged (oxd stopped): once every other event is acknowledged nothing stays unacknowledged, and the segment goes', async (t) => {
+  const f = await startForwarding(t, ['--spool-max-bytes', String(4 * 1024 * 1024)]);
+  const total = 5000;
+  await sendEvents(f.peer, 0, (i) => i < total);
+  const segments = await waitForSpooled(f.localSpool, total);
+  f.peer.destroy();
+  t.is((await f.local.stop()).code, 0);
+
+  const newest = segments[segments.length - 1];
+  const lost = damage([newest[newest.length - 1]]);
+  f.local = await startOxd({ logPath: null, args: f.localArgs });
+  const restarted = spoolOf(await f.local.waitForStatus(() => true));
+  // A damaged end is a torn write to start-up: the numbering goes on past any number it can have had.
+  t.true(restarted.unacked >= total, `${restarted.unacked} unacknowledged`);
+
+  const central = await f.startCentral();
+  await central.waitForStatus((s) => s.totals.written === total - 1);
+  const after = spoolOf(await f.local.waitForStatus((s) => spoolOf(s).unacked === 0 && spoolOf(s).segments === 0));
+  t.deepEqual(fs.readdirSync(f.localSpool).filter((n) => n.endsWith('.seg')), [], 'every segment deleted');
+  t.is(after.damaged, 1);
+  t.log(`unacknowledged after the restart: ${restarted.unacked}; damaged ${after.damaged} (${after.damaged_bytes} bytes), lost_in_damage ${after.lost_in_damage}`);
+  compare(t, tallyNumbered(f.logPath), total, lost);
+});

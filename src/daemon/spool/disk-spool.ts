@@ -7,7 +7,8 @@
  * per turn of the event loop (`commit`), so they reach the page cache at
  * once and survive oxd being killed; fsync follows on an interval (`sync`)
  * and at close. A segment is deleted once every event in it is
- * acknowledged. The reader side (spool-reader.ts) hands out events in order
+ * acknowledged; numbers that hold no readable record (damage) are, once
+ * every record before them is, even with none after them. The reader side (spool-reader.ts) hands out events in order
  * from the oldest unacknowledged one, and starts there again after a
  * reconnect (`rewind`).
  *
@@ -235,7 +236,10 @@ export class DiskSpool {
 
   /** The next event not handed out yet, or null when every written one was (SpoolReader.next). */
   next(): RecordScanner | null {
-    return this.reader.next(this.writing);
+    const found = this.reader.next(this.writing);
+    // Read to the end, every record acknowledged: numbers with no record after them (a damaged last record) too.
+    if (found === null) this.advance(this.reader.recordlessUpTo(this.state.acked));
+    return found;
   }
 
   /** Hands out again everything after the acknowledged position (a new connection upstream). */
@@ -247,9 +251,15 @@ export class DiskSpool {
   ack(seq: number): void {
     const upTo = Math.min(seq, this.nextSeq - 1);
     if (upTo <= this.state.acked) return;
+    this.reader.ackUpTo(upTo);
+    // The upstream acknowledges records: the numbers the reader went past after the last of them hold none.
+    this.advance(this.reader.recordlessUpTo(upTo));
+  }
+
+  private advance(upTo: number): void {
+    if (upTo <= this.state.acked) return;
     this.counts.acked += upTo - this.state.acked;
     this.state.acked = upTo;
-    this.reader.ackUpTo(upTo);
     this.folder.stateDirty = true;
     this.dropAcked();
   }
