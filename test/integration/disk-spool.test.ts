@@ -368,3 +368,34 @@ test(`the spool's last record damaged (oxd stopped and started again${ackedBefor
   again.close();
 });
 }
+
+test('the folder removed, then closed before the events are acknowledged: its segments are written again from their open files, nothing lost', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir);
+  append(spool, 0, 1500);
+  spool.commit();
+  drain(spool);
+  spool.ack(300);
+  fs.rmSync(dir, { recursive: true });
+  append(spool, 1500, 1600);
+  t.is(spool.close(() => t.fail('an event lost')), 0);
+  const again = open(dir);
+  t.is(again.unacked, 1300);
+  t.deepEqual(drain(again).events, range(300, 1600));
+  again.close();
+});
+
+test('the folder removed, a file where it was at close: the unacknowledged events of the removed segments are dropped and handed back', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir);
+  append(spool, 0, 1500);
+  spool.commit();
+  drain(spool);
+  spool.ack(300);
+  fs.rmSync(dir, { recursive: true });
+  fs.writeFileSync(dir, 'not a folder');
+  const lost: number[] = [];
+  t.is(spool.close((buf, r) => lost.push(eventOf(buf, r))), 1200);
+  t.deepEqual(lost, range(300, 1500));
+  t.regex(spool.lastWriteError ?? '', /ENOTDIR/);
+});

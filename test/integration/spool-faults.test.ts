@@ -147,3 +147,22 @@ test('the spool\'s last record damaged (oxd stopped): once every other event is 
   t.log(`unacknowledged after the restart: ${restarted.unacked}; damaged ${after.damaged} (${after.damaged_bytes} bytes), lost_in_damage ${after.lost_in_damage}`);
   compare(t, tallyNumbered(f.logPath), total, lost);
 });
+
+test('the spool folder removed (rm -rf) with the central down, then oxd stopped and started again: none lost or doubled', async (t) => {
+  const f = await startForwarding(t);
+  const total = 5000;
+  await sendEvents(f.peer, 0, (i) => i < total);
+  await f.local.waitForStatus((s) => spoolOf(s).appended === total);
+  fs.rmSync(f.localSpool, { recursive: true, force: true });
+  // At stop, the segments it holds open are written again in the folder made again.
+  f.peer.destroy();
+  t.is((await f.local.stop()).code, 0);
+  t.true(fs.readdirSync(f.localSpool).some((n) => n.endsWith('.seg')), 'segments in the folder made again');
+
+  f.local = await startOxd({ logPath: null, args: f.localArgs });
+  t.is(spoolOf(await f.local.waitForStatus(() => true)).unacked, total);
+  const central = await f.startCentral();
+  await f.local.waitForStatus((s) => spoolOf(s).unacked === 0);
+  await central.waitForStatus((s) => s.totals.written === total);
+  compare(t, tallyNumbered(f.logPath), total);
+});

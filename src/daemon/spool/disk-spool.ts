@@ -271,26 +271,37 @@ export class DiskSpool {
   }
 
   /**
-   * Writes what waits in memory (past the size bound: see commitPastBound),
+   * Writes what waits in memory (past the size bound: see commitPastBound)
+   * and the segments removed with the folder again (SpoolFolder.restoreRemoved),
    * fsyncs, and closes the segments. Returns how many events could not be
    * written (a full disk, after a second try with the room acknowledged
-   * segments gave back): dropped, counted, each handed to `lost` (`buf` and
-   * `record` as a scanner gives them) so that the caller counts it by type.
+   * segments gave back): dropped, each handed to `lost` (`buf` and `record`
+   * as a scanner gives them) so that the caller counts it by type.
    */
   close(lost: (buf: Buffer, record: SpoolRecord) => void = () => undefined): number {
     this.closing = true;
     // A folder removed under oxd: the segment being written is in the old one, gone at exit.
-    if (this.folder.ensure()) this.writing = null;
+    try {
+      if (this.folder.ensure()) this.writing = null;
+    } catch (err) {
+      this.lastWriteError = (err as Error).message;
+    }
     if (!this.commitPastBound()) this.commitPastBound();
-    const dropped = this.nextSeq - this.pendingFirst;
+    const waiting = this.nextSeq - this.pendingFirst;
     const r: SpoolRecord = { seq: 0, spooledAt: 0, start: 0, metaStart: 0, metaEnd: 0, end: 0 };
     for (let at = 0; at < this.pendingBytes && readRecord(this.pending, at, this.pendingBytes, r) > 0; at = r.end) lost(this.pending, r);
-    this.counts.dropped_newest += dropped;
+    this.counts.dropped_newest += waiting;
     this.pendingBytes = 0;
     this.pendingFirst = this.nextSeq;
-    this.sync();
+    const removed = this.folder.restoreRemoved(this.segments, this.state.acked, lost);
+    try {
+      this.sync();
+    } catch (err) {
+      // The events are written; only their fsync or the state's failed (an old state sends some again).
+      this.lastWriteError = (err as Error).message;
+    }
     for (const s of this.segments) s.close();
-    return dropped;
+    return waiting + removed;
   }
 
   status(): { [key: string]: number | string | null | boolean } {
