@@ -8,9 +8,9 @@
  * once and survive oxd being killed; fsync follows on an interval (`sync`)
  * and at close. A segment is deleted once every event in it is
  * acknowledged; numbers that hold no readable record (damage) are, once
- * every record before them is, even with none after them. The reader side (spool-reader.ts) hands out events in order
- * from the oldest unacknowledged one, and starts there again after a
- * reconnect (`rewind`).
+ * every record before them is, even with none after them. The reader side
+ * (spool-reader.ts) hands out events in order from the oldest
+ * unacknowledged one, and starts there again after a reconnect (`rewind`).
  *
  * Nothing on disk stops oxd from starting: damaged records are stepped over
  * and counted, an unreadable state starts afresh (the upstream drops what it
@@ -198,8 +198,11 @@ export class DiskSpool {
         this.endSegment();
         continue;
       }
-      // A record larger than a segment has one of its own.
-      if (records === 0) ({ bytes, records } = { bytes: recordSize(this.pending.readUInt16BE(2), this.pending.readUInt32BE(4)), records: 1 });
+      if (records === 0) {
+        // A record larger than a segment has one of its own.
+        bytes = recordSize(this.pending.readUInt16BE(2), this.pending.readUInt32BE(4));
+        records = 1;
+      }
       if (!this.writePending(bytes, records)) return false;
     }
     return true;
