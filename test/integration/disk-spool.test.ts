@@ -272,3 +272,135 @@ test('full, block: events wait in memory, nothing dropped; acknowledgements make
   t.like(spool.status(), { dropped_newest: 0, dropped_oldest: 0 });
   spool.close();
 });
+
+/** The number in an event's body, as the spool gives it back (`drain`, or `close`'s lost events). */
+function eventOf(buf: Buffer, r: { metaEnd: number; end: number }): number {
+  return Number(/^event (\d+) /.exec(buf.toString('latin1', r.metaEnd, r.end))![1]);
+}
+
+test('full, block, closed with events waiting in memory: they are written past the bound, in segments of the usual size, and come out after a restart', (t) => {
+  const dir = tempDir(t);
+  const o = { maxBytes: 256 * 1024, whenFull: 'block' as const, segmentBytes: 32 * 1024 };
+  const spool = open(dir, o);
+  append(spool, 0, 2000);
+  t.false(spool.commit());
+  t.true(spool.full);
+  const waiting = spool.bytes - 256 * 1024;
+  t.true(waiting > 100 * 1024, `${waiting} bytes wait in memory`);
+  t.is(spool.close(() => t.fail('an event lost')), 0);
+  t.true(listSegments(dir).every((s) => fs.statSync(s.path).size <= 32 * 1024), 'no segment over its size');
+
+  const again = open(dir, o);
+  t.is(again.unacked, 2000);
+  t.true(again.bytes > 256 * 1024);
+  t.deepEqual(drain(again).events, range(0, 2000));
+  // Over the bound: new events wait until acknowledgements make room.
+  append(again, 2000, 2010);
+  t.false(again.commit());
+  again.ack(2000);
+  t.true(again.commit());
+  t.deepEqual(drain(again).events, range(2000, 2010));
+  t.like(again.status(), { dropped_newest: 0, write_errors: 0 });
+  again.close();
+});
+
+test('a write that fails at close (the folder made a file): the events waiting are dropped, counted, handed back; those on disk stay', (t) => {
+  const dir = tempDir(t);
+  const o = { maxBytes: 256 * 1024, whenFull: 'block' as const, segmentBytes: 32 * 1024 };
+  let spool = open(dir, o);
+  append(spool, 0, 2000);
+  spool.close();
+  // Opened over its bound: what is appended waits in memory, no segment begun for it.
+  spool = open(dir, o);
+  append(spool, 2000, 2100);
+  t.false(spool.commit());
+  fs.renameSync(dir, `${dir}.away`);
+  fs.writeFileSync(dir, 'not a folder');
+  const lost: number[] = [];
+  t.is(spool.close((buf, r) => lost.push(eventOf(buf, r))), 100);
+  t.deepEqual(lost, range(2000, 2100));
+  // Its counters after close (STATUS would read the closed segments).
+  t.is(spool.counts.dropped_newest, 100);
+  t.true(spool.counts.write_errors >= 1);
+  t.regex(spool.lastWriteError ?? '', /ENOTDIR/);
+
+  fs.rmSync(dir);
+  fs.renameSync(`${dir}.away`, dir);
+  const again = open(dir, o);
+  t.is(again.unacked, 2000);
+  t.deepEqual(drain(again).events, range(0, 2000));
+  again.close();
+});
+
+/** Inverts 10 bytes in the middle of the body of the `n`th record (from 0) of a segment of records of equal size. */
+function damageRecord(file: string, n: number, records: number): void {
+  const recordBytes = fs.statSync(file).size / records;
+  const fd = fs.openSync(file, 'r+');
+  const at = Math.floor((n + 0.5) * recordBytes);
+  const bytes = Buffer.alloc(10);
+  fs.readSync(fd, bytes, 0, 10, at);
+  fs.writeSync(fd, bytes.map((b) => b ^ 0xff), 0, 10, at);
+  fs.closeSync(fd);
+}
+
+for (const ackedBefore of [false, true]) {
+test(`the spool's last record damaged (oxd stopped and started again${ackedBefore ? ', every record before it acknowledged already' : ''}): nothing stays unacknowledged once every readable record is, and its segment goes`, (t) => {
+  const dir = tempDir(t);
+  const o = { segmentBytes: 1024 * 1024 };
+  const spool = open(dir, o);
+  append(spool, 0, 1000);
+  spool.commit();
+  if (ackedBefore) {
+    drain(spool);
+    spool.ack(999);
+  }
+  spool.close();
+  const [seg] = listSegments(dir);
+  damageRecord(seg.path, 999, 1000);
+
+  const again = open(dir, o);
+  t.true(again.lastSeq >= 1000, 'numbering goes on past the damaged record');
+  t.true(again.unacked >= 1);
+  const { events, seqs } = drain(again);
+  t.deepEqual(events, ackedBefore ? [] : range(0, 999));
+  // What the upstream acknowledges: the last record it was sent.
+  if (!ackedBefore) again.ack(seqs[seqs.length - 1]);
+  t.like(again.status(), { unacked: 0, acked_seq: again.lastSeq, damaged: 1, segments: 0 });
+  t.deepEqual(listSegments(dir), [], 'the segment, wholly acknowledged, is deleted');
+  append(again, 1000, 1010);
+  again.commit();
+  t.deepEqual(drain(again), { events: range(1000, 1010), seqs: range(again.lastSeq - 9, again.lastSeq + 1) });
+  again.close();
+});
+}
+
+test('the folder removed, then closed before the events are acknowledged: its segments are written again from their open files, nothing lost', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir);
+  append(spool, 0, 1500);
+  spool.commit();
+  drain(spool);
+  spool.ack(300);
+  fs.rmSync(dir, { recursive: true });
+  append(spool, 1500, 1600);
+  t.is(spool.close(() => t.fail('an event lost')), 0);
+  const again = open(dir);
+  t.is(again.unacked, 1300);
+  t.deepEqual(drain(again).events, range(300, 1600));
+  again.close();
+});
+
+test('the folder removed, a file where it was at close: the unacknowledged events of the removed segments are dropped and handed back', (t) => {
+  const dir = tempDir(t);
+  const spool = open(dir);
+  append(spool, 0, 1500);
+  spool.commit();
+  drain(spool);
+  spool.ack(300);
+  fs.rmSync(dir, { recursive: true });
+  fs.writeFileSync(dir, 'not a folder');
+  const lost: number[] = [];
+  t.is(spool.close((buf, r) => lost.push(eventOf(buf, r))), 1200);
+  t.deepEqual(lost, range(300, 1500));
+  t.regex(spool.lastWriteError ?? '', /ENOTDIR/);
+});

@@ -5,164 +5,12 @@
  * folder removed while events flow. What was sent is compared with the
  * central's files, event by event.
  */
-import test, { ExecutionContext } from 'ava';
+import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { decode } from '@msgpack/msgpack';
 import { DEFAULTS } from '../../src/config/oxd-settings';
-import { readRecord, SpoolRecord } from '../../src/protocol/spool/spool-record';
-import { eventFrames, tallyNumbered } from '../helpers/events';
-import { Oxd, startOxd } from '../helpers/oxd-process';
-import { freePorts } from '../helpers/systemd-stand-ins';
-import { ZmtpPeer } from '../helpers/zmtp-peer';
-
-function tempDir(t: ExecutionContext, name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `oxd-spool-${name}-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/**
- * Sends events `{i}` (with `pad` beside `i`, to make them larger) from `from` while `more(i)`; returns
- * how many were sent. Yields to the event loop every 200 events: a write the kernel takes at once
- * calls back before any I/O, so an endless loop of them would starve this process.
- */
-async function sendEvents(peer: ZmtpPeer, from: number, more: (i: number) => boolean, pad = ''): Promise<number> {
-  let i = from;
-  for (; more(i); i++) {
-    await peer.send(eventFrames({ type: 'request', body: pad ? { i, pad } : { i } }));
-    if (i % 200 === 199) await new Promise((r) => setImmediate(r));
-  }
-  return i;
-}
-
-/** Every event `0..sent-1` but those in `lost` in the central's files, each once. */
-function compare(t: ExecutionContext, seen: Map<number, number>, sent: number, lost: ReadonlySet<number> = new Set()): void {
-  const missing = [...Array(sent).keys()].filter((i) => !lost.has(i) && !seen.has(i));
-  const twice = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
-  const unexpected = [...lost].filter((i) => seen.has(i));
-  t.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${sent} lost`);
-  t.deepEqual(twice.slice(0, 20), [], `${twice.length} written twice`);
-  t.deepEqual(unexpected, [], 'events of damaged records in the files');
-  t.is(seen.size, sent - lost.size);
-}
-
-/** A forwarding oxd whose central is down: `startCentral` brings it up at the address the forwarding oxd was given. */
-interface Forwarding {
-  local: Oxd;
-  central: Oxd | null;
-  peer: ZmtpPeer;
-  localArgs: string[];
-  localSpool: string;
-  logPath: string;
-  startCentral(): Promise<Oxd>;
-}
-
-async function startForwarding(t: ExecutionContext, extraLocalArgs: string[] = []): Promise<Forwarding> {
-  // The central's collect port, free now, taken when the central starts: until then the forwarding oxd spools.
-  const [port] = await freePorts(1);
-  const logPath = path.join(tempDir(t, 'central'), 'log');
-  const centralArgs = ['-c', `127.0.0.1:${port}`, '--spool-path', path.join(tempDir(t, 'central-spool'), 'spool')];
-  const localSpool = path.join(tempDir(t, 'local'), 'spool');
-  const localArgs = ['--forward', `127.0.0.1:${port}`, '--spool-path', localSpool, ...extraLocalArgs];
-  const local = await startOxd({ logPath: null, args: localArgs });
-  const f: Forwarding = {
-    local,
-    central: null,
-    peer: await ZmtpPeer.connect(local.collect),
-    localArgs,
-    localSpool,
-    logPath,
-    startCentral: async () => (f.central = await startOxd({ logPath, args: centralArgs })),
-  };
-  t.teardown(async () => {
-    // What the daemons said, when the test failed: a crash or a warning says why.
-    if (!t.passed) for (const [name, oxd] of [['forwarding', f.local], ['central', f.central]] as const) if (oxd) t.log(`${name} oxd stderr:\n${oxd.stderr.slice(-3000)}`);
-    f.peer.destroy();
-    await f.local.stop();
-    await f.central?.stop();
-  });
-  return f;
-}
-
-interface SpoolStatus {
-  bytes: number;
-  segments: number;
-  unacked: number;
-  appended: number;
-  damaged: number;
-  damaged_bytes: number;
-  lost_in_damage: number;
-  folder_removed: number;
-  oldest_unacked_ms: number | null;
-}
-
-function spoolOf(s: any): SpoolStatus {
-  return s.sinks.forward.spool as SpoolStatus;
-}
-
-/** A record found in a segment file: where it is, and the event `i` it holds. */
-interface Found {
-  file: string;
-  seq: number;
-  start: number;
-  metaEnd: number;
-  end: number;
-  i: number;
-}
-
-/** Every record in the spool's segment files, oldest segment first. */
-function spooledRecords(dir: string): Found[][] {
-  const r: SpoolRecord = { seq: 0, spooledAt: 0, start: 0, metaStart: 0, metaEnd: 0, end: 0 };
-  return fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.seg'))
-    .sort()
-    .map((name) => {
-      const file = path.join(dir, name);
-      const buf = fs.readFileSync(file);
-      const out: Found[] = [];
-      for (let at = 0; readRecord(buf, at, buf.length, r) > 0; at = r.end) {
-        const { i } = (decode(buf.subarray(r.metaEnd, r.end)) as { body: { i: number } }).body;
-        out.push({ file, seq: r.seq, start: r.start, metaEnd: r.metaEnd, end: r.end, i });
-      }
-      return out;
-    });
-}
-
-/** Polls the segment files until they hold `n` whole records (what oxd wrote to the page cache), with a deadline. */
-async function waitForSpooled(dir: string, n: number, timeoutMs = 20_000): Promise<Found[][]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const segments = spooledRecords(dir);
-    const count = segments.reduce((sum, s) => sum + s.length, 0);
-    if (count === n) return segments;
-    if (Date.now() > deadline) throw new Error(`the spool's segments hold ${count} records, not ${n}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/**
- * Inverts 8 bytes inside the body frame of each record (its header, and its neighbours, untouched),
- * as a disk error would; returns the events they held. CRC-32 finds every change of up to 32
- * consecutive bits, so each of these records fails its check.
- */
-function damage(records: Found[]): Set<number> {
-  for (const rec of records) {
-    const at = rec.metaEnd + Math.floor((rec.end - rec.metaEnd) / 2) - 4;
-    const fd = fs.openSync(rec.file, 'r+');
-    try {
-      const bytes = Buffer.alloc(8);
-      fs.readSync(fd, bytes, 0, 8, at);
-      for (let k = 0; k < 8; k++) bytes[k] ^= 0xff;
-      fs.writeSync(fd, bytes, 0, 8, at);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-  return new Set(records.map((r) => r.i));
-}
+import { tallyNumbered } from '../helpers/events';
+import { startOxd } from '../helpers/oxd-process';
+import { compare, damage, Found, sendEvents, spoolOf, startForwarding, waitForSpooled } from '../helpers/spool-forwarding';
 
 /**
  * Records to damage, none next to another (so each is a damaged stretch of its own) and none the
@@ -274,4 +122,47 @@ test('the spool folder removed (rm -rf) mid-stream with the central down: none l
   compare(t, tallyNumbered(f.logPath), sent);
   t.true(fs.existsSync(f.localSpool), 'the spool folder is there');
   t.is(spoolOf(await f.local.waitForStatus(() => true)).folder_removed, 1);
+});
+
+test('the spool\'s last record damaged (oxd stopped): once every other event is acknowledged nothing stays unacknowledged, and the segment goes', async (t) => {
+  const f = await startForwarding(t, ['--spool-max-bytes', String(4 * 1024 * 1024)]);
+  const total = 5000;
+  await sendEvents(f.peer, 0, (i) => i < total);
+  const segments = await waitForSpooled(f.localSpool, total);
+  f.peer.destroy();
+  t.is((await f.local.stop()).code, 0);
+
+  const newest = segments[segments.length - 1];
+  const lost = damage([newest[newest.length - 1]]);
+  f.local = await startOxd({ logPath: null, args: f.localArgs });
+  const restarted = spoolOf(await f.local.waitForStatus(() => true));
+  // A damaged end is a torn write to start-up: the numbering goes on past any number it can have had.
+  t.true(restarted.unacked >= total, `${restarted.unacked} unacknowledged`);
+
+  const central = await f.startCentral();
+  await central.waitForStatus((s) => s.totals.written === total - 1);
+  const after = spoolOf(await f.local.waitForStatus((s) => spoolOf(s).unacked === 0 && spoolOf(s).segments === 0));
+  t.deepEqual(fs.readdirSync(f.localSpool).filter((n) => n.endsWith('.seg')), [], 'every segment deleted');
+  t.is(after.damaged, 1);
+  t.log(`unacknowledged after the restart: ${restarted.unacked}; damaged ${after.damaged} (${after.damaged_bytes} bytes), lost_in_damage ${after.lost_in_damage}`);
+  compare(t, tallyNumbered(f.logPath), total, lost);
+});
+
+test('the spool folder removed (rm -rf) with the central down, then oxd stopped and started again: none lost or doubled', async (t) => {
+  const f = await startForwarding(t);
+  const total = 5000;
+  await sendEvents(f.peer, 0, (i) => i < total);
+  await f.local.waitForStatus((s) => spoolOf(s).appended === total);
+  fs.rmSync(f.localSpool, { recursive: true, force: true });
+  // At stop, the segments it holds open are written again in the folder made again.
+  f.peer.destroy();
+  t.is((await f.local.stop()).code, 0);
+  t.true(fs.readdirSync(f.localSpool).some((n) => n.endsWith('.seg')), 'segments in the folder made again');
+
+  f.local = await startOxd({ logPath: null, args: f.localArgs });
+  t.is(spoolOf(await f.local.waitForStatus(() => true)).unacked, total);
+  const central = await f.startCentral();
+  await f.local.waitForStatus((s) => spoolOf(s).unacked === 0);
+  await central.waitForStatus((s) => s.totals.written === total);
+  compare(t, tallyNumbered(f.logPath), total);
 });

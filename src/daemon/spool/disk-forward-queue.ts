@@ -10,7 +10,7 @@ import { BlueOxError, describeError } from '../../errors';
 import { META_TYPE_OFFSET } from '../../protocol/meta';
 import { ForwardQueue, MemoryForwardQueue, QueuedEvent } from '../sinks/forward-queue';
 import type { EventView } from '../sink';
-import type { Stats } from '../stats';
+import type { Stats, TypeEntry } from '../stats';
 import { DiskSpool, DiskSpoolOptions } from './disk-spool';
 
 export class DiskForwardQueue implements ForwardQueue {
@@ -60,9 +60,7 @@ export class DiskForwardQueue implements ForwardQueue {
     const c = this.current;
     c.meta = scanner.buf.subarray(r.metaStart, r.metaEnd);
     c.body = scanner.buf.subarray(r.metaEnd, r.end);
-    const typeAt = META_TYPE_OFFSET;
-    const type = c.meta.length > typeAt ? this.stats.typeFor(c.meta, typeAt + 1, typeAt + 1 + c.meta[typeAt]) : null;
-    c.type = typeof type === 'string' ? null : type;
+    c.type = this.typeOf(c.meta);
     this.currentSeq = r.seq;
     return c;
   }
@@ -87,14 +85,28 @@ export class DiskForwardQueue implements ForwardQueue {
     return this.spool.bytes;
   }
 
-  /** Nothing is lost: what was not taken stays on disk for the next start. */
-  close(): void {
+  /**
+   * What was not taken stays on disk for the next start, events waiting in
+   * memory for room included (written past spool_max_bytes); those a full
+   * disk would not take are handed to `lost`, which counts them dropped.
+   */
+  close(lost: (e: QueuedEvent) => void): void {
     clearInterval(this.timer);
-    this.spool.close();
+    this.spool.close((buf, r) => {
+      const meta = buf.subarray(r.metaStart, r.metaEnd);
+      lost({ meta, body: buf.subarray(r.metaEnd, r.end), type: this.typeOf(meta) });
+    });
   }
 
   status(): { [key: string]: number | string | null | boolean } {
     return { kind: 'disk', ...this.spool.status() };
+  }
+
+  /** The counters of the type a spooled event's meta frame names (null: none known). */
+  private typeOf(meta: Buffer): TypeEntry | null {
+    const at = META_TYPE_OFFSET;
+    const type = meta.length > at ? this.stats.typeFor(meta, at + 1, at + 1 + meta[at]) : null;
+    return typeof type === 'string' ? null : type;
   }
 
   private tick(): void {

@@ -7,9 +7,10 @@
  * per turn of the event loop (`commit`), so they reach the page cache at
  * once and survive oxd being killed; fsync follows on an interval (`sync`)
  * and at close. A segment is deleted once every event in it is
- * acknowledged. The reader side (spool-reader.ts) hands out events in order
- * from the oldest unacknowledged one, and starts there again after a
- * reconnect (`rewind`).
+ * acknowledged; numbers that hold no readable record (damage) are, once
+ * every record before them is, even with none after them. The reader side
+ * (spool-reader.ts) hands out events in order from the oldest
+ * unacknowledged one, and starts there again after a reconnect (`rewind`).
  *
  * Nothing on disk stops oxd from starting: damaged records are stepped over
  * and counted, an unreadable state starts afresh (the upstream drops what it
@@ -19,9 +20,12 @@
  * spool is full (its size bound, or the disk), `whenFull` decides: block
  * (events wait in memory and `full` is set: the forwarder then reports
  * itself congested, so the sources stop reading), or drop the oldest
- * segment or the newest events, counted.
+ * segment or the newest events, counted. At close, events waiting in memory
+ * are written past the size bound (oxd's own, while the senders' queues can
+ * hold what it does not read; at shutdown nothing else holds what it took),
+ * and only those a full disk will not take are lost, counted and handed back.
  */
-import { recordSize, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
+import { readRecord, recordSize, SpoolRecord, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
 import { RecordScanner } from './record-scanner';
 import { SpoolFolder } from './spool-folder';
 import { SpoolReader } from './spool-reader';
@@ -61,6 +65,8 @@ export class DiskSpool {
   private pendingBytes = 0;
   private pendingFirst = 1;
   private diskBytes = 0;
+  /** close() is writing: segments it ends are fsynced at once, the process exits next. */
+  private closing = false;
   private readonly folder: SpoolFolder;
   private readonly reader: SpoolReader;
 
@@ -137,6 +143,25 @@ export class DiskSpool {
         return false;
       }
     }
+    if (!this.writePending(bytes, records)) {
+      if (this.options.whenFull === 'drop-newest') {
+        this.counts.dropped_newest += this.nextSeq - this.pendingFirst;
+        this.pendingBytes = 0;
+        this.pendingFirst = this.nextSeq;
+        this.full = false;
+      }
+      return false;
+    }
+    return !this.full;
+  }
+
+  /**
+   * Writes the first `records` events waiting in memory (`bytes` of them) to
+   * the newest segment; false when the write failed (counted, shown): they
+   * wait, `full` is set, and acknowledged segments kept until now (the one
+   * being written) give their space back for the next try.
+   */
+  private writePending(bytes: number, records: number): boolean {
     try {
       if (this.writing === null) {
         this.writing = this.folder.newSegment(this.pendingFirst);
@@ -146,15 +171,8 @@ export class DiskSpool {
     } catch (err) {
       this.counts.write_errors++;
       this.lastWriteError = (err as Error).message;
-      if (this.options.whenFull === 'drop-newest') {
-        this.counts.dropped_newest += this.nextSeq - this.pendingFirst;
-        this.pendingBytes = 0;
-        this.pendingFirst = this.nextSeq;
-      } else {
-        this.full = true;
-        // Acknowledged segments kept until now (the one being written) give their space back for the next try.
-        this.dropAcked();
-      }
+      this.full = true;
+      this.dropAcked();
       return false;
     }
     this.diskBytes += bytes;
@@ -164,13 +182,40 @@ export class DiskSpool {
     this.full = this.pendingBytes > 0;
     this.lastWriteError = null;
     if (this.writing.bytes >= this.segmentBytes) this.endSegment();
-    return !this.full;
+    return true;
   }
 
-  /** The segment being written is complete: the next commit begins another; it is fsynced in the background. */
+  /**
+   * At close: every event waiting in memory written, past the size bound,
+   * into segments of the usual size, so that a full disk costs only the
+   * newest ones, which do not fit. False when some still wait.
+   */
+  private commitPastBound(): boolean {
+    while (this.pendingBytes > 0) {
+      const written = this.writing?.bytes ?? 0;
+      let { bytes, records } = wholeRecordsWithin(this.pending, this.pendingBytes, this.segmentBytes - written);
+      if (records === 0 && written > 0) {
+        this.endSegment();
+        continue;
+      }
+      if (records === 0) {
+        // A record larger than a segment has one of its own.
+        bytes = recordSize(this.pending.readUInt16BE(2), this.pending.readUInt32BE(4));
+        records = 1;
+      }
+      if (!this.writePending(bytes, records)) return false;
+    }
+    return true;
+  }
+
+  /** The segment being written is complete: the next commit begins another; it is fsynced in the background (at close: now). */
   private endSegment(): void {
     const done = this.writing;
     this.writing = null;
+    if (this.closing) {
+      if (done?.sync()) this.counts.fsyncs++;
+      return;
+    }
     done?.syncAsync().then(
       (synced) => synced && this.counts.fsyncs++,
       (err: Error) => (this.lastWriteError = err.message),
@@ -194,7 +239,10 @@ export class DiskSpool {
 
   /** The next event not handed out yet, or null when every written one was (SpoolReader.next). */
   next(): RecordScanner | null {
-    return this.reader.next(this.writing);
+    const found = this.reader.next(this.writing);
+    // Read to the end, every record acknowledged: numbers with no record after them (a damaged last record) too.
+    if (found === null) this.advance(this.reader.recordlessUpTo(this.state.acked));
+    return found;
   }
 
   /** Hands out again everything after the acknowledged position (a new connection upstream). */
@@ -206,9 +254,15 @@ export class DiskSpool {
   ack(seq: number): void {
     const upTo = Math.min(seq, this.nextSeq - 1);
     if (upTo <= this.state.acked) return;
+    this.reader.ackUpTo(upTo);
+    // The upstream acknowledges records: the numbers the reader went past after the last of them hold none.
+    this.advance(this.reader.recordlessUpTo(upTo));
+  }
+
+  private advance(upTo: number): void {
+    if (upTo <= this.state.acked) return;
     this.counts.acked += upTo - this.state.acked;
     this.state.acked = upTo;
-    this.reader.ackUpTo(upTo);
     this.folder.stateDirty = true;
     this.dropAcked();
   }
@@ -219,10 +273,38 @@ export class DiskSpool {
     return this.reader.oldestUnacked(this.writing);
   }
 
-  close(): void {
-    this.commit();
-    this.sync();
+  /**
+   * Writes what waits in memory (past the size bound: see commitPastBound)
+   * and the segments removed with the folder again (SpoolFolder.restoreRemoved),
+   * fsyncs, and closes the segments. Returns how many events could not be
+   * written (a full disk, after a second try with the room acknowledged
+   * segments gave back): dropped, each handed to `lost` (`buf` and `record`
+   * as a scanner gives them) so that the caller counts it by type.
+   */
+  close(lost: (buf: Buffer, record: SpoolRecord) => void = () => undefined): number {
+    this.closing = true;
+    // A folder removed under oxd: the segment being written is in the old one, gone at exit.
+    try {
+      if (this.folder.ensure()) this.writing = null;
+    } catch (err) {
+      this.lastWriteError = (err as Error).message;
+    }
+    if (!this.commitPastBound()) this.commitPastBound();
+    const waiting = this.nextSeq - this.pendingFirst;
+    const r: SpoolRecord = { seq: 0, spooledAt: 0, start: 0, metaStart: 0, metaEnd: 0, end: 0 };
+    for (let at = 0; at < this.pendingBytes && readRecord(this.pending, at, this.pendingBytes, r) > 0; at = r.end) lost(this.pending, r);
+    this.counts.dropped_newest += waiting;
+    this.pendingBytes = 0;
+    this.pendingFirst = this.nextSeq;
+    const removed = this.folder.restoreRemoved(this.segments, this.state.acked, lost);
+    try {
+      this.sync();
+    } catch (err) {
+      // The events are written; only their fsync or the state's failed (an old state sends some again).
+      this.lastWriteError = (err as Error).message;
+    }
     for (const s of this.segments) s.close();
+    return waiting + removed;
   }
 
   status(): { [key: string]: number | string | null | boolean } {

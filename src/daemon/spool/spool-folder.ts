@@ -3,7 +3,7 @@
  * again when the acknowledged position changed, the names of new segment
  * files fsynced in the background, and the folder made again when it was
  * removed while oxd runs (the open segments still hold their events; new
- * ones go in the folder made again).
+ * ones go in the folder made again, and at close the removed ones too).
  *
  * This is what the spool does to the folder itself, apart from the order in
  * which events are written and read: the spool only says when the state
@@ -11,13 +11,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SpoolRecord } from '../../protocol/spool/spool-record';
+import { RecordScanner } from './record-scanner';
 import { segmentName } from './segments';
-import { SpoolState, syncFolderAsync, writeState, writeStateAsync } from './spool-state';
+import { SpoolState, syncFolder, syncFolderAsync, writeState, writeStateAsync } from './spool-state';
 import { SpoolSegment } from './spool-segment';
 
-/** Where the folder's counter and write errors go: the spool's, for STATUS. */
+/** Where the folder's counters and write errors go: the spool's, for STATUS. */
 export interface FolderReport {
-  readonly counts: { folder_removed: number };
+  readonly counts: { folder_removed: number; write_errors: number };
   lastWriteError: string | null;
 }
 
@@ -46,6 +48,39 @@ export class SpoolFolder {
     // The new name made durable in the background; until then a crash of the machine may lose the segment.
     syncFolderAsync(this.dir).catch((err: Error) => (this.report.lastWriteError = err.message));
     return seg;
+  }
+
+  /**
+   * At close: segments removed with the folder (held open, their events were
+   * still sent) written again in it, else they would go with oxd. The
+   * unacknowledged events of one that cannot be written are handed to
+   * `lost`; returns how many.
+   */
+  restoreRemoved(segments: readonly SpoolSegment[], acked: number, lost: (buf: Buffer, record: SpoolRecord) => void): number {
+    let dropped = 0;
+    let restored = false;
+    for (const seg of segments) {
+      try {
+        restored = seg.restore() || restored;
+      } catch (err) {
+        this.report.counts.write_errors++;
+        this.report.lastWriteError = (err as Error).message;
+        const scanner = new RecordScanner(seg.fd, 0);
+        while (scanner.next(seg.bytes, true)) {
+          if (scanner.record.seq <= acked) continue;
+          lost(scanner.buf, scanner.record);
+          dropped++;
+        }
+      }
+    }
+    if (restored) {
+      try {
+        syncFolder(this.dir);
+      } catch (err) {
+        this.report.lastWriteError = (err as Error).message;
+      }
+    }
+    return dropped;
   }
 
   /** Writes the state if it changed; the event loop waits (start-up, close). */

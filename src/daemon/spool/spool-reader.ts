@@ -95,6 +95,17 @@ export class SpoolReader {
     this.ages.ackUpTo(seq);
   }
 
+  /**
+   * How far the acknowledged position `acked` may move with no word from the
+   * upstream: when every record handed out is acknowledged, the numbers gone
+   * past beyond them (to the end of a segment read to its end) hold no record
+   * (damage, a torn end, numbering moved on at start-up), so nothing will ever
+   * acknowledge them, and at the spool's end no later record will either.
+   */
+  recordlessUpTo(acked: number): number {
+    return this.ages.oldest() === null ? Math.max(acked, this.handedOut) : acked;
+  }
+
   /** The spool removed its oldest segment; what it held is acknowledged (or dropped) up to `acked`. */
   oldestRemoved(acked: number): void {
     if (this.index > 0) this.index--;

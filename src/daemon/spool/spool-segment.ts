@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { RecordScanner } from './record-scanner';
 import type { SegmentFile } from './segments';
 
-const { O_RDWR, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+const { O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW } = fs.constants;
 
 export class SpoolSegment implements SegmentFile {
   /** Bytes of it the reader has gone through, across rewinds: damage in them is counted already. */
@@ -87,6 +87,33 @@ export class SpoolSegment implements SegmentFile {
       lastEnd = scanner.offset;
     }
     return { lastSeq, damaged: scanner.damaged, damagedBytes: scanner.damagedBytes, tornBytes: this.bytes - lastEnd };
+  }
+
+  /**
+   * Its file removed from under oxd (no name left: the folder removed) is
+   * written again at its path from the open descriptor, so that what it holds
+   * outlives oxd; true when it was. A file still named somewhere (renamed,
+   * moved) is left alone. Throws when it cannot be written (nothing stays).
+   */
+  restore(): boolean {
+    if (fs.fstatSync(this.fd).nlink > 0) return false;
+    const out = fs.openSync(this.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o640);
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(this.bytes, 1024 * 1024));
+      for (let at = 0; at < this.bytes; ) {
+        const n = fs.readSync(this.fd, buf, 0, Math.min(buf.length, this.bytes - at), at);
+        if (n === 0) break;
+        for (let done = 0; done < n; ) done += fs.writeSync(out, buf, done, n - done, at + done);
+        at += n;
+      }
+      fs.fsyncSync(out);
+    } catch (err) {
+      fs.closeSync(out);
+      fs.rmSync(this.path, { force: true });
+      throw err;
+    }
+    fs.closeSync(out);
+    return true;
   }
 
   close(): void {
