@@ -23,6 +23,8 @@ export class ReadTurns {
   private waitingForSinks = false;
   /** The connection goes to the next oxd: never read again here. */
   private stopped = false;
+  /** Shutdown: read the sender to its end whatever the sinks say (what they cannot take now is written at close). */
+  private draining = false;
 
   /** `onBackpressure`: counts each pause for a sink that is behind. */
   constructor(
@@ -34,7 +36,7 @@ export class ReadTurns {
 
   /** After handling a chunk of `bytes` read from the socket. */
   read(bytes: number): void {
-    if (this.router.congested && !this.waitingForSinks) {
+    if (this.router.congested && !this.waitingForSinks && !this.draining) {
       this.waitingForSinks = true;
       this.onBackpressure();
       this.socket.pause();
@@ -57,6 +59,7 @@ export class ReadTurns {
 
   /** Reads on whatever the sinks say (shutdown drains every sender to its end). */
   ignoreSinks(): void {
+    this.draining = true;
     this.waitingForSinks = false;
     this.resumeIfFree();
   }
