@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""load_sender.py --type T --rate R --duration S --progress FILE --out FILE
+"""load_sender.py --type T --rate R --duration S --progress FILE --out FILE [--until FILE]
 
 Sends events at a steady rate (R per second, spread evenly, for S seconds) from one
 libzmq PUSH socket, framed as the original Python client did, each body carrying its
@@ -8,7 +8,8 @@ sequence number: {'seq': n}. Counts an event as sent when send_multipart returns
 so the guest script can act at a chosen point. At the end closes the socket with a
 30 s linger (what libzmq still holds is delivered if oxd takes it) and writes a JSON
 summary to --out: sent, the timeline of (time, seq) every 50 ms, the longest time one
-send blocked (libzmq's queue full while oxd was away).
+send blocked (libzmq's queue full while oxd was away). With --until, it stops as soon as
+that file exists (S is then the most it runs).
 """
 import argparse
 import json
@@ -28,6 +29,7 @@ ap.add_argument('--duration', type=float, required=True)
 ap.add_argument('--progress', required=True)
 ap.add_argument('--out', required=True)
 ap.add_argument('--address', default='127.0.0.1:3514')
+ap.add_argument('--until', default=None)
 args = ap.parse_args()
 signal.alarm(int(args.duration) + 90)
 
@@ -51,7 +53,7 @@ t_start = time.time()
 m_start = time.monotonic()
 next_mark = 0.0
 total = int(args.rate * args.duration)
-while sent < total:
+while sent < total and not (args.until and os.path.exists(args.until)):
     elapsed = time.monotonic() - m_start
     due = min(total, int(elapsed * args.rate) + 1)
     while sent < due:
