@@ -20,18 +20,21 @@
  * spool is full (its size bound, or the disk), `whenFull` decides: block
  * (events wait in memory and `full` is set: the forwarder then reports
  * itself congested, so the sources stop reading), or drop the oldest
- * segment or the newest events, counted. At close, events waiting in memory
- * are written past the size bound (oxd's own, while the senders' queues can
- * hold what it does not read; at shutdown nothing else holds what it took),
- * and only those a full disk will not take are lost, counted and handed back.
+ * segment or the newest events, counted. The write side (spool-writer.ts)
+ * holds the events waiting in memory and the segment being written. At
+ * close, events waiting in memory are written past the size bound (oxd's
+ * own, while the senders' queues can hold what it does not read; at
+ * shutdown nothing else holds what it took), and only those a full disk
+ * will not take are lost, counted and handed back.
  */
-import { readRecord, recordSize, SpoolRecord, wholeRecordsWithin, writeRecord } from '../../protocol/spool/spool-record';
+import { recordSize, SpoolRecord } from '../../protocol/spool/spool-record';
 import { RecordScanner } from './record-scanner';
 import { SpoolFolder } from './spool-folder';
 import { SpoolReader } from './spool-reader';
 import { recoverSpool } from './spool-recovery';
 import { SpoolState } from './spool-state';
 import { SpoolSegment } from './spool-segment';
+import { SpoolWriter } from './spool-writer';
 
 export type WhenFull = 'block' | 'drop-oldest' | 'drop-newest';
 
@@ -44,8 +47,6 @@ export interface DiskSpoolOptions {
   segmentBytes?: number;
 }
 
-const WRITE_BUFFER = 1024 * 1024;
-
 export class DiskSpool {
   readonly state: SpoolState;
   /** Why the state file was not used at start-up, if it was there and unreadable. */
@@ -57,18 +58,10 @@ export class DiskSpool {
   lastWriteError: string | null = null;
   private readonly segments: SpoolSegment[] = [];
   private readonly segmentBytes: number;
-  /** The open segment takes the next commit; null: the next commit begins one. */
-  private writing: SpoolSegment | null = null;
-  private nextSeq: number;
-  /** Appended, not yet written: records `pendingFirst..nextSeq-1` in `pending[0, pendingBytes)`. */
-  private pending: Buffer = Buffer.allocUnsafe(WRITE_BUFFER);
-  private pendingBytes = 0;
-  private pendingFirst = 1;
   private diskBytes = 0;
-  /** close() is writing: segments it ends are fsynced at once, the process exits next. */
-  private closing = false;
   private readonly folder: SpoolFolder;
   private readonly reader: SpoolReader;
+  private readonly writer: SpoolWriter;
 
   constructor(private readonly options: DiskSpoolOptions) {
     this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(options.maxBytes / 16)));
@@ -78,11 +71,11 @@ export class DiskSpool {
     this.folder = new SpoolFolder(options.dir, this.state, this);
     this.folder.stateDirty = found.stateChanged;
     this.segments.push(...found.segments);
-    this.nextSeq = found.nextSeq;
     this.counts.damaged += found.damaged;
     this.counts.damaged_bytes += found.damagedBytes;
-    this.pendingFirst = this.nextSeq;
     for (const s of this.segments) this.diskBytes += s.bytes;
+    const written = (bytes: number): number => (this.diskBytes += bytes);
+    this.writer = new SpoolWriter(this.segments, this.folder, this.segmentBytes, found.nextSeq, this, written, () => this.dropAcked());
     this.reader = new SpoolReader(this.segments, (i) => this.lastOf(i), this.counts, this.state.acked);
     this.dropAcked();
     this.folder.saveState();
@@ -94,16 +87,16 @@ export class DiskSpool {
 
   /** Events taken and not acknowledged (damage not yet read included). */
   get unacked(): number {
-    return this.nextSeq - 1 - this.state.acked;
+    return this.writer.nextSeq - 1 - this.state.acked;
   }
 
   /** Bytes on disk and waiting to be written. */
   get bytes(): number {
-    return this.diskBytes + this.pendingBytes;
+    return this.diskBytes + this.writer.bytes;
   }
 
   get lastSeq(): number {
-    return this.nextSeq - 1;
+    return this.writer.nextSeq - 1;
   }
 
   /** Takes one event: its sequence number, or 0 when it was dropped (drop-newest, and the spool is full). */
@@ -114,13 +107,10 @@ export class DiskSpool {
       return 0;
     }
     // A segment ends before the record that would take it over its size; the write buffer is written when full.
-    if (this.pendingBytes > 0 && !this.full && (this.writing?.bytes ?? 0) + this.pendingBytes + size > this.segmentBytes && this.commit()) this.endSegment();
-    if (this.pendingBytes + size > this.pending.length) {
-      if (!this.full) this.commit();
-      if (this.pendingBytes + size > this.pending.length) this.growPending(this.pendingBytes + size);
-    }
-    const seq = this.nextSeq++;
-    this.pendingBytes = writeRecord(this.pending, this.pendingBytes, seq, now, meta, metaStart, metaEnd, body, bodyStart, bodyEnd);
+    const w = this.writer;
+    if (w.bytes > 0 && !this.full && (w.segment?.bytes ?? 0) + w.bytes + size > this.segmentBytes && this.commit()) w.endSegment();
+    if (!w.fits(size) && !this.full) this.commit();
+    const seq = w.append(meta, metaStart, metaEnd, body, bodyStart, bodyEnd, now);
     this.counts.appended++;
     return seq;
   }
@@ -132,22 +122,20 @@ export class DiskSpool {
    * dropped, counted. With block, events over the size bound wait too.
    */
   commit(): boolean {
-    if (this.pendingBytes === 0) return true;
-    let bytes = this.pendingBytes;
-    let records = this.nextSeq - this.pendingFirst;
+    if (this.writer.bytes === 0) return true;
+    let bytes = this.writer.bytes;
+    let records = this.writer.waiting;
     if (this.options.whenFull === 'block' && this.diskBytes + bytes > this.options.maxBytes) {
       // As many whole records as fit under the bound; the rest wait for acknowledgements to make room.
-      ({ bytes, records } = wholeRecordsWithin(this.pending, this.pendingBytes, this.options.maxBytes - this.diskBytes));
+      ({ bytes, records } = this.writer.wholeRecordsWithin(this.options.maxBytes - this.diskBytes));
       if (records === 0) {
         this.full = true;
         return false;
       }
     }
-    if (!this.writePending(bytes, records)) {
+    if (!this.writer.write(bytes, records)) {
       if (this.options.whenFull === 'drop-newest') {
-        this.counts.dropped_newest += this.nextSeq - this.pendingFirst;
-        this.pendingBytes = 0;
-        this.pendingFirst = this.nextSeq;
+        this.counts.dropped_newest += this.writer.dropWaiting();
         this.full = false;
       }
       return false;
@@ -155,91 +143,24 @@ export class DiskSpool {
     return !this.full;
   }
 
-  /**
-   * Writes the first `records` events waiting in memory (`bytes` of them) to
-   * the newest segment; false when the write failed (counted, shown): they
-   * wait, `full` is set, and acknowledged segments kept until now (the one
-   * being written) give their space back for the next try.
-   */
-  private writePending(bytes: number, records: number): boolean {
-    try {
-      if (this.writing === null) {
-        this.writing = this.folder.newSegment(this.pendingFirst);
-        this.segments.push(this.writing);
-      }
-      this.writing.write(this.pending, bytes);
-    } catch (err) {
-      this.counts.write_errors++;
-      this.lastWriteError = (err as Error).message;
-      this.full = true;
-      this.dropAcked();
-      return false;
-    }
-    this.diskBytes += bytes;
-    this.pending.copyWithin(0, bytes, this.pendingBytes);
-    this.pendingBytes -= bytes;
-    this.pendingFirst += records;
-    this.full = this.pendingBytes > 0;
-    this.lastWriteError = null;
-    if (this.writing.bytes >= this.segmentBytes) this.endSegment();
-    return true;
-  }
-
-  /**
-   * At close: every event waiting in memory written, past the size bound,
-   * into segments of the usual size, so that a full disk costs only the
-   * newest ones, which do not fit. False when some still wait.
-   */
-  private commitPastBound(): boolean {
-    while (this.pendingBytes > 0) {
-      const written = this.writing?.bytes ?? 0;
-      let { bytes, records } = wholeRecordsWithin(this.pending, this.pendingBytes, this.segmentBytes - written);
-      if (records === 0 && written > 0) {
-        this.endSegment();
-        continue;
-      }
-      if (records === 0) {
-        // A record larger than a segment has one of its own.
-        bytes = recordSize(this.pending.readUInt16BE(2), this.pending.readUInt32BE(4));
-        records = 1;
-      }
-      if (!this.writePending(bytes, records)) return false;
-    }
-    return true;
-  }
-
-  /** The segment being written is complete: the next commit begins another; it is fsynced in the background (at close: now). */
-  private endSegment(): void {
-    const done = this.writing;
-    this.writing = null;
-    if (this.closing) {
-      if (done?.sync()) this.counts.fsyncs++;
-      return;
-    }
-    done?.syncAsync().then(
-      (synced) => synced && this.counts.fsyncs++,
-      (err: Error) => (this.lastWriteError = err.message),
-    );
-  }
-
   /** fsync of the newest segment, and of the state when it changed (at close: the event loop waits). */
   sync(): void {
-    if (this.writing?.sync()) this.counts.fsyncs++;
-    if (this.folder.ensure()) this.writing = null;
+    if (this.writer.segment?.sync()) this.counts.fsyncs++;
+    if (this.folder.ensure()) this.writer.segment = null;
     this.folder.saveState();
   }
 
   /** As sync, on libuv's thread pool, for the fsync interval: the event loop does not wait for the disk. */
   async syncAsync(): Promise<void> {
-    const writing = this.writing;
+    const writing = this.writer.segment;
     if (writing !== null && (await writing.syncAsync())) this.counts.fsyncs++;
-    if (this.folder.ensure()) this.writing = null;
+    if (this.folder.ensure()) this.writer.segment = null;
     await this.folder.saveStateAsync();
   }
 
   /** The next event not handed out yet, or null when every written one was (SpoolReader.next). */
   next(): RecordScanner | null {
-    const found = this.reader.next(this.writing);
+    const found = this.reader.next(this.writer.segment);
     // Read to the end, every record acknowledged: numbers with no record after them (a damaged last record) too.
     if (found === null) this.advance(this.reader.recordlessUpTo(this.state.acked));
     return found;
@@ -252,7 +173,7 @@ export class DiskSpool {
 
   /** Every event up to `seq` is acknowledged: segments wholly acknowledged are deleted. */
   ack(seq: number): void {
-    const upTo = Math.min(seq, this.nextSeq - 1);
+    const upTo = Math.min(seq, this.writer.nextSeq - 1);
     if (upTo <= this.state.acked) return;
     this.reader.ackUpTo(upTo);
     // The upstream acknowledges records: the numbers the reader went past after the last of them hold none.
@@ -270,11 +191,11 @@ export class DiskSpool {
   /** When the oldest unacknowledged event was spooled (null: none), looking at the next one to send if none is in flight. */
   oldestUnacked(): number | null {
     if (this.unacked === 0) return null;
-    return this.reader.oldestUnacked(this.writing);
+    return this.reader.oldestUnacked(this.writer.segment);
   }
 
   /**
-   * Writes what waits in memory (past the size bound: see commitPastBound)
+   * Writes what waits in memory (past the size bound: see SpoolWriter.writePastBound)
    * and the segments removed with the folder again (SpoolFolder.restoreRemoved),
    * fsyncs, and closes the segments. Returns how many events could not be
    * written (a full disk, after a second try with the room acknowledged
@@ -282,20 +203,16 @@ export class DiskSpool {
    * as a scanner gives them) so that the caller counts it by type.
    */
   close(lost: (buf: Buffer, record: SpoolRecord) => void = () => undefined): number {
-    this.closing = true;
+    this.writer.closing = true;
     // A folder removed under oxd: the segment being written is in the old one, gone at exit.
     try {
-      if (this.folder.ensure()) this.writing = null;
+      if (this.folder.ensure()) this.writer.segment = null;
     } catch (err) {
       this.lastWriteError = (err as Error).message;
     }
-    if (!this.commitPastBound()) this.commitPastBound();
-    const waiting = this.nextSeq - this.pendingFirst;
-    const r: SpoolRecord = { seq: 0, spooledAt: 0, start: 0, metaStart: 0, metaEnd: 0, end: 0 };
-    for (let at = 0; at < this.pendingBytes && readRecord(this.pending, at, this.pendingBytes, r) > 0; at = r.end) lost(this.pending, r);
+    if (!this.writer.writePastBound()) this.writer.writePastBound();
+    const waiting = this.writer.dropWaiting(lost);
     this.counts.dropped_newest += waiting;
-    this.pendingBytes = 0;
-    this.pendingFirst = this.nextSeq;
     const removed = this.folder.restoreRemoved(this.segments, this.state.acked, lost);
     try {
       this.sync();
@@ -328,13 +245,7 @@ export class DiskSpool {
   /** The highest sequence number segment `i` can hold. */
   private lastOf(i: number): number {
     if (i + 1 < this.segments.length) return this.segments[i + 1].first - 1;
-    return this.pendingFirst - 1;
-  }
-
-  private growPending(need: number): void {
-    const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.pending.length));
-    this.pending.copy(grown, 0, 0, this.pendingBytes);
-    this.pending = grown;
+    return this.writer.first - 1;
   }
 
   /** Room for `size` more bytes: true to take the event (block waits; drop-oldest makes room), false to drop it. */
@@ -344,7 +255,7 @@ export class DiskSpool {
       this.full = true;
       return true;
     }
-    while (this.bytes + size > this.options.maxBytes && this.segments.length > 0 && this.segments[0] !== this.writing) {
+    while (this.bytes + size > this.options.maxBytes && this.segments.length > 0 && this.segments[0] !== this.writer.segment) {
       const end = this.lastOf(0);
       this.counts.dropped_oldest += Math.max(0, end - Math.max(this.state.acked, this.segments[0].first - 1));
       if (end > this.state.acked) {
@@ -359,11 +270,11 @@ export class DiskSpool {
   /** Deletes the segments whose every event is acknowledged, but the one being written. */
   private dropAcked(): void {
     while (this.segments.length > 0 && this.lastOf(0) <= this.state.acked) {
-      if (this.segments[0] === this.writing) {
+      if (this.segments[0] === this.writer.segment) {
         // The one being written is kept (no new file per acknowledgement), but not when the spool is full:
         // on a full disk it may be all there is to free.
         if (!this.full) return;
-        this.writing = null;
+        this.writer.segment = null;
       }
       this.removeOldest();
     }
