@@ -35,6 +35,7 @@ import { DiskForwardQueue } from '../spool/disk-forward-queue';
 import type { Stats, TypeEntry } from '../stats';
 import type { ForwardQueue } from './forward-queue';
 import { PushSender } from './push-sender';
+import { FailoverWatch } from './failover-watch';
 import { Upstreams } from './upstreams';
 
 const PROBE_TIMEOUT_MS = 5000;
@@ -60,9 +61,7 @@ export class Forwarder implements Sink {
   private handshakeFailures = 0;
   private handshakeError: string | null = null;
   private upstreams: Upstreams;
-  private readonly upstreamTimer: NodeJS.Timeout;
-  private returnProbe: Promise<void> | null = null;
-  private nextReturnProbe = 0;
+  private readonly watch: FailoverWatch;
   private linkTarget: Endpoint | null = null;
   /** How far the links to one upstream sent: what another upstream is sent of it again may be written twice. */
   private lastSent: { target: Endpoint; upTo: number } | null = null;
@@ -80,8 +79,20 @@ export class Forwarder implements Sink {
     private readonly curve: LinkCurveClient | null = null,
   ) {
     this.upstreams = new Upstreams(targets, linkSettings.forwardFailoverMs, Date.now());
-    this.upstreamTimer = setInterval(() => this.watchUpstreams(), Math.max(50, Math.min(1000, Math.floor(linkSettings.forwardFailoverMs / 4))));
-    this.upstreamTimer.unref();
+    this.watch = new FailoverWatch(
+      {
+        upstreams: () => this.upstreams,
+        // Over a disk queue, only an upstream this oxd may send to (its CURVE key) is gone back to.
+        mayUse: (found) => !(this.spool instanceof DiskForwardQueue) || curveRefusal(this.curve, found) === null,
+        moved: (kind, from, why) => {
+          this.log.notice(`forwarding moves ${kind === 'return' ? 'back ' : ''}from ${formatEndpoint(from)} to ${formatEndpoint(this.target)}: ${why}`);
+          // A return is planned: what the one in use has in flight is acknowledged first, so nothing goes twice.
+          if (kind === 'return') this.leave(this.linkSettings.linkAckTimeoutMs, true);
+          else this.leave(0, false);
+        },
+      },
+      linkSettings.forwardFailoverMs,
+    );
     let wasCongested = false;
     spool.onReady = () => {
       if (wasCongested && !spool.congested) this.onDrain?.();
@@ -140,38 +151,6 @@ export class Forwarder implements Sink {
     this.choose(this.target, settle, old?.close(lingerMs));
   }
 
-  /** Moves to the next upstream after forward_failover_ms without a connection; back to the first when it answers. */
-  private watchUpstreams(): void {
-    if (this.closing) return;
-    const now = Date.now();
-    const next = this.upstreams.failoverDue(now);
-    if (next !== null) {
-      const from = formatEndpoint(this.target);
-      this.upstreams.moveTo(next, now, `no connection for ${this.upstreams.failoverMs / 1000} s`, 'failover');
-      this.log.notice(`forwarding moves from ${from} to ${formatEndpoint(this.target)}: no connection for ${this.upstreams.failoverMs / 1000} s`);
-      this.leave(0, false);
-      return;
-    }
-    if (this.upstreams.onPreferred || this.returnProbe !== null || now < this.nextReturnProbe) return;
-    this.nextReturnProbe = now + this.upstreams.returnProbeMs;
-    const upstreams = this.upstreams;
-    const first = upstreams.list[0];
-    this.returnProbe = (async () => {
-      try {
-        const found = await probeLink(first, PROBE_TIMEOUT_MS);
-        // Over a disk queue, only a first upstream this oxd may send to (its CURVE key) is gone back to.
-        if (this.spool instanceof DiskForwardQueue && curveRefusal(this.curve, found) !== null) return;
-      } catch {
-        return;
-      }
-      if (this.closing || this.upstreams !== upstreams || upstreams.onPreferred) return;
-      const from = formatEndpoint(this.target);
-      upstreams.moveTo(0, Date.now(), 'it answers again', 'return');
-      this.log.notice(`forwarding moves back from ${from} to ${formatEndpoint(first)}: it answers again`);
-      this.leave(this.linkSettings.linkAckTimeoutMs, true);
-    })().finally(() => (this.returnProbe = null));
-  }
-
   async flush(): Promise<void> {
     await this.push?.flush();
   }
@@ -185,8 +164,7 @@ export class Forwarder implements Sink {
     const deadline = Date.now() + lingerMs;
     await this.push?.drainUntil(deadline);
     this.closing = true;
-    clearInterval(this.upstreamTimer);
-    await this.returnProbe;
+    await this.watch.close();
     await this.link?.close();
     await this.push?.close(Math.max(0, deadline - Date.now()));
     let lost = 0;
