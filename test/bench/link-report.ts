@@ -159,6 +159,10 @@ export function goals(summaries: WaySummary[]): Goal[] {
     // One fsync at a time, on libuv's pool: a slow disk makes fewer than the interval asks for.
     { what: '  fsyncs a second of the local spool in D (asks for 100)', measured: fixed(of('D')?.spoolFsyncsPerSec ?? null, 1), goal: '(reported)', met: null },
     { what: 'bytes on the wire, zlib (B) / none (C)', measured: fixed(ratio('B', 'C', (s) => s.tcpBytesPerEvent), 3), goal: '(reported)', met: null },
+    { what: 'what CURVE costs, zlib: E / B events/s', measured: fixed(ratio('E', 'B', rate), 2), goal: '(reported)', met: null },
+    { what: '  no compression: F / C events/s', measured: fixed(ratio('F', 'C', rate), 2), goal: '(reported)', met: null },
+    { what: '  local CPU per event: E / B, F / C', measured: `${fixed(ratio('E', 'B', (s) => s.localCpuUsPerEvent), 2)}, ${fixed(ratio('F', 'C', (s) => s.localCpuUsPerEvent), 2)}`, goal: '(reported)', met: null },
+    { what: '  central CPU per event: E / B, F / C', measured: `${fixed(ratio('E', 'B', (s) => s.centralCpuUsPerEvent), 2)}, ${fixed(ratio('F', 'C', (s) => s.centralCpuUsPerEvent), 2)}`, goal: '(reported)', met: null },
     { what: 'local CPU per event, disk spool + acks (B) / PUSH (A)', measured: fixed(ratio('B', 'A', (s) => s.localCpuUsPerEvent), 2), goal: '(reported)', met: null },
     { what: 'events lost or written twice, every trial', measured: String(faults), goal: '0', met: faults === 0 },
   ];

@@ -1,10 +1,10 @@
 /**
  * The forwarding benchmark (figures, not pass/fail): a local oxd started
- * with --forward sends every event to a central oxd, four ways
+ * with --forward sends every event to a central oxd, six ways
  * (link-ways.ts): A a memory queue and plain ZeroMQ PUSH, as before the
  * link; B the disk spool and the acknowledged link, zlib; C the same
  * uncompressed; D as B with the spool fsynced every 10 ms instead of every
- * second. One sender process writes ~200-byte events into the local as fast
+ * second; E and F as B and C with CURVE on the link. One sender process writes ~200-byte events into the local as fast
  * as it takes them; each trial has its own pair of daemons, and the rounds
  * run the ways in alternating order, so the machine's noise spreads over
  * all of them. Per trial (link-trial.ts): events/s from the first write to
@@ -13,7 +13,7 @@
  * events lost or written twice. Prints tables; writes JSON to
  * bench-results/link.json.
  *
- *   node build/test/bench/link-run.js [--events N] [--rounds R] [--warmup W] [--ways A,B,C,D]
+ *   node build/test/bench/link-run.js [--events N] [--rounds R] [--warmup W] [--ways A,B,C,D,E,F]
  *        [--poll-ms MS] [--max-seconds S] [--prewarm-mb M]
  */
 import * as fs from 'node:fs';
@@ -32,7 +32,7 @@ const USAGE = `usage: node build/test/bench/link-run.js [options]
   --events N        events in each timed window                          (500000)
   --rounds R        trials of every way, in alternating order            (3)
   --warmup W        events sent and written before each window           (20000)
-  --ways LIST       ways to run, from A,B,C,D                            (A,B,C,D)
+  --ways LIST       ways to run, from A..F                               (A,B,C,D,E,F)
   --poll-ms MS      STATUS poll period during a window                   (50)
   --max-seconds S   cut a window off after S s, or S/6 s without progress (60)
   --prewarm-mb M    write and delete M MiB first (0 = off)               (1024)`;
