@@ -91,6 +91,9 @@ export function readLayer(t: FileTable, base: Layer): Layer {
         throw headers.error(name, `${headers.name(name)} is not allowed`, `${COMPUTED_HEADERS.join(' and ')} are set by oxpoke from the body it sends`);
       }
       if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw headers.bad(name, ALLOWED.headerValue);
+      if (merged.get(name.toLowerCase())?.table === headers) {
+        throw headers.error(name, `${headers.name(name)} is given twice`, 'header names are compared without regard to case; give each once');
+      }
       merged.set(name.toLowerCase(), { value: [name, value], table: headers, key: name });
     }
     layer.headers = merged;

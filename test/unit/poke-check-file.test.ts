@@ -428,6 +428,11 @@ const REFUSED: Array<[string, string, string]> = [
   ['a text for an integer', lines(...CHECK, 'redirects = "3"'), `${FILE}:4: check[1].redirects = "3" is not allowed; check[1].redirects must be an integer from 0 (redirects are not followed) to 20`],
   ['a text for a boolean', lines(...CHECK, 'tls.verify = "no"'), `${FILE}:4: check[1].tls.verify = "no" is not allowed; check[1].tls.verify must be true or false`],
   ['a text for headers', lines(...CHECK, 'headers = "x"'), `${FILE}:4: check[1].headers = "x" is not allowed; check[1].headers must be a table of header names and values, such as { Accept = "application/json" }`],
+  [
+    'a header given twice, in two cases',
+    lines(...CHECK, 'headers = { Accept = "text/html", accept = "*/*" }'),
+    `${FILE}:4: check[1].headers.accept is given twice; header names are compared without regard to case; give each once`,
+  ],
   ['a number for a name', lines('[[check]]', 'name = 5'), `${FILE}:2: check[1].name = 5 is not allowed; check[1].name must be 1 to 64 letters, digits, "_", "." or "-" (it becomes a metric name)`],
   [
     'a word for statuses',
