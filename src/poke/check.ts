@@ -73,6 +73,8 @@ export interface Capture {
 }
 
 export interface Step {
+  /** A scenario step's name, when the file gives one (for messages and results). */
+  name?: string;
   request: Request;
   expect: Expectations;
   capture: Capture[];

@@ -175,3 +175,12 @@ function walk(value: unknown, segments: PathSegment[], from: number): Selection 
   }
   return { found: true, value: v };
 }
+
+/** The compiled path, or undefined when `text` is not one (for a caller that words its own error). */
+export function parseJsonPath(text: string): JsonPath | undefined {
+  try {
+    return compile(text);
+  } catch {
+    return undefined;
+  }
+}
