@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v
 
-TOOLS := oxview oxctl oxingest oxstash oxstore
+TOOLS := oxview oxctl oxingest oxstash oxstore oxpoke
 ESBUILD_FLAGS := --bundle --platform=node --target=node18 --format=cjs --sourcemap \
 	--external:zeromq --external:sd-notify --external:blueox-fdstore --define:__BLUEOX_VERSION__='"$(VERSION)"'
 

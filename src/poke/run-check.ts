@@ -1,0 +1,120 @@
+/**
+ * One run of a check: its steps in order (one for a check, several for a
+ * scenario), each request made with the values earlier steps captured,
+ * its answer judged, its captures taken. A step that fails critically (or
+ * whose capture finds nothing) ends the run: later steps would only fail
+ * for its sake. The result is what the output, the event and the metrics
+ * are made of.
+ */
+import type { Check, Request, Step } from './check';
+import { Answer, AssertionResult, judge, judgeFailure, Judgement, worst } from './assertions';
+import { probeHttp } from './http-probe';
+import { select } from './json-path';
+import type { CheckRun } from './nagios';
+import { fillPlaceholders } from './placeholders';
+import type { ProbeResult } from './probe-result';
+import { probeTcp } from './tcp-probe';
+
+export interface StepRun {
+  /** The step's name in a scenario, else null. */
+  name: string | null;
+  /** What was asked, placeholders filled: `GET http://…` or `tcp host:port`. */
+  request: string;
+  result: ProbeResult;
+  judgement: Judgement;
+}
+
+export interface CheckResult extends CheckRun {
+  check: Check;
+  steps: StepRun[];
+  /** When the run started (epoch ms), and how long all its steps took. */
+  startedAt: number;
+  totalMs: number;
+}
+
+export async function runCheck(check: Check): Promise<CheckResult> {
+  const startedAt = Date.now();
+  const values = new Map<string, string>();
+  const steps: StepRun[] = [];
+  const results: AssertionResult[] = [];
+  let answer: Answer | null = null;
+  let totalMs = 0;
+  for (const [i, step] of check.steps.entries()) {
+    const request = filled(step.request, values);
+    const result = await probe(request, step);
+    const label = check.steps.length > 1 ? (step.name ?? `step ${i + 1}`) : null;
+    totalMs += result.timings.totalMs;
+    let judgement: Judgement;
+    if (!result.ok) {
+      judgement = judgeFailure(result.reason, result.message);
+      answer = null;
+    } else {
+      answer = { status: request.kind === 'http' ? result.status : null, headers: result.headers, body: result.body, totalMs: result.timings.totalMs, certDaysLeft: result.cert?.daysLeft ?? null };
+      judgement = judge(step.expect, answer);
+      const missing = capture(step, answer, values);
+      if (missing !== null) judgement = { outcome: 'CRITICAL', results: [...judgement.results, missing] };
+    }
+    steps.push({ name: label, request: describe(request), result, judgement });
+    results.push(...judgement.results.map((r) => (label === null ? r : { ...r, name: `${label}: ${r.name}` })));
+    if (judgement.outcome === 'CRITICAL' || judgement.outcome === 'UNKNOWN') break;
+  }
+  const last = check.steps[Math.min(steps.length, check.steps.length) - 1];
+  return {
+    name: check.name,
+    check,
+    steps,
+    startedAt,
+    totalMs,
+    judgement: { outcome: worst(results), results },
+    // The output's time is the whole run's: a scenario is judged as one.
+    answer: answer === null ? null : { ...answer, totalMs },
+    expect: { warningMs: last.expect.warningMs, criticalMs: last.expect.criticalMs },
+  };
+}
+
+function probe(request: Request, step: Step): Promise<ProbeResult> {
+  const opts = { timeoutMs: step.timeoutMs, maxBodyBytes: step.maxBodyBytes };
+  return request.kind === 'http' ? probeHttp(request, opts) : probeTcp(request, { ...opts, expectBody: step.expect.body ?? undefined });
+}
+
+/** The request with `${NAME}` replaced by what earlier steps captured. */
+function filled(request: Request, values: ReadonlyMap<string, string>): Request {
+  if (values.size === 0) return request;
+  if (request.kind === 'tcp') return { ...request, send: request.send === null ? null : fillPlaceholders(request.send, values) };
+  return {
+    ...request,
+    url: fillPlaceholders(request.url, values),
+    headers: request.headers.map(([name, value]) => [name, fillPlaceholders(value, values)]),
+    body: request.body === null ? null : fillPlaceholders(request.body, values),
+  };
+}
+
+function describe(request: Request): string {
+  return request.kind === 'http' ? `${request.method} ${request.url}` : `tcp ${request.host}:${request.port}`;
+}
+
+/** Takes the step's captures into `values`; the failed assertion of the first that finds nothing, else null. */
+function capture(step: Step, answer: Answer, values: Map<string, string>): AssertionResult | null {
+  for (const c of step.capture) {
+    let value: string | undefined;
+    const from = c.from;
+    if ('header' in from) value = answer.headers[from.header.toLowerCase()];
+    else if ('regex' in from) value = from.regex.exec(answer.body.toString('utf8'))?.[1];
+    else {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(answer.body.toString('utf8'));
+      } catch {
+        doc = undefined;
+      }
+      const found = doc === undefined ? { found: false, value: undefined } : select(doc, from.json);
+      if (found.found) value = typeof found.value === 'string' ? found.value : JSON.stringify(found.value);
+    }
+    if (value === undefined) {
+      const where = 'header' in from ? `header ${from.header}` : 'regex' in from ? `regex ${from.regex.source}` : `json ${from.json}`;
+      return { name: `capture ${c.name}`, ok: false, severity: 'CRITICAL', expected: `a value at ${where}`, got: 'nothing' };
+    }
+    values.set(c.name, value);
+  }
+  return null;
+}
