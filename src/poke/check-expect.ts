@@ -3,7 +3,7 @@
  * to be OK. Regular expressions are compiled and JSON paths parsed here, so a
  * bad one stops the file from loading instead of failing every run.
  */
-import { Expectations, JsonExpectation } from './check';
+import { Expectations, JsonExpectation, noExpectations } from './check';
 import { FileTable, isTable } from './file-table';
 import { parseJsonPath } from './json-path';
 import { ALLOWED as LAYER_ALLOWED } from './check-layer';
@@ -29,16 +29,7 @@ const TCP_KEYS = ['body', 'time'];
 const JSON_OPS = ['equal', 'less', 'greater', 'contains', 'exists'] as const;
 
 export function readExpect(t: FileTable | undefined, kind: 'http' | 'tcp', https: boolean): Expectations {
-  const expect: Expectations = {
-    status: null,
-    headers: [],
-    body: null,
-    json: [],
-    warningMs: null,
-    criticalMs: null,
-    certWarningDays: null,
-    certCriticalDays: null,
-  };
+  const expect = noExpectations();
   if (t === undefined) return expect;
   if (kind === 'tcp') {
     const httpOnly = `${t.name()} of a tcp check may hold only body (what is read) and time`;

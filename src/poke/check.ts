@@ -33,6 +33,11 @@ export interface Expectations {
   certCriticalDays: number | null;
 }
 
+/** Expectations that ask for nothing (any status below 400 passes); a new object each time, as readers fill it. */
+export function noExpectations(): Expectations {
+  return { status: null, headers: [], body: null, json: [], warningMs: null, criticalMs: null, certWarningDays: null, certCriticalDays: null };
+}
+
 export interface TlsOptions {
   /** Verify the server's certificate chain and name. */
   verify: boolean;

@@ -374,7 +374,8 @@ test(`the spool's last record damaged (oxd stopped and started again${ackedBefor
 });
 }
 
-test('the folder removed, then closed before the events are acknowledged: its segments are written again from their open files, nothing lost', (t) => {
+/** 1,500 events spooled and read, 300 acknowledged, then the spool's folder removed under it. */
+function removedWithUnacked(t: ExecutionContext): { dir: string; spool: DiskSpool } {
   const dir = tempDir(t);
   const spool = open(dir);
   append(spool, 0, 1500);
@@ -382,6 +383,11 @@ test('the folder removed, then closed before the events are acknowledged: its se
   drain(spool);
   spool.ack(300);
   fs.rmSync(dir, { recursive: true });
+  return { dir, spool };
+}
+
+test('the folder removed, then closed before the events are acknowledged: its segments are written again from their open files, nothing lost', (t) => {
+  const { dir, spool } = removedWithUnacked(t);
   append(spool, 1500, 1600);
   t.is(spool.close(() => t.fail('an event lost')), 0);
   const again = open(dir);
@@ -391,13 +397,7 @@ test('the folder removed, then closed before the events are acknowledged: its se
 });
 
 test('the folder removed, a file where it was at close: the unacknowledged events of the removed segments are dropped and handed back', (t) => {
-  const dir = tempDir(t);
-  const spool = open(dir);
-  append(spool, 0, 1500);
-  spool.commit();
-  drain(spool);
-  spool.ack(300);
-  fs.rmSync(dir, { recursive: true });
+  const { dir, spool } = removedWithUnacked(t);
   fs.writeFileSync(dir, 'not a folder');
   const lost: number[] = [];
   t.is(spool.close((buf, r) => lost.push(eventOf(buf, r))), 1200);

@@ -5,7 +5,7 @@
  * folder removed while events flow. What was sent is compared with the
  * central's files, event by event.
  */
-import test from 'ava';
+import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import { DEFAULTS } from '../../src/config/oxd-settings';
 import { tallyNumbered } from '../helpers/events';
@@ -55,14 +55,23 @@ test.serial(`the central down until the spool holds more than 2 × the old memor
   t.log(`${sent} events, ${(before.bytes / 2 ** 20).toFixed(1)} MiB in ${before.segments} segments spooled in ${(spooledMs / 1000).toFixed(1)} s; all at the central in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
-test('bytes overwritten inside records of a stopped oxd\'s segments: exactly those events are lost, and counted', async (t) => {
-  // 256 KiB segments (a 16th of the bound): 5,000 small events fill five and part of a sixth.
+/**
+ * 5,000 small events spooled by a forwarding oxd whose central is away, in 256 KiB segments (a
+ * 16th of the bound: five and part of a sixth), then that oxd stopped (SIGTERM).
+ */
+async function spooledAndStopped(t: ExecutionContext) {
   const f = await startForwarding(t, ['--spool-max-bytes', String(4 * 1024 * 1024)]);
   const total = 5000;
   await sendEvents(f.peer, 0, (i) => i < total);
   const segments = await waitForSpooled(f.localSpool, total);
   f.peer.destroy();
   t.is((await f.local.stop()).code, 0);
+  return { f, total, segments };
+}
+
+test('bytes overwritten inside records of a stopped oxd\'s segments: exactly those events are lost, and counted', async (t) => {
+  // 256 KiB segments (a 16th of the bound): 5,000 small events fill five and part of a sixth.
+  const { f, total, segments } = await spooledAndStopped(t);
 
   t.log(`records per segment: ${segments.map((s) => s.length).join(', ')}`);
   const lost = damage(pickForDamage(segments));
@@ -125,12 +134,7 @@ test('the spool folder removed (rm -rf) mid-stream with the central down: none l
 });
 
 test('the spool\'s last record damaged (oxd stopped): once every other event is acknowledged nothing stays unacknowledged, and the segment goes', async (t) => {
-  const f = await startForwarding(t, ['--spool-max-bytes', String(4 * 1024 * 1024)]);
-  const total = 5000;
-  await sendEvents(f.peer, 0, (i) => i < total);
-  const segments = await waitForSpooled(f.localSpool, total);
-  f.peer.destroy();
-  t.is((await f.local.stop()).code, 0);
+  const { f, total, segments } = await spooledAndStopped(t);
 
   const newest = segments[segments.length - 1];
   const lost = damage([newest[newest.length - 1]]);

@@ -3,21 +3,11 @@
  * the worst-severity rule, and the issue's example ($.result = 4).
  */
 import test from 'ava';
-import type { Expectations, JsonExpectation } from '../../src/poke/check';
+import { Expectations, JsonExpectation, noExpectations } from '../../src/poke/check';
 import { type Answer, type AssertionResult, deepEqual, describeResult, judge, judgeFailure } from '../../src/poke/assertions';
 
 function expectations(over: Partial<Expectations> = {}): Expectations {
-  return {
-    status: null,
-    headers: [],
-    body: null,
-    json: [],
-    warningMs: null,
-    criticalMs: null,
-    certWarningDays: null,
-    certCriticalDays: null,
-    ...over,
-  };
+  return { ...noExpectations(), ...over };
 }
 
 function answer(over: Partial<Omit<Answer, 'body'>> & { body?: string | Buffer } = {}): Answer {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Check, Expectations, Step } from '../../src/poke/check';
+import { Check, Expectations, noExpectations, Step } from '../../src/poke/check';
 import { parseChecks, readCheckFile } from '../../src/poke/check-file';
 import { PokeFileError } from '../../src/poke/poke-file-error';
 import { tempDir } from '../helpers/oxd-process';
@@ -12,16 +12,7 @@ const EXAMPLE = path.resolve(__dirname, '../../../examples/poke/example.toml');
 /** A file's text from its lines, so each test can count them. */
 const lines = (...rows: string[]): string => `${rows.join('\n')}\n`;
 
-const NO_EXPECT: Expectations = {
-  status: null,
-  headers: [],
-  body: null,
-  json: [],
-  warningMs: null,
-  criticalMs: null,
-  certWarningDays: null,
-  certCriticalDays: null,
-};
+const NO_EXPECT: Expectations = noExpectations();
 const TLS_DEFAULT = { verify: true, ca: null, cert: null, key: null };
 const SCHEDULE_DEFAULT = { intervalMs: 60_000, jitterMs: 0, retries: 0, failures: 1, window: 1 };
 

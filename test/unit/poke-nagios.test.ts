@@ -4,22 +4,12 @@
  * guidelines' form, labels quoted and escaped.
  */
 import test from 'ava';
-import type { Expectations } from '../../src/poke/check';
+import { Expectations, noExpectations } from '../../src/poke/check';
 import { type Answer, judge, judgeFailure } from '../../src/poke/assertions';
 import { type CheckRun, EXIT_CODES, perfLabel, pluginOutput, worstOutcome } from '../../src/poke/nagios';
 
 function expectations(over: Partial<Expectations> = {}): Expectations {
-  return {
-    status: null,
-    headers: [],
-    body: null,
-    json: [],
-    warningMs: null,
-    criticalMs: null,
-    certWarningDays: null,
-    certCriticalDays: null,
-    ...over,
-  };
+  return { ...noExpectations(), ...over };
 }
 
 function answer(over: Partial<Omit<Answer, 'body'>> & { body?: string } = {}): Answer {
