@@ -18,9 +18,10 @@
  *   not).
  * - `time`: the total time is at most criticalMs (else CRITICAL) and at most
  *   warningMs (else WARNING); judged when a limit is set.
- * - `cert`: the server certificate has at least certCriticalDays left (else
- *   CRITICAL) and at least certWarningDays (else WARNING); judged when a limit
- *   is set. No certificate, or an expired one, is CRITICAL.
+ * - `cert`: the server certificate's whole days left (rounded down) are more
+ *   than certCriticalDays (else CRITICAL) and more than certWarningDays
+ *   (else WARNING), as check_http -C counts them; judged when a limit is
+ *   set. No certificate, or an expired one, is CRITICAL.
  * All failures but `time` and `cert` warnings are CRITICAL.
  */
 import type { Expectations, JsonExpectation, Outcome } from './check';
@@ -219,18 +220,20 @@ function judgeLimit(name: string, ms: number, warningMs: number | null, critical
 
 function judgeCert(daysLeft: number | null, warningDays: number | null, criticalDays: number | null): AssertionResult {
   if (daysLeft === null) {
-    return result('cert', false, 'CRITICAL', `at least ${criticalDays ?? warningDays} days left`, 'no certificate');
+    return result('cert', false, 'CRITICAL', `more than ${criticalDays ?? warningDays} days left`, 'no certificate');
   }
   const got = daysLeft < 0 ? `expired ${days(-daysLeft)} ago` : `${days(daysLeft)} left`;
+  // Whole days, as check_http counts them: 1.9 days left is 1, and a limit of 1 is then reached.
+  const whole = Math.floor(daysLeft);
   // An expired certificate is CRITICAL even where only a warning limit was set.
-  if ((criticalDays !== null && daysLeft < criticalDays) || daysLeft < 0) {
-    return result('cert', false, 'CRITICAL', `at least ${criticalDays ?? warningDays} days left`, got);
+  if ((criticalDays !== null && whole <= criticalDays) || daysLeft < 0) {
+    return result('cert', false, 'CRITICAL', `more than ${criticalDays ?? warningDays} days left`, got);
   }
-  if (warningDays !== null && daysLeft < warningDays) {
-    return result('cert', false, 'WARNING', `at least ${warningDays} days left`, got);
+  if (warningDays !== null && whole <= warningDays) {
+    return result('cert', false, 'WARNING', `more than ${warningDays} days left`, got);
   }
   const limit = warningDays ?? criticalDays;
-  return result('cert', true, warningDays !== null ? 'WARNING' : 'CRITICAL', `at least ${limit} days left`, got);
+  return result('cert', true, warningDays !== null ? 'WARNING' : 'CRITICAL', `more than ${limit} days left`, got);
 }
 
 /** Whole days, rounded down, so "0 days left" means less than one. */

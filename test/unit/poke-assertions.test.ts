@@ -261,19 +261,20 @@ test('time: either limit alone; none means not judged', (t) => {
   t.is(named(judge(expectations({ warningMs: 5 }), answer({ totalMs: 0.43 })).results, 'time').got, '0.4 ms');
 });
 
-test('cert: WARNING under certWarningDays, CRITICAL under certCriticalDays', (t) => {
+test('cert: WARNING at certWarningDays whole days left or fewer, CRITICAL at certCriticalDays or fewer (as check_http -C)', (t) => {
   const expect = expectations({ certWarningDays: 30, certCriticalDays: 7 });
   const at = (certDaysLeft: number | null) => judge(expect, answer({ certDaysLeft }));
   t.is(at(90).outcome, 'OK');
-  t.like(named(at(90).results, 'cert'), { ok: true, expected: 'at least 30 days left', got: '90 days left' });
-  t.is(at(30).outcome, 'OK');
-  t.is(at(29.9).outcome, 'WARNING');
-  t.is(describeResult(named(at(20.5).results, 'cert')), 'cert: expected at least 30 days left, got 20 days left');
-  t.is(at(7).outcome, 'WARNING');
-  t.is(describeResult(named(at(1.5).results, 'cert')), 'cert: expected at least 7 days left, got 1 day left');
+  t.like(named(at(90).results, 'cert'), { ok: true, expected: 'more than 30 days left', got: '90 days left' });
+  t.is(at(31).outcome, 'OK');
+  t.is(at(30.9).outcome, 'WARNING', '30 whole days: the warning limit reached');
+  t.is(describeResult(named(at(20.5).results, 'cert')), 'cert: expected more than 30 days left, got 20 days left');
+  t.is(at(8).outcome, 'WARNING');
+  t.is(at(7.9).outcome, 'CRITICAL', '7 whole days: the critical limit reached');
+  t.is(describeResult(named(at(1.5).results, 'cert')), 'cert: expected more than 7 days left, got 1 day left');
   t.is(at(1.5).outcome, 'CRITICAL');
-  t.is(describeResult(named(at(-3.2).results, 'cert')), 'cert: expected at least 7 days left, got expired 3 days ago');
-  t.is(describeResult(named(at(null).results, 'cert')), 'cert: expected at least 7 days left, got no certificate');
+  t.is(describeResult(named(at(-3.2).results, 'cert')), 'cert: expected more than 7 days left, got expired 3 days ago');
+  t.is(describeResult(named(at(null).results, 'cert')), 'cert: expected more than 7 days left, got no certificate');
   t.is(at(null).outcome, 'CRITICAL');
 });
 
