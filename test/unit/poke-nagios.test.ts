@@ -85,7 +85,7 @@ test('several failed assertions: the worst first, "(+N more)", and every one in 
 test('a CRITICAL assertion is shown before an earlier WARNING one', (t) => {
   const expect = expectations({ warningMs: 100, certCriticalDays: 7 });
   const out = pluginOutput([run('tls', expect, answer({ totalMs: 150, certDaysLeft: 2 }))]);
-  t.regex(out.text, /^POKE CRITICAL - tls: cert: expected at least 7 days left, got 2 days left \(\+1 more\) \|/);
+  t.regex(out.text, /^POKE CRITICAL - tls: cert: expected more than 7 days left, got 2 days left \(\+1 more\) \|/);
 });
 
 test('several checks all OK: each listed, performance data for all', (t) => {
