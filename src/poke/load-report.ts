@@ -50,10 +50,12 @@ function what(result: LoadResult): string {
   return r.kind === 'http' ? `${r.method} ${r.url}` : `tcp ${r.host}:${r.port}`;
 }
 
-function how(settings: LoadSettings): string {
+function how(settings: LoadSettings, result: LoadResult): string {
   const { mode } = settings;
   const load = mode.kind === 'closed' ? `${mode.concurrency} worker${mode.concurrency === 1 ? '' : 's'} (closed loop)` : `${mode.rate} runs/s (open loop)`;
-  return `${load} for ${formatDuration(settings.durationMs)}, ${settings.keepAlive ? 'connections kept open' : 'a new connection per request'}`;
+  // Only HTTP connections are kept: a TCP check's request is its connection.
+  const kept = settings.keepAlive && result.check.steps.some((s) => s.request.kind === 'http');
+  return `${load} for ${formatDuration(settings.durationMs)}, ${kept ? 'connections kept open' : 'a new connection per request'}`;
 }
 
 /** The latency figures shown, by label: min, the usual percentiles and any a threshold names, max, mean. */
@@ -74,7 +76,7 @@ export function loadReport(result: LoadResult, settings: LoadSettings, verdicts:
   const rps = runsPerSecond(result.runs, result.elapsedMs);
   const share = errorRate(result.errors, result.runs);
   const shown = latencies(result, verdicts.map((v) => v.threshold));
-  lines.push(`oxpoke load: ${result.check.name} (${what(result)}), ${how(settings)}`);
+  lines.push(`oxpoke load: ${result.check.name} (${what(result)}), ${how(settings, result)}`);
   lines.push(`runs       ${result.runs} in ${(result.elapsedMs / 1000).toFixed(1)} s: ${rps.toFixed(1)} runs/s`);
   if (result.latency.count === 0) lines.push('latency    none: no run got an answer');
   else lines.push(`latency    ${shown.map(([label, ms]) => `${label} ${formatLatency(ms)}`).join(', ')} (${result.latency.count} answered runs)`);
