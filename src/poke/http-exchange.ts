@@ -1,8 +1,11 @@
 /**
- * One HTTP request and its answer on a connection of its own (no agent, no
- * keep-alive: every probe resolves, connects and shakes hands afresh, so its
- * timings say what a new client meets). http-probe.ts follows redirects by
- * calling it once per hop.
+ * One HTTP request and its answer, by default on a connection of its own (no
+ * agent, no keep-alive: every probe resolves, connects and shakes hands
+ * afresh, so its timings say what a new client meets). Under load an agent
+ * that keeps connections open may be given (probe-agents.ts): a connection
+ * whose answer was read to the end goes back to it for the next request, one
+ * that failed is destroyed. http-probe.ts follows redirects by calling it
+ * once per hop.
  *
  * The milestones come from the socket's events: 'lookup', 'connect',
  * 'secureConnect', then the answer's head ('response') and its end. The body
@@ -35,9 +38,14 @@ export interface ExchangeLimits {
   /** The probe's whole timeout, as the message names it. */
   timeoutMs: number;
   maxBodyBytes: number;
+  /** false: a connection of its own, closed at the end; an agent: one of its connections, kept open when the answer is complete. */
+  agent: http.Agent | false;
   /** Whether to read the body of this answer; false ends the exchange at the head (a redirect to follow). */
   wantsBody(status: number, headers: Record<string, string>): boolean;
 }
+
+/** The certificate each kept-alive TLS connection was shown, for the requests that reuse it. */
+const peerCertificates = new WeakMap<net.Socket, Omit<PeerCertificate, 'daysLeft'> | null>();
 
 export type ExchangeOutcome =
   | { ok: true; status: number; headers: Record<string, string>; body: Buffer; timings: Timings; cert: PeerCertificate | null }
@@ -77,12 +85,13 @@ export function exchange(request: ExchangeRequest, limits: ExchangeLimits): Prom
     let cert: Omit<PeerCertificate, 'daysLeft'> | null = null;
     let req: http.ClientRequest | undefined;
 
-    const settle = (outcome: ExchangeOutcome): void => {
+    const settle = (outcome: ExchangeOutcome, reusable = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // Destroyed, not closed politely: an answer cut short must not be read on, and a finished one has nothing left.
-      req?.destroy();
+      // Destroyed, not closed politely: an answer cut short must not be read on, and a finished one has nothing left
+      // (unless its connection goes back to the agent for the next request, which Node does once the answer has ended).
+      if (!(reusable && limits.agent !== false)) req?.destroy();
       resolve(outcome);
     };
     const fail = (failure: Failure): void => settle({ ok: false, ...failure, timings: clock.partial() });
@@ -102,7 +111,7 @@ export function exchange(request: ExchangeRequest, limits: ExchangeLimits): Prom
       port: peer.port,
       path: `${url.pathname}${url.search}`,
       headers,
-      agent: false,
+      agent: limits.agent,
       ...(secure ? request.tls : {}),
     };
     if (url.username || url.password) options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -116,16 +125,28 @@ export function exchange(request: ExchangeRequest, limits: ExchangeLimits): Prom
     }
     req.on('error', onError);
     req.on('socket', (socket: net.Socket) => {
+      if (req?.reusedSocket) {
+        // A kept-alive connection: no lookup, connect or handshake this time, and the certificate it was shown then.
+        clock.reuse();
+        if (secure) cert = peerCertificates.get(socket) ?? null;
+        return;
+      }
       clock.watch(socket);
-      if (secure) socket.once('secureConnect', () => (cert = readPeerCertificate(socket as tls.TLSSocket)));
+      if (secure) {
+        socket.once('secureConnect', () => {
+          cert = readPeerCertificate(socket as tls.TLSSocket);
+          if (limits.agent !== false) peerCertificates.set(socket, cert);
+        });
+      }
     });
     req.on('response', (res: http.IncomingMessage) => {
       clock.markFirstByte();
       const status = res.statusCode ?? 0;
       const answerHeaders = flattenHeaders(res.headers);
-      const answer = (body: Buffer) =>
-        settle({ ok: true, status, headers: answerHeaders, body, timings: clock.complete(), cert: cert && withDaysLeft(cert) });
-      if (!limits.wantsBody(status, answerHeaders)) return answer(Buffer.alloc(0));
+      const answer = (body: Buffer, complete: boolean) =>
+        settle({ ok: true, status, headers: answerHeaders, body, timings: clock.complete(), cert: cert && withDaysLeft(cert) }, complete);
+      // The body of a redirect is not read: its connection cannot be used again.
+      if (!limits.wantsBody(status, answerHeaders)) return answer(Buffer.alloc(0), false);
 
       const tooLarge = (what: string) =>
         fail({ reason: 'body_too_large', message: `the body from ${endpoint(peer.host, peer.port)} is larger than the limit of ${limits.maxBodyBytes} bytes (${what})` });
@@ -137,7 +158,7 @@ export function exchange(request: ExchangeRequest, limits: ExchangeLimits): Prom
         if (bodyBytes > limits.maxBodyBytes) tooLarge(`${bodyBytes} bytes read before giving up`);
         else chunks.push(chunk);
       });
-      res.on('end', () => answer(Buffer.concat(chunks, bodyBytes)));
+      res.on('end', () => answer(Buffer.concat(chunks, bodyBytes), true));
       res.on('error', onError);
       // A body cut short ends with 'close' and no 'end' (with an 'aborted' error first on some Node versions).
       res.on('close', () => {

@@ -14,9 +14,11 @@
  * - Timings after redirects are each milestone summed over the hops (dnsMs
  *   is all the time spent resolving, connectMs that plus all the time spent
  *   connecting, ...), and totalMs is the whole probe.
- * - TLS settings as tls-context.ts makes them; the certificate reported
- *   (also when not verified) is the one of the last hop, null if it was
- *   plain HTTP.
+ * - TLS settings as tls-context.ts makes them (or as given, read once, under
+ *   load); the certificate reported (also when not verified) is the one of
+ *   the last hop, null if it was plain HTTP.
+ * - Each hop on a connection of its own, unless the options bring agents
+ *   that keep connections open (probe-agents.ts, for `oxpoke load`).
  */
 import { performance } from 'node:perf_hooks';
 import type * as tls from 'node:tls';
@@ -51,6 +53,20 @@ function parseUrl(text: string, base?: URL): URL | string {
   return url;
 }
 
+/** The first URLs of probes, parsed: under load the same text comes again and again. Emptied when full (captured values make new ones). */
+const firstUrls = new Map<string, URL | string>();
+const MAX_FIRST_URLS = 256;
+
+function parseFirstUrl(text: string): URL | string {
+  let url = firstUrls.get(text);
+  if (url === undefined) {
+    url = parseUrl(text);
+    if (firstUrls.size >= MAX_FIRST_URLS) firstUrls.clear();
+    firstUrls.set(text, url);
+  }
+  return url;
+}
+
 /** The method and body after a redirect with `status`, as browsers follow it. */
 function redirectedMethod(status: number, method: string): { method: string; keepsBody: boolean } {
   const upper = method.toUpperCase();
@@ -63,7 +79,8 @@ function redirectedMethod(status: number, method: string): { method: string; kee
 export async function probeHttp(request: HttpRequest, opts: ProbeOptions): Promise<ProbeResult> {
   const start = performance.now();
   const deadline = start + opts.timeoutMs;
-  const first = parseUrl(request.url);
+  // Shared, so never changed: each redirect is a new URL.
+  const first = parseFirstUrl(request.url);
   if (typeof first === 'string') return failure('protocol', first, start);
 
   let url = first;
@@ -77,7 +94,7 @@ export async function probeHttp(request: HttpRequest, opts: ProbeOptions): Promi
 
   for (;;) {
     if (url.protocol === 'https:' && secure === null) {
-      const options = await tlsConnectionOptions(request.tls);
+      const options = opts.tls ?? (await tlsConnectionOptions(request.tls));
       if (typeof options === 'string') return failure('tls', options, start);
       secure = options;
     }
@@ -87,6 +104,7 @@ export async function probeHttp(request: HttpRequest, opts: ProbeOptions): Promi
         deadline,
         timeoutMs: opts.timeoutMs,
         maxBodyBytes: opts.maxBodyBytes,
+        agent: opts.agents === undefined ? false : url.protocol === 'https:' ? opts.agents.https : opts.agents.http,
         wantsBody: (status, answer) => !(follow && REDIRECTS.has(status) && answer.location),
       },
     );

@@ -45,6 +45,14 @@ export class ProbeClock {
     if (this.handshake) socket.once('secureConnect', () => (this.tls ??= this.now()));
   }
 
+  /** A kept-alive connection taken again (probe-agents.ts): the lookup, connect and handshake it needs no more took no time. */
+  reuse(): void {
+    const now = this.now();
+    if (this.lookup) this.dns ??= now;
+    this.connect ??= now;
+    this.tls ??= now;
+  }
+
   markFirstByte(): void {
     this.firstByte ??= this.now();
   }

@@ -13,6 +13,8 @@
  * lookup for an address, no handshake for plain HTTP or TCP) took no time:
  * its milestone equals the one before it.
  */
+import type * as tls from 'node:tls';
+import type { ProbeAgents } from './probe-agents';
 
 export interface Timings {
   dnsMs: number;
@@ -83,4 +85,12 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** Bytes of body (HTTP) or of what is read (TCP) allowed; more is a failure (reason body_too_large). */
   maxBodyBytes: number;
+  /**
+   * HTTP(S) only: connections kept open for the next probes (`oxpoke load`,
+   * probe-agents.ts). Absent: the probe makes a connection of its own and
+   * closes it, so its timings say what a new client meets.
+   */
+  agents?: ProbeAgents;
+  /** HTTPS only: the step's TLS options already read (tls-context.ts), or why they cannot be. Absent: the probe reads them. */
+  tls?: tls.ConnectionOptions | string;
 }

@@ -11,6 +11,7 @@ import { Answer, AssertionResult, judge, judgeFailure, Judgement, worst } from '
 import { probeHttp } from './http-probe';
 import { select } from './json-path';
 import type { CheckRun } from './nagios';
+import type { SharedProbeOptions } from './probe-agents';
 import { fillPlaceholders } from './placeholders';
 import type { ProbeResult } from './probe-result';
 import { probeTcp } from './tcp-probe';
@@ -32,7 +33,11 @@ export interface CheckResult extends CheckRun {
   totalMs: number;
 }
 
-export async function runCheck(check: Check): Promise<CheckResult> {
+/**
+ * @param shared for each step, what its probes share with the other runs of the check (`oxpoke load`:
+ *   kept-alive connections, TLS options read once; probe-agents.ts); none: each probe on its own.
+ */
+export async function runCheck(check: Check, shared: readonly SharedProbeOptions[] = []): Promise<CheckResult> {
   const startedAt = Date.now();
   const values = new Map<string, string>();
   const steps: StepRun[] = [];
@@ -41,7 +46,7 @@ export async function runCheck(check: Check): Promise<CheckResult> {
   let totalMs = 0;
   for (const [i, step] of check.steps.entries()) {
     const request = filled(step.request, values);
-    const result = await probe(request, step);
+    const result = await probe(request, step, shared[i]);
     const label = check.steps.length > 1 ? (step.name ?? `step ${i + 1}`) : null;
     totalMs += result.timings.totalMs;
     let judgement: Judgement;
@@ -72,8 +77,8 @@ export async function runCheck(check: Check): Promise<CheckResult> {
   };
 }
 
-function probe(request: Request, step: Step): Promise<ProbeResult> {
-  const opts = { timeoutMs: step.timeoutMs, maxBodyBytes: step.maxBodyBytes };
+function probe(request: Request, step: Step, shared: SharedProbeOptions | undefined): Promise<ProbeResult> {
+  const opts = { timeoutMs: step.timeoutMs, maxBodyBytes: step.maxBodyBytes, ...shared };
   return request.kind === 'http' ? probeHttp(request, opts) : probeTcp(request, { ...opts, expectBody: step.expect.body ?? undefined });
 }
 

@@ -1,12 +1,15 @@
 /**
  * oxpoke: active checks written like QA tests (src/poke/). `oxpoke run
  * FILE…` runs the checks of the files once and exits as a Nagios plugin
- * does; `oxpoke --help` documents the flags.
+ * does; `oxpoke load FILE` runs one of them under load and judges the
+ * figures by thresholds; `oxpoke --help` documents the flags.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parseCommandLine, UsageExit } from '../config/command-line';
 import { BlueOxError } from '../errors';
 import { DEFAULT_COLLECT_PORT, Endpoint, parseEndpoint } from '../protocol/endpoint';
+import { addThreshold, loadCommand, LoadCommandOptions, parseConcurrency, parseLoadDuration, parseRate } from '../poke/load-command';
+import type { Threshold } from '../poke/load-thresholds';
 import { EXIT_CODES } from '../poke/nagios';
 import { RunOptions, runCommand } from '../poke/run-command';
 import { VERSION } from '../version';
@@ -23,8 +26,10 @@ function address(defaultPort: number) {
   };
 }
 
+type Chosen = { run: RunOptions } | { load: LoadCommandOptions };
+
 async function main(argv: string[]): Promise<number> {
-  let chosen: RunOptions | null = null;
+  let chosen: Chosen | null = null;
   const program = new Command('oxpoke')
     .description('Active checks written like QA tests: HTTP, HTTPS and TCP requests with assertions, results as BlueOx events and statsd metrics.')
     .version(VERSION);
@@ -39,7 +44,25 @@ async function main(argv: string[]): Promise<number> {
     .action((files: string[], o: { events: string | boolean; statsd?: string; metrics: boolean }) => {
       const events = o.events === false ? null : address(DEFAULT_COLLECT_PORT)(typeof o.events === 'string' ? o.events : process.env.BLUEOX_HOST || '127.0.0.1');
       const statsd = o.metrics === false ? null : address(DEFAULT_STATSD_PORT)(o.statsd ?? '127.0.0.1');
-      chosen = { files, events, statsd };
+      chosen = { run: { files, events, statsd } };
+    });
+  program
+    .command('load')
+    .description(
+      'run one check or scenario of the file again and again for a duration, with a concurrency or at a rate; print its runs/s, latency ' +
+        'percentiles and errors; exit 0 when every threshold holds, 2 CRITICAL when one fails, 3 UNKNOWN for bad input',
+    )
+    .argument('<file>', 'a check file (TOML; the format: doc/poke.md)')
+    .option('--check <name>', 'the check or scenario to run (needed when the file has several)')
+    .addOption(new Option('-c, --concurrency <n>', 'closed loop: n runs in flight, each starting the next as it ends').argParser(parseConcurrency).conflicts('rate'))
+    .addOption(new Option('-r, --rate <runs/s>', 'open loop: runs started on schedule, such as 500/s or 30/m, whatever the answers').argParser(parseRate))
+    .requiredOption('-d, --duration <duration>', 'how long to start runs, such as 30s or 2m', parseLoadDuration)
+    .option('-t, --threshold <threshold>', "what the figures must be, given once for each: 'p95 < 200ms', 'p99 <= 1s', 'errors < 1%', 'rps > 500'", addThreshold)
+    .option('--no-keep-alive', 'a new connection for every request, as oxpoke run makes (default: connections kept open from one run to the next)')
+    .action((file: string, o: { check?: string; concurrency?: number; rate?: number; duration: number; threshold?: Threshold[]; keepAlive: boolean }) => {
+      if (o.concurrency === undefined && o.rate === undefined) throw new BlueOxError('EUSAGE', 'oxpoke load needs --concurrency N (a closed loop) or --rate R/s (an open loop)');
+      const mode = o.concurrency !== undefined ? { kind: 'closed' as const, concurrency: o.concurrency } : { kind: 'open' as const, rate: o.rate as number };
+      chosen = { load: { file, check: o.check ?? null, mode, durationMs: o.duration, thresholds: o.threshold ?? [], keepAlive: o.keepAlive } };
     });
   if (argv.length === 0) {
     process.stderr.write(program.helpInformation());
@@ -60,7 +83,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(program.helpInformation());
     return EXIT_CODES.UNKNOWN;
   }
-  return runCommand(chosen, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+  const out = (t: string): boolean => process.stdout.write(t);
+  const err = (t: string): boolean => process.stderr.write(t);
+  // Set by a subcommand's action, which TypeScript does not see run.
+  const picked = chosen as Chosen;
+  if ('run' in picked) return runCommand(picked.run, out, err);
+  // Ctrl-C ends a load run early with its report; a second one stops at once.
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  return loadCommand(picked.load, out, err, stop.signal);
 }
 
 main(process.argv.slice(2)).then(
