@@ -5,7 +5,9 @@
  * for the same names expiring in 2 days, and a client certificate; and a
  * self-signed server certificate that no CA vouches for.
  */
+import test from 'ava';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCommand } from './command';
 
@@ -62,4 +64,19 @@ export async function makeProbeCerts(dir: string): Promise<ProbeCerts> {
     clientCert: at('client.pem'),
     clientKey: at('client.key'),
   };
+}
+
+/**
+ * The certificates, made once for the test file that calls this (ava's
+ * before hook) and removed after its last test; filled in before any test runs.
+ */
+export function probeCertsForFile(): ProbeCerts {
+  const certs = {} as ProbeCerts;
+  let dir = '';
+  test.before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxpoke-certs-'));
+    Object.assign(certs, await makeProbeCerts(dir));
+  });
+  test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return certs;
 }

@@ -9,7 +9,6 @@ import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as tls from 'node:tls';
 import type { Check, HttpRequest, TlsOptions } from '../../src/poke/check';
@@ -18,20 +17,14 @@ import { DEFAULT_SCHEDULE } from '../../src/poke/check-file';
 import { probeHttp } from '../../src/poke/http-probe';
 import { KeepAlivePool, prepareSteps } from '../../src/poke/probe-agents';
 import type { ProbeOptions } from '../../src/poke/probe-result';
-import { makeProbeCerts, ProbeCerts } from '../helpers/probe-certs';
+import { probeCertsForFile } from '../helpers/probe-certs';
 import { answer, failure } from '../helpers/probe-checks';
 import { listen } from '../helpers/probe-servers';
 
 const LIMITS = { timeoutMs: 10_000, maxBodyBytes: 1 << 20 };
 const NO_TLS: TlsOptions = { verify: true, ca: null, cert: null, key: null };
 
-let certs: ProbeCerts;
-let certDir: string;
-test.before(async () => {
-  certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxpoke-certs-'));
-  certs = await makeProbeCerts(certDir);
-});
-test.after.always(() => fs.rmSync(certDir, { recursive: true, force: true }));
+const certs = probeCertsForFile();
 
 function get(url: string, tlsOptions: TlsOptions = NO_TLS): HttpRequest {
   return { kind: 'http', method: 'GET', url, headers: [], body: null, redirects: 0, tls: tlsOptions };
@@ -127,7 +120,7 @@ test('https with a pool: one handshake, and the reused connection reports the ce
 test('steps with other TLS files get agents of their own; a file that cannot be read fails each probe (reason tls) without reading it again', async (t) => {
   const p = pool(t, 1);
   const step = (tlsOptions: TlsOptions) => ({ request: get('https://localhost:1/', tlsOptions), expect: noExpectations(), capture: [], timeoutMs: 1000, maxBodyBytes: 1024 });
-  const missing = path.join(certDir, 'missing.pem');
+  const missing = path.join(path.dirname(certs.ca), 'missing.pem');
   const check: Check = {
     name: 'tls',
     file: 'x.toml',

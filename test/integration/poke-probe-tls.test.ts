@@ -6,11 +6,10 @@
  */
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HttpRequest, TlsOptions } from '../../src/poke/check';
 import { probeHttp } from '../../src/poke/http-probe';
-import { makeProbeCerts, ProbeCerts } from '../helpers/probe-certs';
+import { probeCertsForFile } from '../helpers/probe-certs';
 import { answer, failure } from '../helpers/probe-checks';
 import { startHttps } from '../helpers/probe-servers';
 
@@ -18,13 +17,7 @@ const LIMITS = { timeoutMs: 10_000, maxBodyBytes: 1 << 20 };
 const NO_TLS: TlsOptions = { verify: true, ca: null, cert: null, key: null };
 const DAY_MS = 86_400_000;
 
-let certs: ProbeCerts;
-let certDir: string;
-test.before(async () => {
-  certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxpoke-certs-'));
-  certs = await makeProbeCerts(certDir);
-});
-test.after.always(() => fs.rmSync(certDir, { recursive: true, force: true }));
+const certs = probeCertsForFile();
 
 const pem = (file: string) => fs.readFileSync(file);
 
@@ -81,14 +74,14 @@ test('tls: a server that requires a client certificate, without and with one', a
 });
 
 test('tls: a CA file that cannot be read', async (t) => {
-  const missing = path.join(certDir, 'no-such-ca.pem');
+  const missing = path.join(path.dirname(certs.ca), 'no-such-ca.pem');
   const f = failure(t, await probeHttp(get('https://127.0.0.1:1/', { ...NO_TLS, ca: missing }), LIMITS), 'tls');
   t.regex(f.message, new RegExp(`^cannot read the CA file ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ENOENT`));
 });
 
 test('tls: the CA file is read at each probe, so replacing it takes effect', async (t) => {
   const port = await startHttps(t, { cert: pem(certs.serverCert), key: pem(certs.serverKey) });
-  const trust = path.join(fs.mkdtempSync(path.join(certDir, 'trust-')), 'ca.pem');
+  const trust = path.join(fs.mkdtempSync(path.join(path.dirname(certs.ca), 'trust-')), 'ca.pem');
   fs.copyFileSync(certs.selfSignedCert, trust);
   const url = `https://localhost:${port}/`;
   failure(t, await probeHttp(get(url, { ...NO_TLS, ca: trust }), LIMITS), 'tls');
