@@ -27,6 +27,7 @@ const PAGES: Record<string, string[]> = {
   'oxingest.1': ['oxingest'],
   'oxstash.1': ['oxstash'],
   'oxstore.1': ['oxstore'],
+  'oxpoke.1': ['oxpoke'],
   'blueox.7': [],
 };
 
