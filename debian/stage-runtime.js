@@ -30,7 +30,7 @@ const { spawnSync } = require('node:child_process');
 const root = path.resolve(__dirname, '..');
 const destdir = path.resolve(process.argv[2] || path.join(root, 'debian', 'tmp'));
 const modules = path.join(root, 'node_modules');
-const TOOLS = ['oxview', 'oxctl', 'oxingest', 'oxstash', 'oxstore'];
+const TOOLS = ['oxview', 'oxctl', 'oxingest', 'oxstash', 'oxstore', 'oxpoke'];
 
 function fail(message) {
   process.stderr.write(`stage-runtime: ${message}\n`);

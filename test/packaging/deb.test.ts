@@ -37,7 +37,7 @@ import {
 } from './packages';
 
 const NODE_ARCH = process.arch;
-const TOOLS = ['oxview', 'oxctl', 'oxingest', 'oxstash', 'oxstore'];
+const TOOLS = ['oxview', 'oxctl', 'oxingest', 'oxstash', 'oxstore', 'oxpoke'];
 /** Debian bookworm's nodejs (18): the Node ABI the packages must support besides this machine's. */
 const BOOKWORM_ABI = '108';
 
@@ -101,6 +101,8 @@ function expectedFiles(pkg: PackageName): Array<{ re: RegExp; many?: boolean }> 
     { re: /^\/lib\/systemd\/system\/oxstore-archive\.service$/ },
     { re: /^\/lib\/systemd\/system\/oxstore-archive\.timer$/ },
     { re: /^\/usr\/share\/doc\/blueox-tools\/examples\/ingest\.d\/example\.conf$/ },
+    // The commented check file oxpoke(1) points to (examples are not compressed).
+    { re: /^\/usr\/share\/doc\/blueox-tools\/examples\/poke\/example\.toml$/ },
     { re: /^\/usr\/lib\/sysusers\.d\/blueox-tools\.conf$/ },
     ...TOOLS.map((t) => man(`${t}.1`)),
     ...doc,
@@ -511,6 +513,7 @@ test('the packaged files are the repository\'s: units, oxd.conf, logrotate file,
     ['etc/oxd.conf', 'etc/blueox/oxd.conf'],
     ['etc/logrotate/blueox-oxd', 'etc/logrotate.d/blueox-oxd'],
     ['etc/ingest.d/example.conf', 'usr/share/doc/blueox-tools/examples/ingest.d/example.conf'],
+    ['examples/poke/example.toml', 'usr/share/doc/blueox-tools/examples/poke/example.toml'],
     ['etc/carbon/storage-schemas.conf', 'usr/share/doc/blueox-oxd/examples/carbon/storage-schemas.conf'],
     ['etc/carbon/storage-aggregation.conf', 'usr/share/doc/blueox-oxd/examples/carbon/storage-aggregation.conf'],
     ['debian/blueox-oxd.sysusers', 'usr/lib/sysusers.d/blueox-oxd.conf'],

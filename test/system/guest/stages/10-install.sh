@@ -14,7 +14,7 @@ obs install.logdir "$(stat -c '%U:%G %a' /var/log/blueox 2>&1)"
 obs install.conf "$(stat -c '%U:%G %a' /etc/blueox/oxd.conf 2>&1)"
 obs install.conffiles "$(dpkg-query -W -f '${Conffiles}' blueox-oxd 2>&1 | awk '{print $1}' | tr '\n' ' ')"
 obs install.oxd_path "$(command -v oxd || ls /usr/sbin/oxd 2>&1)"
-obs install.tools "$(for t in oxview oxctl oxingest oxstash oxstore; do command -v "$t" || echo "missing:$t"; done | tr '\n' ' ')"
+obs install.tools "$(for t in oxview oxctl oxingest oxstash oxstore oxpoke; do command -v "$t" || echo "missing:$t"; done | tr '\n' ' ')"
 # What the package's scripts left running or enabled.
 for u in oxd.socket oxd.service; do
     obs "install.after.$u" "$(systemctl is-enabled "$u" 2>&1)/$(systemctl is-active "$u" 2>&1)"
