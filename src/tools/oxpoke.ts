@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('run')
     .description('run every check of the files once; print a Nagios status line; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN')
-    .argument('<file...>', 'check files (TOML; the format: doc/poke.md)')
+    .argument('<file...>', 'check files (TOML; the format: oxpoke(1))')
     .option('--events <host[:port]>', "oxd's collect port for the results (default: $BLUEOX_HOST or 127.0.0.1:3514)")
     .option('--no-events', 'send no events')
     .option('--statsd <host[:port]>', "the statsd port for the metrics (default: 127.0.0.1:8125)")
