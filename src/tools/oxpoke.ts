@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
       'run one check or scenario of the file again and again for a duration, with a concurrency or at a rate; print its runs/s, latency ' +
         'percentiles and errors; exit 0 when every threshold holds, 2 CRITICAL when one fails, 3 UNKNOWN for bad input',
     )
-    .argument('<file>', 'a check file (TOML; the format: doc/poke.md)')
+    .argument('<file>', 'a check file (TOML; the format: oxpoke(1))')
     .option('--check <name>', 'the check or scenario to run (needed when the file has several)')
     .addOption(new Option('-c, --concurrency <n>', 'closed loop: n runs in flight, each starting the next as it ends').argParser(parseConcurrency).conflicts('rate'))
     .addOption(new Option('-r, --rate <runs/s>', 'open loop: runs started on schedule, such as 500/s or 30/m, whatever the answers').argParser(parseRate))
