@@ -7,12 +7,12 @@
 import type { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { decode } from '@msgpack/msgpack';
 import { readRecord, SpoolRecord } from '../../src/protocol/spool/spool-record';
 import { eventFrames } from './events';
 import { Oxd, startOxd } from './oxd-process';
-import { freePorts } from './systemd-stand-ins';
 import { ZmtpPeer } from './zmtp-peer';
 
 export function tempDir(t: ExecutionContext, name: string): string {
@@ -57,9 +57,25 @@ export interface Forwarding {
   startCentral(): Promise<Oxd>;
 }
 
+/**
+ * A central that is down: the test holds its collect port (so no other process of the suite takes
+ * it meanwhile) and closes every connection at once, as a host with nothing on the port would.
+ * `release` frees the port for the central, which binds it right after.
+ */
+export async function downCentral(): Promise<{ port: number; release(): Promise<void> }> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 export async function startForwarding(t: ExecutionContext, extraLocalArgs: string[] = []): Promise<Forwarding> {
-  // The central's collect port, free now, taken when the central starts: until then the forwarding oxd spools.
-  const [port] = await freePorts(1);
+  // Until the central starts, the forwarding oxd spools.
+  const down = await downCentral();
+  t.teardown(() => down.release().catch(() => undefined));
+  const port = down.port;
   const logPath = path.join(tempDir(t, 'central'), 'log');
   const centralArgs = ['-c', `127.0.0.1:${port}`, '--spool-path', path.join(tempDir(t, 'central-spool'), 'spool')];
   const localSpool = path.join(tempDir(t, 'local'), 'spool');
@@ -72,7 +88,10 @@ export async function startForwarding(t: ExecutionContext, extraLocalArgs: strin
     localArgs,
     localSpool,
     logPath,
-    startCentral: async () => (f.central = await startOxd({ logPath, args: centralArgs })),
+    startCentral: async () => {
+      await down.release();
+      return (f.central = await startOxd({ logPath, args: centralArgs }));
+    },
   };
   t.teardown(async () => {
     // What the daemons said, when the test failed: a crash or a warning says why.

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { eventFrames, tallyNumbered } from '../helpers/events';
 import { startOxd } from '../helpers/oxd-process';
+import { downCentral } from '../helpers/spool-forwarding';
 import { runTool } from '../helpers/tool';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 
@@ -24,10 +25,10 @@ type Spool = { unacked: number; acked: number; appended: number };
 
 for (const how of ['SIGTERM', 'SIGKILL'] as const) {
   test(`the central down, the forwarding oxd stopped with ${how} and started again: all ${EVENTS.toLocaleString('en-US')} events reach the central once`, async (t) => {
-    // The central's port: taken by a first start, then free while "the central is down".
-    const first = await startOxd();
-    const port = first.collectPort;
-    await first.stop();
+    // The central's port, held by the test while "the central is down" (every connection closed at once).
+    const down = await downCentral();
+    t.teardown(() => down.release().catch(() => undefined));
+    const port = down.port;
     const spool = spoolDir(t);
     const localArgs = ['--forward', `127.0.0.1:${port}`, '--spool-path', spool, '--spool-fsync', '50'];
     let local = await startOxd({ logPath: null, args: localArgs });
@@ -51,6 +52,7 @@ for (const how of ['SIGTERM', 'SIGKILL'] as const) {
     local = await startOxd({ logPath: null, args: localArgs });
     const restarted = await local.waitForStatus((s) => s.sinks.forward.spool !== undefined);
     t.is((restarted.sinks.forward.spool as Spool).unacked, EVENTS, 'the restarted oxd found every event in its spool');
+    await down.release();
     const central = await startOxd({ args: ['-c', `127.0.0.1:${port}`] });
     t.teardown(() => central.stop());
     await central.waitForStatus((s) => s.totals.written === EVENTS);
