@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { eventFrames, tallyNumbered } from '../helpers/events';
 import { startOxd } from '../helpers/oxd-process';
+import { downCentral, tempDir } from '../helpers/spool-forwarding';
 import { ZmtpPeer } from '../helpers/zmtp-peer';
 
 /** A tmpfs of `size` at a new folder, unmounted at the end. */
@@ -26,10 +27,11 @@ function smallFilesystem(t: ExecutionContext, size: string): string {
 
 // Mounting a filesystem needs root (CI runs as root); elsewhere this test cannot make a disk full.
 (process.getuid?.() === 0 ? test : test.skip)('the spool filesystem full, then freed: the sender is held back, nothing is dropped, every event arrives once', async (t) => {
-  const first = await startOxd();
-  const port = first.collectPort;
-  const logPath = first.logPath!;
-  await first.stop();
+  // The central is down until the disk is full: its port held by the test, so no other process of the suite takes it meanwhile.
+  const down = await downCentral();
+  t.teardown(() => down.release().catch(() => undefined));
+  const port = down.port;
+  const logPath = path.join(tempDir(t, 'central'), 'log');
   const spool = path.join(smallFilesystem(t, '1m'), 'spool');
   const local = await startOxd({ logPath: null, args: ['--forward', `127.0.0.1:${port}`, '--spool-path', spool, '--spool-fsync', '100'] });
   t.teardown(() => local.stop());
@@ -46,7 +48,8 @@ function smallFilesystem(t: ExecutionContext, size: string): string {
   const full = await local.waitForStatus((s) => s.sinks.forward.spool.full === true && s.sinks.forward.spool.write_errors >= 1);
   t.regex(full.sinks.forward.spool.last_write_error, /ENOSPC/);
   t.true(full.totals.received < total, 'the sender is held back while the disk is full');
-  // The central comes back (same port, same log folder): the spool drains, the disk frees, the rest flows.
+  // The central comes back (on the port the test held): the spool drains, the disk frees, the rest flows.
+  await down.release();
   const central = await startOxd({ logPath, args: ['-c', `127.0.0.1:${port}`] });
   t.teardown(() => central.stop());
   await sending;
