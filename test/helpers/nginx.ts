@@ -94,7 +94,7 @@ export interface Nginx {
 
 /**
  * `$msec $status $request_method "$request_uri" $body_bytes_sent $connection $connection_requests $request_time`:
- * nginx escapes a `"` or a space in the URI (\x22), so the fields split on spaces.
+ * a request line holds no space in its URI and nginx writes a `"` in it as \x22, so the fields split on spaces.
  */
 const LOG_FORMAT = '$msec $status $request_method "$request_uri" $body_bytes_sent $connection $connection_requests $request_time';
 
