@@ -9,10 +9,13 @@ VERSION := $(shell node -p "require('./package.json').version")
 # graphite sink's tests write to (carbon-cache, whisper-fetch), a statsd client for interop, and rsyslog
 # (with TLS) as the syslog forwarder the syslog tests and benchmark run; openssl makes their certificates;
 # tzdata for the zones the syslog tests run logger, rsyslog, oxd and oxview in; monitoring-plugins-basic
-# for check_http, whose exit statuses oxpoke's are compared with.
+# for check_http, whose exit statuses oxpoke's are compared with; nginx-light, the web server oxpoke's
+# tests check and its benchmark loads (started by the tests, never as a service), and wrk, the load
+# generator oxpoke load is compared with.
 APT_PACKAGES := python3-zmq python3-msgpack libsystemd-dev logrotate procps bzip2 groff-base man-db \
 	build-essential dpkg-dev debhelper lintian systemd strace stress-ng \
-	graphite-carbon python3-whisper python3-statsd rsyslog rsyslog-gnutls openssl tzdata monitoring-plugins-basic
+	graphite-carbon python3-whisper python3-statsd rsyslog rsyslog-gnutls openssl tzdata monitoring-plugins-basic \
+	nginx-light wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LOG_PATH ?= var/log/blueox
 OXD_ARGS ?= -v

@@ -6,8 +6,9 @@
  *
  * Assertions, in this order, and their names:
  * - `status`: the HTTP status is one of the values or ranges; with no
- *   expectation, any status below 400 passes. Not judged for TCP (no status)
- *   unless statuses were expected.
+ *   expectation, any status below 400 passes, and as check_http judges a
+ *   status it was not told to expect, a 4xx is WARNING and a 5xx CRITICAL.
+ *   Not judged for TCP (no status) unless statuses were expected.
  * - `header NAME`: the header is present and its value matches the pattern.
  * - `body`: the body, read as UTF-8 text, matches the pattern.
  * - `json PATH OP`: the body is JSON (a BOM is ignored) and the value at PATH
@@ -22,7 +23,7 @@
  *   than certCriticalDays (else CRITICAL) and more than certWarningDays
  *   (else WARNING), as check_http -C counts them; judged when a limit is
  *   set. No certificate, or an expired one, is CRITICAL.
- * All failures but `time` and `cert` warnings are CRITICAL.
+ * All failures but `time` and `cert` warnings and an unexpected 4xx are CRITICAL.
  */
 import type { Expectations, JsonExpectation, Outcome } from './check';
 import { select } from './json-path';
@@ -127,7 +128,11 @@ function result(name: string, ok: boolean, severity: Severity, expected: string,
 
 function judgeStatus(allowed: Array<number | [number, number]> | null, status: number | null): AssertionResult {
   const got = status === null ? 'no status' : String(status);
-  if (allowed === null) return result('status', status !== null && status < 400, 'CRITICAL', 'below 400', got);
+  if (allowed === null) {
+    // A check moved from check_http keeps its meaning: a client error warns, a server error is critical.
+    const severity: Severity = status !== null && status >= 400 && status < 500 ? 'WARNING' : 'CRITICAL';
+    return result('status', status !== null && status < 400, severity, 'below 400', got);
+  }
   const ok = status !== null && allowed.some((a) => (typeof a === 'number' ? status === a : status >= a[0] && status <= a[1]));
   const expected = allowed.map((a) => (typeof a === 'number' ? String(a) : `${a[0]}-${a[1]}`));
   return result('status', ok, 'CRITICAL', expected.length === 1 ? expected[0] : `one of ${expected.join(', ')}`, got);

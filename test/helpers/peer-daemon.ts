@@ -9,6 +9,10 @@
  *
  * Each daemon's own helper writes its configuration into the folder, names
  * its command line and says when it is ready; this file knows none of that.
+ *
+ * A daemon that forks workers (nginx's master) runs in a process group of its
+ * own, and the group is what gets killed: a worker outlives a master killed
+ * alone, holding the daemon's listening sockets.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,8 +28,11 @@ export interface Teardown {
 }
 
 const running = new Set<ChildProcess>();
+/** The process groups of daemons started with `group`, killed even after their leader has exited. */
+const groups = new Set<number>();
 const folders = new Set<string>();
 process.once('exit', () => {
+  for (const group of groups) killGroup(group);
   for (const child of running) child.kill('SIGKILL');
   for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -48,6 +55,8 @@ export interface PeerCommand {
   env?: NodeJS.ProcessEnv;
   /** Which pipes `output` reads: stderr only (stdout ignored), or stdout and stderr together. */
   output: 'stderr' | 'stdout+stderr';
+  /** Runs in a process group (a session) of its own, killed as a whole at teardown: for a daemon that forks. */
+  group?: boolean;
 }
 
 /** A started daemon: its folder, its pid, what it wrote, and stopping it. */
@@ -67,9 +76,12 @@ export class PeerDaemon {
       cwd: c.dir,
       env: { ...process.env, ...c.env },
       stdio: ['ignore', c.output === 'stderr' ? 'ignore' : 'pipe', 'pipe'],
+      detached: c.group === true,
     });
     this.child = child;
     running.add(child);
+    const group = c.group === true && child.pid !== undefined ? child.pid : null;
+    if (group !== null) groups.add(group);
     this.output = new Output(c.output === 'stderr' ? child.stderr! : merged(child), c.name);
     this.exited = new Promise((resolve) =>
       child.once('close', (code) => {
@@ -78,8 +90,10 @@ export class PeerDaemon {
       }),
     );
     t.teardown(async () => {
-      child.kill('SIGKILL');
+      if (group !== null) killGroup(group);
+      else child.kill('SIGKILL');
       await this.exited;
+      if (group !== null) groups.delete(group);
       fs.rmSync(c.dir, { recursive: true, force: true });
       folders.delete(c.dir);
     });
@@ -108,9 +122,20 @@ export class PeerDaemon {
         return ready();
       }, `${this.name} is ready`, 20_000);
     } catch (err) {
+      // Exited: what it wrote last may still be in its pipes until they close.
+      if (child.exitCode !== null || child.signalCode !== null) await this.exited;
       const parts = Object.entries({ [`${this.name} output`]: this.output.text, ...context() });
       throw new Error([(err as Error).message, ...parts.map(([label, text]) => `${label}:\n${text}`)].join('\n'));
     }
+  }
+}
+
+/** SIGKILL to every process left in `group`; none left is fine. */
+function killGroup(group: number): void {
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // ESRCH: the whole group has exited
   }
 }
 

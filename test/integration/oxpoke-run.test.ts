@@ -6,16 +6,13 @@
  * connection and a bad file, each with its exit status and reason.
  */
 import test, { ExecutionContext } from 'ava';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { closedPort } from '../helpers/closed-port';
 import { eventsOfType } from '../helpers/oxd-events';
-import { Oxd, startOxd } from '../helpers/oxd-process';
+import { startOxd } from '../helpers/oxd-process';
+import { checkFile, oxdWithStatsd, waitFor } from '../helpers/poke-runs';
 import { runTool } from '../helpers/tool';
-
-const INTERVAL_MS = 1000;
 
 /** A server answering GET /add with {"result": <answer>}. */
 async function adder(t: ExecutionContext, answer: number): Promise<number> {
@@ -28,14 +25,6 @@ async function adder(t: ExecutionContext, answer: number): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-function checkFile(t: ExecutionContext, text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxpoke-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'checks.toml');
-  fs.writeFileSync(file, text);
-  return file;
-}
-
 /** The issue's example, as written, pointed at `port`. */
 const example = (port: number): string => `[[check]]
 name = "add"
@@ -43,13 +32,6 @@ url = "http://127.0.0.1:${port}/add?a=2&b=2"
 expect.status = [200]
 expect.json."$.result" = 4
 `;
-
-async function oxdWithStatsd(t: ExecutionContext): Promise<{ oxd: Oxd; statsd: number }> {
-  const oxd = await startOxd({ args: ['--statsd', '127.0.0.1:0', '--statsd-flush', String(INTERVAL_MS)] });
-  t.teardown(() => oxd.stop());
-  const statsd = Number((await oxd.waitForStderr(/ statsd=127\.0\.0\.1:(\d+)/))[1]);
-  return { oxd, statsd };
-}
 
 test('the issue\'s example: OK, exit 0, a poke event in oxd\'s files and the metrics through its statsd port', async (t) => {
   const port = await adder(t, 4);
@@ -91,10 +73,7 @@ test('a wrong answer is CRITICAL (exit 2), with the assertion, what was expected
 });
 
 test('nothing listening: CRITICAL with the reason; a file that is not there or not valid: UNKNOWN (exit 3) naming it', async (t) => {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await closedPort(t);
   const refused = await runTool('oxpoke', ['run', checkFile(t, example(port)), '--no-events', '--no-metrics']);
   t.is(refused.code, 2);
   t.regex(refused.stdout, new RegExp(`^POKE CRITICAL - add: refused: connection refused by 127\\.0\\.0\\.1:${port}\\n$`));
@@ -118,13 +97,3 @@ test('usage: no command or a bad flag prints usage and exits 3 (UNKNOWN, as a pl
   t.is(help.code, 0);
   t.regex(help.stdout, /exit 0 OK, 1\s+WARNING, 2 CRITICAL, 3 UNKNOWN/);
 });
-
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

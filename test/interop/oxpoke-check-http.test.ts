@@ -10,21 +10,10 @@ import test, { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { runCommand } from '../helpers/command';
+import { closedPort } from '../helpers/closed-port';
+import { pokeFolder, runCheck, runCheckHttp } from '../helpers/poke-runs';
 import { makeProbeCerts } from '../helpers/probe-certs';
 import { listen } from '../helpers/probe-servers';
-import { runTool } from '../helpers/tool';
-
-const CHECK_HTTP = '/usr/lib/nagios/plugins/check_http';
-
-function folder(t: ExecutionContext): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxpoke-check-http-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** /add answers {"result":4}; /fail a 500; /delay?ms=N after N ms. */
 async function service(t: ExecutionContext): Promise<number> {
@@ -49,26 +38,17 @@ async function service(t: ExecutionContext): Promise<number> {
 }
 
 async function oxpoke(t: ExecutionContext, dir: string, name: string, toml: string): Promise<number | null> {
-  const file = path.join(dir, `${name}.toml`);
-  fs.writeFileSync(file, `[[check]]\nname = "${name}"\n${toml}`);
-  const r = await runTool('oxpoke', ['run', file, '--no-events', '--no-metrics']);
-  t.log(`oxpoke: ${r.stdout.trim()}`);
-  return r.code;
+  return (await runCheck(t, dir, name, toml)).code;
 }
 
 async function checkHttp(t: ExecutionContext, args: string[]): Promise<number | null> {
-  const r = await runCommand(CHECK_HTTP, args, { timeoutMs: 30_000 });
-  t.log(`check_http: ${r.stdout.trim()}`);
-  return r.code;
+  return (await runCheckHttp(t, args)).code;
 }
 
 test('plain HTTP: the same exit status as check_http for an answer that is good, 500, slow, slower, wrong, or not there', async (t) => {
   const port = await service(t);
-  const dir = folder(t);
-  const free = net.createServer();
-  await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
-  const closedPort = (free.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => free.close(() => resolve()));
+  const dir = pokeFolder(t);
+  const closed = await closedPort(t);
   const url = (p: string, at = port): string => `url = "http://127.0.0.1:${at}${p}"\n`;
   const host = (at = port): string[] => ['-H', '127.0.0.1', '-p', String(at)];
   const cases: Array<[string, string, string[], number]> = [
@@ -77,7 +57,7 @@ test('plain HTTP: the same exit status as check_http for an answer that is good,
     ['slow', `${url('/delay?ms=300')}expect.time.warning = "100ms"\nexpect.time.critical = "20s"\n`, [...host(), '-u', '/delay?ms=300', '-w', '0.1', '-c', '20'], 1],
     ['slower', `${url('/delay?ms=600')}expect.time.warning = "100ms"\nexpect.time.critical = "300ms"\n`, [...host(), '-u', '/delay?ms=600', '-w', '0.1', '-c', '0.3'], 2],
     ['wrong', `${url('/add')}expect.body = '"result":5'\n`, [...host(), '-u', '/add', '-r', '"result":5'], 2],
-    ['nothing', `${url('/add', closedPort)}expect.status = [200]\n`, [...host(closedPort), '-u', '/add'], 2],
+    ['nothing', `${url('/add', closed)}expect.status = [200]\n`, [...host(closed), '-u', '/add'], 2],
   ];
   for (const [name, toml, args, expected] of cases) {
     const ours = await oxpoke(t, dir, name, toml);
@@ -88,7 +68,7 @@ test('plain HTTP: the same exit status as check_http for an answer that is good,
 });
 
 test('HTTPS: a certificate 2 days from its end, against warning/critical day limits: the same exit status as check_http -C', async (t) => {
-  const dir = folder(t);
+  const dir = pokeFolder(t);
   const certs = await makeProbeCerts(dir);
   const server = https.createServer({ cert: fs.readFileSync(certs.nearCert), key: fs.readFileSync(certs.nearKey) }, (_req, res) => res.end('ok'));
   const port = await listen(t, server);

@@ -53,13 +53,13 @@ test("the issue's example: against {\"result\": 5} it fails with expected 4, got
   t.is(describeResult(r), 'json $.result equal: expected 4, got 5');
 });
 
-test('status: null expects anything below 400', (t) => {
+test('status: null expects anything below 400; a 4xx is WARNING and a 5xx CRITICAL, as check_http judges them', (t) => {
   for (const status of [200, 204, 301, 399]) {
     t.like(named(judge(expectations(), answer({ status })).results, 'status'), { ok: true, expected: 'below 400' });
   }
-  for (const status of [400, 404, 500, 503]) {
+  for (const [status, outcome] of [[400, 'WARNING'], [404, 'WARNING'], [499, 'WARNING'], [500, 'CRITICAL'], [503, 'CRITICAL']] as const) {
     const j = judge(expectations(), answer({ status }));
-    t.is(j.outcome, 'CRITICAL');
+    t.is(j.outcome, outcome, String(status));
     t.is(describeResult(named(j.results, 'status')), `status: expected below 400, got ${status}`);
   }
 });
