@@ -59,15 +59,8 @@ export async function serveCommand(opts: ServeOptions, log: ServiceLog = new Ser
   const report = new ServiceReport({ events: opts.events, statsd: opts.statsd }, log);
   const scheduler = new CheckScheduler({ maxConcurrent: opts.maxConcurrent, hooks: report });
   const notifier = new SystemdNotifier(log);
-  describeLoad(log, folder, scheduler.apply(folder.checks), 'loaded');
-  scheduler.start();
   // With no check there is no timer: this keeps the service waiting for a reload or a stop.
   const alive = setInterval(() => undefined, 2 ** 31 - 1);
-  notifier.ready(() => statusLine(scheduler));
-  log.notice(
-    `serving ${count(scheduler.checks, 'check')} of ${opts.dir}, at most ${opts.maxConcurrent} runs at once, ` +
-      `events to ${opts.events === null ? '-' : formatEndpoint(opts.events)}, metrics to ${opts.statsd === null ? '-' : formatEndpoint(opts.statsd)}, pid ${process.pid}`,
-  );
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -105,6 +98,14 @@ export async function serveCommand(opts: ServeOptions, log: ServiceLog = new Ser
       }
       notifier.reloaded();
     });
+    // Only now, with the signals handled, is the service ready: systemd (or a test) may signal it at once.
+    describeLoad(log, folder, scheduler.apply(folder.checks), 'loaded');
+    scheduler.start();
+    notifier.ready(() => statusLine(scheduler));
+    log.notice(
+      `serving ${count(scheduler.checks, 'check')} of ${opts.dir}, at most ${opts.maxConcurrent} runs at once, ` +
+        `events to ${opts.events === null ? '-' : formatEndpoint(opts.events)}, metrics to ${opts.statsd === null ? '-' : formatEndpoint(opts.statsd)}, pid ${process.pid}`,
+    );
   });
 }
 
