@@ -188,6 +188,8 @@ test('control fields: version, architecture, Debian-only dependencies, descripti
   t.regex(oxd, /(^|, )procps(,|$)/);
   t.regex(oxd, /systemd \| systemd-standalone-sysusers \| systemd-sysusers/);
   t.regex(field('blueox-tools', 'Depends'), /(^|, )bzip2(,|$)/);
+  // oxpoke.service's ExecReload= runs /bin/kill too.
+  t.regex(field('blueox-tools', 'Depends'), /(^|, )procps(,|$)/);
   // The tools' sd-notify (oxpoke serve) loads in the same Node.js versions as oxd's.
   const nodeRange = (depends: string): string[] => depends.split(/,\s*/).filter((d) => d.startsWith('nodejs '));
   t.deepEqual(nodeRange(field('blueox-tools', 'Depends')), nodeRange(oxd));
