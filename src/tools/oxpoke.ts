@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       'the service: run every check of the folder\'s *.toml files on its schedule until stopped; a journal line and a poke_state event for each ' +
         'change of state; SIGHUP reloads the folder, SIGTERM stops after the runs under way',
     )
-    .option('--dir <folder>', `the folder of the check files (default: $OXPOKE_DIR or ${DEFAULT_CHECK_FOLDER})`)
+    .option('--dir <folder>', `the folder of the check files, *.toml (the format and the service: oxpoke(1); default: $OXPOKE_DIR or ${DEFAULT_CHECK_FOLDER})`)
     .option('--max-concurrent <n>', `runs under way at once, at most (default: $OXPOKE_MAX_CONCURRENT or ${DEFAULT_MAX_CONCURRENT})`)
     .option('--events <host[:port]>', "oxd's collect port for the results (default: $OXPOKE_EVENTS, $BLUEOX_HOST or 127.0.0.1:3514)")
     .option('--no-events', 'send no events')
