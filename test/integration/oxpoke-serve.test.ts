@@ -224,7 +224,7 @@ test('retries and "2 of 3": a run passing on its retry counts as passed; two fai
   t.is((await serve.exit).code, 0);
 });
 
-test('SIGHUP: a new file\'s check starts and the others keep their state, a removed file\'s stops, a bad file keeps the running set; RELOADING and READY to systemd', async (t) => {
+test('SIGHUP: a new file\'s check starts and the others keep their state, a removed file\'s stops, a changed one starts afresh, a bad file keeps the running set; RELOADING and READY to systemd', async (t) => {
   const board = await Switchboard.start(t);
   board.answers.set('/one', { status: 500 });
   board.answers.set('/two', { status: 200 });
@@ -256,12 +256,22 @@ test('SIGHUP: a new file\'s check starts and the others keep their state, a remo
   await waitUntil(() => board.count('/two') >= twoAtRemoval + 4, 'four more runs of two/two');
   t.true(board.count('/one') <= oneAtRemoval + 1, `one/one ran ${board.count('/one') - oneAtRemoval} times after its removal`);
 
+  // The same check written lower in its file is unchanged; a changed one starts afresh (state OK, due at once).
+  const twoText = checkText(board, 'two', '/two');
+  fs.writeFileSync(path.join(dir, 'two.toml'), `# moved down\n\n${twoText}`);
+  serve.child.kill('SIGHUP');
+  await serve.out.waitFor(line(`reloaded 1 check from 1 file in ${dir}: 1 unchanged`));
+  fs.writeFileSync(path.join(dir, 'two.toml'), twoText.replace('expect.status = [200]', 'expect.status = [201]'));
+  serve.child.kill('SIGHUP');
+  await serve.out.waitFor(line(`reloaded 1 check from 1 file in ${dir}: changed two/two`));
+  await serve.out.waitFor(line('two/two: OK -> CRITICAL: the last run failed (threshold 1 of 1); last run: status: expected 201, got 200'));
+
   // A bad file: nothing changes, the error names the file, the line and the key.
   const bad = path.join(dir, 'three.toml');
   fs.writeFileSync(bad, checkText(board, 'three', '/three').replace('expect.status', 'expect.stauts'));
   serve.child.kill('SIGHUP');
   await serve.err.waitFor(new RegExp(`^\\S+ error: not reloaded; the 1 check loaded before keep running: ${escape(bad)}:5: check\\[1\\]\\.expect\\.stauts is not a known key`, 'm'));
-  await notify.waitFor(/^READY=1$/m, 30_000, 4);
+  await notify.waitFor(/^READY=1$/m, 30_000, 6);
   const twoAtError = board.count('/two');
   await waitUntil(() => board.count('/two') >= twoAtError + 3, 'two/two still runs');
   t.is(board.count('/three'), 0);
