@@ -14,7 +14,8 @@
 # NodeSource's nodejs, and nothing is installed by this script).
 #
 # Also writes build/deb/node-depends: the nodejs versions those addons cover,
-# for blueox-oxd's Depends (e.g. "nodejs (>= 18), nodejs (<< 21)").
+# for the Depends of both packages (e.g. "nodejs (>= 18), nodejs (<< 21)"):
+# blueox-tools ships sd-notify too, for oxpoke.service.
 # zeromq's addon is N-API (ABI-stable) and needs no such care.
 #
 # Then the project's own addon, blueox-fdstore (native/fdstore/fdstore.node,
@@ -96,7 +97,7 @@ for ((m = min; m <= max; m += 2)); do
         || { echo "build-addons: built for Node.js ${majors[*]} but not $m" >&2; exit 1; }
 done
 echo "nodejs (>= $min), nodejs (<< $((max + 1)))" > build/deb/node-depends
-echo "build-addons: blueox-oxd will depend on $(cat build/deb/node-depends)"
+echo "build-addons: blueox-oxd and blueox-tools will depend on $(cat build/deb/node-depends)"
 
 src=$WORK/blueox-fdstore
 mkdir -p "$src"

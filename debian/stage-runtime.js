@@ -10,7 +10,8 @@
  *                                             and the project's blueox-fdstore
  *   usr/sbin/oxd                              launcher
  *   usr/lib/blueox-tools/<tool>.js            the tools' bundles
- *   usr/lib/blueox-tools/node_modules/        zeromq and cmake-ts
+ *   usr/lib/blueox-tools/node_modules/        zeromq and cmake-ts, and sd-notify with its
+ *                                             loader (oxpoke serve is a Type=notify service)
  *   usr/bin/<tool>                            launchers
  *
  * Each package has its own copy of the modules, so either installs alone and
@@ -142,4 +143,5 @@ for (const tool of TOOLS) {
   launcher(path.join(destdir, 'usr', 'bin', tool), tool, 'blueox-tools', `${tool}(1)`);
 }
 stageZeromq(toolsLib, addon);
+stageSdNotify(toolsLib);
 process.stdout.write(`stage-runtime: staged in ${path.relative(root, destdir) || destdir} (zeromq addon ${addon.file})\n`);

@@ -7,11 +7,9 @@
  * On a terminal or in a file the line carries a UTC timestamp and the level
  * name instead.
  */
-import * as fs from 'node:fs';
+import { isJournalStream, PRIORITY } from '../systemd/journal-stream';
 
-export type Level = 'error' | 'warning' | 'notice' | 'info' | 'debug';
-
-const PRIORITY: Record<Level, number> = { error: 3, warning: 4, notice: 5, info: 6, debug: 7 };
+export type Level = keyof typeof PRIORITY;
 
 /** verbosity 0 shows notices and worse, 1 adds info, 2 adds debug. */
 const THRESHOLD = [PRIORITY.notice, PRIORITY.info, PRIORITY.debug];
@@ -22,14 +20,7 @@ export interface LogSink {
 
 /** True when fd 2 is the stream systemd said it connected to the journal. */
 export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
-  const stream = env.JOURNAL_STREAM;
-  if (!stream) return false;
-  try {
-    const st = fs.fstatSync(2);
-    return stream === `${st.dev}:${st.ino}`;
-  } catch {
-    return false;
-  }
+  return isJournalStream(2, env);
 }
 
 export class Logger {

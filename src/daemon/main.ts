@@ -12,7 +12,7 @@ import { keyOf, OxdSettings } from '../config/oxd-settings';
 import { formatEndpoint } from '../protocol/endpoint';
 import { guardInspectorSignal } from '../config/process-guards';
 import { OxdInvocation, parseOxdArgs, resolveSettings } from './args';
-import { SystemdNotifier } from './systemd-notify';
+import { SystemdNotifier } from '../systemd/systemd-notify';
 import { Daemon } from './daemon';
 import { formatUpstreams } from './sinks/upstreams';
 import { Logger } from './log';

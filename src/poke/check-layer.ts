@@ -50,7 +50,7 @@ export const ALLOWED = {
   headers: 'a table of header names and values, such as { Accept = "application/json" }',
   headerName: "a header name holds only letters, digits and !#$%&'*+.^_`|~-",
   headerValue: 'a text without line breaks',
-  interval: 'a duration from 1s to 24h, such as "30s" or "5m"',
+  interval: 'a duration from 100ms to 24h, such as "30s" or "5m"',
   jitter: 'a duration from 0s to 24h, such as "5s", and no longer than the interval',
   retries: 'an integer from 0 to 10',
   threshold: '"N of M" with 1 <= N <= M <= 100, such as "3 of 5" (the check is failing when N of its last M runs failed)',
@@ -98,7 +98,7 @@ export function readLayer(t: FileTable, base: Layer): Layer {
     }
     layer.headers = merged;
   }
-  set('intervalMs', sourced(t.duration('interval', 1000, 86_400_000, ALLOWED.interval), 'interval'));
+  set('intervalMs', sourced(t.duration('interval', 100, 86_400_000, ALLOWED.interval), 'interval'));
   set('jitterMs', sourced(t.duration('jitter', 0, 86_400_000, ALLOWED.jitter), 'jitter'));
   set('retries', sourced(t.integer('retries', 0, 10, ALLOWED.retries), 'retries'));
   const threshold = t.get('threshold');

@@ -2,7 +2,8 @@
  * oxpoke: active checks written like QA tests (src/poke/). `oxpoke run
  * FILE…` runs the checks of the files once and exits as a Nagios plugin
  * does; `oxpoke load FILE` runs one of them under load and judges the
- * figures by thresholds; `oxpoke --help` documents the flags.
+ * figures by thresholds; `oxpoke serve` is the service that runs the checks
+ * of a folder on their schedules; `oxpoke --help` documents the flags.
  */
 import { Command, Option } from 'commander';
 import { parseCommandLine, UsageExit } from '../config/command-line';
@@ -12,6 +13,8 @@ import { addThreshold, loadCommand, LoadCommandOptions, parseConcurrency, parseL
 import type { Threshold } from '../poke/load-thresholds';
 import { EXIT_CODES } from '../poke/nagios';
 import { RunOptions, runCommand } from '../poke/run-command';
+import { DEFAULT_CHECK_FOLDER } from '../poke/check-folder';
+import { DEFAULT_MAX_CONCURRENT, parseMaxConcurrent, ServeOptions, serveCommand } from '../poke/serve-command';
 import { VERSION } from '../version';
 
 const DEFAULT_STATSD_PORT = 8125;
@@ -26,7 +29,7 @@ function address(defaultPort: number) {
   };
 }
 
-type Chosen = { run: RunOptions } | { load: LoadCommandOptions };
+type Chosen = { run: RunOptions } | { load: LoadCommandOptions } | { serve: ServeOptions };
 
 async function main(argv: string[]): Promise<number> {
   let chosen: Chosen | null = null;
@@ -64,6 +67,30 @@ async function main(argv: string[]): Promise<number> {
       const mode = o.concurrency !== undefined ? { kind: 'closed' as const, concurrency: o.concurrency } : { kind: 'open' as const, rate: o.rate as number };
       chosen = { load: { file, check: o.check ?? null, mode, durationMs: o.duration, thresholds: o.threshold ?? [], keepAlive: o.keepAlive } };
     });
+  program
+    .command('serve')
+    .description(
+      'the service: run every check of the folder\'s *.toml files on its schedule until stopped; a journal line and a poke_state event for each ' +
+        'change of state; SIGHUP reloads the folder, SIGTERM stops after the runs under way',
+    )
+    .option('--dir <folder>', `the folder of the check files, *.toml (the format and the service: oxpoke(1); default: $OXPOKE_DIR or ${DEFAULT_CHECK_FOLDER})`)
+    .option('--max-concurrent <n>', `runs under way at once, at most (default: $OXPOKE_MAX_CONCURRENT or ${DEFAULT_MAX_CONCURRENT})`)
+    .option('--events <host[:port]>', "oxd's collect port for the results (default: $OXPOKE_EVENTS, $BLUEOX_HOST or 127.0.0.1:3514)")
+    .option('--no-events', 'send no events')
+    .option('--statsd <host[:port]>', 'the statsd port for the metrics (default: $OXPOKE_STATSD or 127.0.0.1:8125)')
+    .option('--no-metrics', 'send no metrics')
+    .action((o: { dir?: string; maxConcurrent?: string; events: string | boolean; statsd?: string; metrics: boolean }) => {
+      const env = process.env;
+      const maxConcurrent =
+        o.maxConcurrent !== undefined
+          ? parseMaxConcurrent(o.maxConcurrent)
+          : env.OXPOKE_MAX_CONCURRENT
+            ? parseMaxConcurrent(env.OXPOKE_MAX_CONCURRENT, 'OXPOKE_MAX_CONCURRENT')
+            : DEFAULT_MAX_CONCURRENT;
+      const events = o.events === false ? null : address(DEFAULT_COLLECT_PORT)(typeof o.events === 'string' ? o.events : env.OXPOKE_EVENTS || env.BLUEOX_HOST || '127.0.0.1');
+      const statsd = o.metrics === false ? null : address(DEFAULT_STATSD_PORT)(o.statsd ?? (env.OXPOKE_STATSD || '127.0.0.1'));
+      chosen = { serve: { dir: o.dir ?? (env.OXPOKE_DIR || DEFAULT_CHECK_FOLDER), maxConcurrent, events, statsd } };
+    });
   if (argv.length === 0) {
     process.stderr.write(program.helpInformation());
     return EXIT_CODES.UNKNOWN;
@@ -88,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
   // Set by a subcommand's action, which TypeScript does not see run.
   const picked = chosen as Chosen;
   if ('run' in picked) return runCommand(picked.run, out, err);
+  if ('serve' in picked) return serveCommand(picked.serve);
   // Ctrl-C ends a load run early with its report; a second one stops at once.
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());

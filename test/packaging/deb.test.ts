@@ -97,7 +97,13 @@ function expectedFiles(pkg: PackageName): Array<{ re: RegExp; many?: boolean }> 
     ...TOOLS.map((t) => ({ re: new RegExp(`^/usr/bin/${t}$`) })),
     ...TOOLS.map((t) => ({ re: new RegExp(`^${lib}/${t}\\.js$`) })),
     ...zeromq(lib),
+    // oxpoke serve tells systemd READY (oxpoke.service is Type=notify).
+    { re: /^\/usr\/lib\/blueox-tools\/node_modules\/sd-notify\/(package\.json|index\.js)$/, many: true },
+    { re: new RegExp(`^${lib}/node_modules/sd-notify/lib/binding/node-v\\d+-linux-${NODE_ARCH}/notify\\.node$`), many: true },
+    { re: /^\/usr\/lib\/blueox-tools\/node_modules\/bindings\/(package\.json|bindings\.js)$/, many: true },
+    { re: /^\/usr\/lib\/blueox-tools\/node_modules\/file-uri-to-path\/(package\.json|index\.js)$/, many: true },
     { re: /^\/lib\/systemd\/system\/oxingest@\.service$/ },
+    { re: /^\/lib\/systemd\/system\/oxpoke\.service$/ },
     { re: /^\/lib\/systemd\/system\/oxstore-archive\.service$/ },
     { re: /^\/lib\/systemd\/system\/oxstore-archive\.timer$/ },
     { re: /^\/usr\/share\/doc\/blueox-tools\/examples\/ingest\.d\/example\.conf$/ },
@@ -133,13 +139,14 @@ for (const pkg of PACKAGES) {
   });
 }
 
-test('blueox-oxd ships sd-notify built for bookworm\'s Node 18 and for this Node; the tools need no sd-notify nor blueox-fdstore', (t) => {
-  const abis = files('blueox-oxd')
-    .map((f) => /\/node-v(\d+)-linux-/.exec(f.path)?.[1])
-    .filter((x): x is string => x !== undefined);
-  t.true(abis.includes(BOOKWORM_ABI), `ABIs ${abis.join(', ')}`);
-  t.true(abis.includes(process.versions.modules), `ABIs ${abis.join(', ')}`);
-  t.false(files('blueox-tools').some((f) => f.path.includes('sd-notify')));
+test('both packages ship sd-notify built for bookworm\'s Node 18 and for this Node (oxd and oxpoke serve are Type=notify); the tools need no blueox-fdstore', (t) => {
+  for (const pkg of PACKAGES) {
+    const abis = files(pkg)
+      .map((f) => /\/node-v(\d+)-linux-/.exec(f.path)?.[1])
+      .filter((x): x is string => x !== undefined);
+    t.true(abis.includes(BOOKWORM_ABI), `${pkg}: ABIs ${abis.join(', ')}`);
+    t.true(abis.includes(process.versions.modules), `${pkg}: ABIs ${abis.join(', ')}`);
+  }
   t.false(files('blueox-tools').some((f) => f.path.includes('blueox-fdstore')));
   // The two packages share no file, so either installs alone and both together.
   const oxd = new Set(files('blueox-oxd').map((f) => f.path));
@@ -181,6 +188,11 @@ test('control fields: version, architecture, Debian-only dependencies, descripti
   t.regex(oxd, /(^|, )procps(,|$)/);
   t.regex(oxd, /systemd \| systemd-standalone-sysusers \| systemd-sysusers/);
   t.regex(field('blueox-tools', 'Depends'), /(^|, )bzip2(,|$)/);
+  // oxpoke.service's ExecReload= runs /bin/kill too.
+  t.regex(field('blueox-tools', 'Depends'), /(^|, )procps(,|$)/);
+  // The tools' sd-notify (oxpoke serve) loads in the same Node.js versions as oxd's.
+  const nodeRange = (depends: string): string[] => depends.split(/,\s*/).filter((d) => d.startsWith('nodejs '));
+  t.deepEqual(nodeRange(field('blueox-tools', 'Depends')), nodeRange(oxd));
   t.is(controlFile('blueox-oxd', 'conffiles').trim().split('\n').sort().join(' '), '/etc/blueox/oxd.conf /etc/logrotate.d/blueox-oxd');
   t.is(controlFile('blueox-tools', 'conffiles'), '');
   // The changelog and package.json agree (make deb checks it too).
@@ -227,9 +239,17 @@ test('maintainer scripts: the user before the units, sockets started, oxd only r
   t.notRegex(toolsPostinst, /oxstore-archive\.service/);
   t.regex(toolsPostinst, /\[ -n "\$2" \][^\n]*\n\s*deb-systemd-invoke try-restart 'oxingest@\*\.service'/, 'an upgrade restarts running oxingest@ instances');
   t.regex(controlFile('blueox-tools', 'postrm'), /rm -rf \/var\/lib\/blueox\/ingest/);
-  // Removal stops the oxingest@ instances (debhelper leaves templates alone), then the timer.
+  // oxpoke.service runs the administrator's checks: not enabled or started by the package (enabled
+  // again on upgrade only where it was), restarted on upgrade if it runs, forgotten on purge.
+  t.notRegex(toolsPostinst, /deb-systemd-invoke (start|restart) [^\n]*oxpoke/);
+  t.regex(toolsPostinst, /if deb-systemd-helper --quiet was-enabled 'oxpoke\.service'; then\s+# [^\n]*\n\s+deb-systemd-helper enable 'oxpoke\.service'/);
+  t.is(toolsPostinst.split('\n').filter((l) => /deb-systemd-helper enable 'oxpoke\.service'/.test(l)).length, 1);
+  t.regex(toolsPostinst, /if \[ -n "\$2" \]; then\s+deb-systemd-invoke try-restart 'oxpoke\.service'/);
+  t.regex(controlFile('blueox-tools', 'postrm'), /deb-systemd-helper purge 'oxpoke\.service'/);
+  // Removal stops the oxingest@ instances (debhelper leaves templates alone) and oxpoke.service
+  // (installed --no-start, so debhelper would not), then the timer.
   const toolsPrerm = controlFile('blueox-tools', 'prerm');
-  const stopInstances = toolsPrerm.indexOf("deb-systemd-invoke stop 'oxingest@*.service' oxstore-archive.service");
+  const stopInstances = toolsPrerm.indexOf("deb-systemd-invoke stop 'oxingest@*.service' oxstore-archive.service oxpoke.service");
   t.true(stopInstances >= 0 && toolsPrerm.indexOf("deb-systemd-invoke stop 'oxstore-archive.timer'") > stopInstances, toolsPrerm);
   for (const pkg of PACKAGES) {
     for (const script of ['preinst', 'postinst', 'prerm', 'postrm']) {
@@ -270,7 +290,7 @@ async function verifyRoot(): Promise<string> {
   return root;
 }
 
-const UNITS = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd-syslog.socket', 'oxd-syslog-tls.socket', 'oxd.service', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'];
+const UNITS = ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd-syslog.socket', 'oxd-syslog-tls.socket', 'oxd.service', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer', 'oxpoke.service'];
 
 test('systemd-analyze verify passes for every unit, with nothing to say', async (t) => {
   const root = await verifyRoot();
@@ -288,7 +308,7 @@ test('systemd-analyze verify passes for every unit, with nothing to say', async 
 
 test('systemd-analyze security: oxd.service exposure at most 2.0 (and the tools\' services too)', async (t) => {
   const root = await verifyRoot();
-  for (const unit of ['oxd.service', 'oxingest@example.service', 'oxstore-archive.service']) {
+  for (const unit of ['oxd.service', 'oxingest@example.service', 'oxstore-archive.service', 'oxpoke.service']) {
     const r = await runCommand('systemd-analyze', ['security', '--offline=yes', `--root=${root}`, unit]);
     const m = /Overall exposure level for \S+: (\d+\.\d+)/.exec(r.stdout);
     t.truthy(m, r.stdout + r.stderr);
@@ -300,7 +320,7 @@ test('systemd-analyze security: oxd.service exposure at most 2.0 (and the tools\
 test('every man page a unit or program points to is in its own package, compressed', (t) => {
   const owners: Record<PackageName, string[]> = {
     'blueox-oxd': ['oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxd-syslog.socket', 'oxd-syslog-tls.socket', 'oxd.service', '/usr/sbin/oxd'],
-    'blueox-tools': ['oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer', ...TOOLS.map((x) => `/usr/bin/${x}`)],
+    'blueox-tools': ['oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer', 'oxpoke.service', ...TOOLS.map((x) => `/usr/bin/${x}`)],
   };
   for (const pkg of PACKAGES) {
     const pages = new Set(files(pkg).map((f) => f.path).filter((f) => f.startsWith('/usr/share/man/')));
@@ -383,6 +403,15 @@ test('units: socket names as oxd expects them, ports, notify, reload, user, dire
   const archive = parseUnit(unitText('oxstore-archive.service')).get('Service')!;
   t.deepEqual(archive.get('ExecStart')!.map((c) => c.split(' ').slice(0, 2).join(' ')), ['/usr/bin/oxstore zip', '/usr/bin/oxstore prune']);
   t.true(archive.get('ExecStart')!.every((c) => c.includes('--log-path /var/log/blueox')));
+  // oxpoke serve: notify, reload by SIGHUP, oxd's user, enabled by the administrator.
+  const poke = parseUnit(unitText('oxpoke.service'));
+  const pokeService = poke.get('Service')!;
+  t.deepEqual(pokeService.get('Type'), ['notify']);
+  t.deepEqual(pokeService.get('ExecStart'), ['/usr/bin/oxpoke serve']);
+  t.deepEqual(pokeService.get('ExecReload'), ['/bin/kill -HUP $MAINPID']);
+  t.deepEqual(pokeService.get('User'), ['_blueox']);
+  t.false(pokeService.has('MemoryDenyWriteExecute'), "Node's JIT needs writable, then executable memory");
+  t.deepEqual(poke.get('Install')?.get('WantedBy'), ['multi-user.target']);
 });
 
 test('the shipped oxd.conf: every setting, commented at its default, except log_path, admin_socket, statsd and spool_path', async (t) => {
@@ -507,7 +536,7 @@ test('packaged oxd under socket activation with the units\' socket names: READY 
 test('the packaged files are the repository\'s: units, oxd.conf, logrotate file, examples', (t) => {
   const root = extractedRoot();
   const same: Array<[string, string]> = [
-    ...['oxd.service', 'oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer'].map(
+    ...['oxd.service', 'oxd.socket', 'oxd-control.socket', 'oxd-statsd.socket', 'oxingest@.service', 'oxstore-archive.service', 'oxstore-archive.timer', 'oxpoke.service'].map(
       (u): [string, string] => [`systemd/${u}`, `lib/systemd/system/${u}`],
     ),
     ['etc/oxd.conf', 'etc/blueox/oxd.conf'],
@@ -567,6 +596,34 @@ test('on Debian bookworm\'s nodejs 18: the packaged oxd starts, tells systemd RE
   t.is(status.events.node18?.written, 2);
   oxd.kill('SIGTERM');
   t.is(await closed, 0);
+});
+
+test('the packaged oxpoke serve tells systemd READY, RELOADING and STOPPING on bookworm\'s nodejs 18 and on this Node (the tools\' sd-notify)', async (t) => {
+  const root = extractedRoot();
+  const dir = tempDir('blueox-poke-notify-');
+  const notify = path.join(dir, 'notify');
+  const got = await notifyListener(t, notify);
+  fs.mkdirSync(path.join(dir, 'poke.d'));
+  let round = 0;
+  for (const node of [bookwormNode(), process.execPath]) {
+    round++;
+    const serve = spawn(node, [path.join(root, 'usr/bin/oxpoke'), 'serve', '--dir', path.join(dir, 'poke.d'), '--no-events', '--no-metrics'], {
+      cwd: os.tmpdir(),
+      env: cleanEnv({ NOTIFY_SOCKET: notify }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.teardown(() => serve.kill('SIGKILL'));
+    const stderr = new Output(serve.stderr!, 'oxpoke serve');
+    const closed = new Promise<number | null>((resolve) => serve.once('close', (code) => resolve(code)));
+    await got.waitFor(/^READY=1$/m, 30_000, 2 * round - 1);
+    serve.kill('SIGHUP');
+    await got.waitFor(/^RELOADING=1$/m, 30_000, round);
+    await got.waitFor(/^READY=1$/m, 30_000, 2 * round);
+    serve.kill('SIGTERM');
+    t.is(await closed, 0, stderr.text);
+    await got.waitFor(/^STOPPING=1$/m, 30_000, round);
+    t.notRegex(stderr.text, /sd-notify addon did not load/);
+  }
 });
 
 test('the packaged blueox-fdstore, one N-API build, passes a memfd with FDSTORE=1 on bookworm\'s nodejs 18 and on this Node', async (t) => {

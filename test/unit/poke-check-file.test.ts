@@ -437,7 +437,7 @@ const REFUSED: Array<[string, string, string]> = [
   ],
   // Bad values.
   ['a duration without a unit we know', lines(...CHECK, 'timeout = "5 seconds"'), `${FILE}:4: check[1].timeout = "5 seconds" is not allowed; check[1].timeout must be a duration from 1ms to 10m, such as "250ms" or "5s"`],
-  ['an interval below 1s', lines(...CHECK, 'interval = "500ms"'), `${FILE}:4: check[1].interval = "500ms" is not allowed; check[1].interval must be a duration from 1s to 24h, such as "30s" or "5m"`],
+  ['an interval below 100ms', lines(...CHECK, 'interval = "50ms"'), `${FILE}:4: check[1].interval = "50ms" is not allowed; check[1].interval must be a duration from 100ms to 24h, such as "30s" or "5m"`],
   [
     'a warning time not below the critical one',
     lines(...CHECK, 'expect.time.warning = "2s"', 'expect.time.critical = "1s"'),

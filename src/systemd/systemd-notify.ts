@@ -1,11 +1,17 @@
 /**
- * Telling systemd how oxd is doing (sd_notify(3)) through the sd-notify
- * addon: READY once the ports are open, a STATUS line with live counters,
- * WATCHDOG pings when the unit sets WatchdogSec=, STOPPING on shutdown.
- * Outside systemd (no NOTIFY_SOCKET) nothing is sent; if the addon cannot be
- * loaded oxd still runs, and says so once.
+ * Telling systemd how a service is doing (sd_notify(3)) through the
+ * sd-notify addon: READY once it serves (oxd: its ports open; oxpoke serve:
+ * its checks loaded), a STATUS line with live counters, WATCHDOG pings when
+ * the unit sets WatchdogSec=, RELOADING around a reload, STOPPING on
+ * shutdown. Outside systemd (no NOTIFY_SOCKET) nothing is sent; if the addon
+ * cannot be loaded the service still runs, and says so once. Shared by the
+ * daemon and the tools that run as services, which may not import daemon/.
  */
-import type { Logger } from './log';
+
+/** Where the one warning goes (oxd's Logger, or a tool's own log). */
+export interface NotifyLog {
+  warning(message: string): void;
+}
 
 interface SdNotify {
   ready(): void;
@@ -15,7 +21,7 @@ interface SdNotify {
   watchdogInterval(): number;
 }
 
-function load(log: Logger): SdNotify | null {
+function load(log: NotifyLog): SdNotify | null {
   if (!process.env.NOTIFY_SOCKET) return null;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,7 +37,7 @@ export class SystemdNotifier {
   private watchdogTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
 
-  constructor(log: Logger) {
+  constructor(log: NotifyLog) {
     this.sd = load(log);
   }
 
@@ -69,7 +75,7 @@ export class SystemdNotifier {
     this.sd.sendState('STOPPING=1');
   }
 
-  /** The watchdog keeps pinging while oxd drains, until it exits. */
+  /** The watchdog keeps pinging while the service drains, until it exits. */
   close(): void {
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     if (this.statusTimer) clearInterval(this.statusTimer);
