@@ -191,6 +191,35 @@ test('a central log host: oxd-syslog.socket, off until enabled, gives oxd port 5
   t.regex(r.text('syslog-oxctl.txt'), /Syslog: \S+:514, \d+ messages/, `oxctl does not show the syslog source${r.tail('syslog-oxctl.txt', 20)}`);
 });
 
+test('active checks as a service: oxpoke.service, off until enabled, checks a service in the guest; its runs and changes of state show in oxview and the journal; reload takes a new file', async (t) => {
+  const r = await get(t);
+  const journal = r.tail('poke-journal.txt', 30);
+  t.is(r.get('poke.enabled_before'), 'disabled', 'the package must not enable oxpoke.service by itself');
+  t.is(r.get('poke.active_before'), 'inactive', 'the package must not start oxpoke.service by itself');
+  t.true(r.waited('poke.target_up'), `the guest's HTTP service did not start${r.tail('poke-target.txt')}`);
+  t.is(r.get('poke-enable.txt.rc'), '0', `systemctl enable --now oxpoke failed${r.tail('poke-enable.txt')}${journal}`);
+  t.is(r.get('poke.active'), 'active', `oxpoke.service is not active${journal}`);
+  t.is(r.get('poke.main_user').trim(), '_blueox', 'oxpoke runs as _blueox');
+  t.true(r.waited('poke.ok_event'), `no poke event with outcome OK in oxview -n poke${journal}`);
+  const ok = JSON.parse(r.text('poke-oxview-ok.txt').trim().split('\n').pop()!);
+  t.like(ok, { type: 'poke' });
+  t.like(ok.body, { check: 'add', outcome: 'OK' });
+  t.true(r.waited('poke.critical_line'), `no journal line "systest/add: OK -> CRITICAL" once the service answered 500${journal}`);
+  t.true(r.waited('poke.back_line'), `no journal line "systest/add: CRITICAL -> OK" once the service answered 200 again${journal}`);
+  t.true(r.waited('poke.state_events'), `fewer than 2 poke_state events for systest/add${r.tail('poke-oxview-state.txt')}`);
+  const states = r
+    .text('poke-oxview-state.txt')
+    .split('\n')
+    .filter((l) => l.includes('systest/add'))
+    .map((l) => JSON.parse(l).body);
+  t.deepEqual(states.slice(0, 2).map((b) => [b.from, b.to]), [['OK', 'CRITICAL'], ['CRITICAL', 'OK']]);
+  t.is(r.get('poke-reload.txt.rc'), '0', `systemctl reload oxpoke failed${r.tail('poke-reload.txt')}${journal}`);
+  t.true(r.waited('poke.again_event'), `the check of the file added before the reload never ran${journal}`);
+  t.is(r.get('poke.same_pid'), 'yes', 'a reload must not restart oxpoke');
+  t.is(r.get('poke-stop.txt.rc'), '0', `systemctl disable --now oxpoke failed${r.tail('poke-stop.txt')}`);
+  t.is(r.get('poke.result'), 'success', `oxpoke did not stop cleanly${journal}`);
+});
+
 test('systemctl status oxd shows the STATUS line with live counters (sd_notify)', async (t) => {
   const r = await get(t);
   t.true(r.waited('send.status_counted'), `StatusText never counted the events sent: "${r.get('send.status_text')}"`);
