@@ -8,7 +8,13 @@
  * memory stays bounded.
  */
 import type * as net from 'node:net';
-import type { Router } from '../router';
+
+/** What says when to stop reading and when to read again: the router (a sink is behind), or more. */
+export interface Congestion {
+  readonly congested: boolean;
+  /** Calls `resume` once no longer congested (at once if it is not). */
+  whenDrained(resume: () => void): void;
+}
 
 /**
  * How much a text connection (syslog) may read before it lets the event loop
@@ -29,7 +35,7 @@ export class ReadTurns {
   /** `onBackpressure`: counts each pause for a sink that is behind. */
   constructor(
     private readonly socket: net.Socket,
-    private readonly router: Router,
+    private readonly router: Congestion,
     private readonly onBackpressure: () => void,
     private readonly turnBytesMax = TEXT_TURN_BYTES,
   ) {}
