@@ -1,41 +1,45 @@
 /**
  * Syslog over TCP made into events in batches, for the syslog source's
  * thread: what connections read goes in, in the order read (their chunks,
- * and how each ends); out come batches, each one buffer of events and a
- * table of where they lie, to be routed in order by the main thread.
+ * and how each ends); out come batches, each one buffer of event bodies and
+ * a table of where they lie, to be routed in order by the main thread.
  *
- * Per event the buffer holds the host of its meta frame and then its body;
- * the table (RECORD numbers per event) says which connection it came from,
- * its flags and format, where it lies, its arrival and its end time. The
- * meta frame itself is made again by the reader (meta-frames.ts keeps one
- * per host), so that what the router keeps of a host is not a whole batch.
- * A batch also says how much of the input it accounts for (bytes and
- * operations, so the sender can bound what is in flight), the bytes held of
- * unfinished messages, and the connections whose last events it carries.
+ * The bodies are the encoder's slab as it wrote them, handed over whole when
+ * the batch fills most of it (its memory moves to the reader; the encoder
+ * starts a new one), else copied out. The table (RECORD numbers per event)
+ * says which connection each came from, its flags and format, where it
+ * lies, where its host is in it (a body holds its event's host), its
+ * arrival and its end time: the reader makes the meta frame (meta-frames.ts
+ * keeps one per host), so that what the router keeps of a host is not a
+ * whole batch. A batch also says how much of the input it accounts for
+ * (bytes and operations, so the sender can bound what is in flight), the
+ * bytes held of unfinished messages, and the connections whose last events
+ * it carries.
  *
  * Pure: framing (tcp-framing.ts) and encoding (syslog-body-encoder.ts) as
  * the syslog source does them on the main thread, with no sockets or threads.
  */
 import * as buffer from 'node:buffer';
 import { META_END_OFFSET, META_HOST_OFFSET } from '../meta';
-import { EventIdWriter, SyslogBodyEncoder } from './syslog-body-encoder';
+import { BODY_HOST_AT, EventIdWriter, SyslogBodyEncoder } from './syslog-body-encoder';
 import type { SyslogFormat } from './syslog-message';
 import { FRAME_INCOMPLETE, FRAME_TRUNCATED, SyslogFramer } from './tcp-framing';
 
 /** Numbers per event in a batch's `records`, and what each is. */
 export const RECORD = 6;
 export const R_CONNECTION = 0;
-/** The FRAME_* flags of tcp-framing.ts, the format's index (FORMATS) times FORMAT_UNIT, the host's length times HOST_UNIT. */
+/** The FRAME_* flags of tcp-framing.ts, plus FORMAT_UNIT times the format's index in FORMATS, plus HOST_UNIT times the host's length. */
 export const R_BITS = 1;
-/** Where the host's bytes begin; the body follows them. */
-export const R_HOST = 2;
+export const R_BODY_START = 2;
 export const R_BODY_END = 3;
 export const R_ARRIVAL = 4;
 export const R_END_TIME = 5;
 
 export const FORMATS: readonly SyslogFormat[] = ['rfc5424', 'rfc3164', 'unparsed'];
 export const FORMAT_UNIT = 8;
-export const HOST_UNIT = 64;
+export const HOST_UNIT = 32;
+/** Bytes from a body's start to its host's string header (1 byte for up to 31 bytes, else 3). */
+export const HOST_AT = BODY_HOST_AT;
 
 export interface SyslogBatch {
   /** Each event's host and body, one after the other. */
@@ -52,8 +56,8 @@ export interface SyslogBatch {
   forgotten: number[];
 }
 
-/** Room for a batch's events; a batch is sent when either is full. */
-const BATCH_BYTES = 256 * 1024;
+/** The slab bodies are written to: a batch holds at most this much (or one larger body), and this many events. */
+const SLAB_BYTES = 256 * 1024;
 const BATCH_EVENTS = 2048;
 
 /** Node 18.15 and later; before, every message is checked for UTF-8 on its own. */
@@ -68,8 +72,10 @@ interface Connection {
 export class SyslogBatchWriter {
   private readonly connections = new Map<number, Connection>();
   private readonly encoder: SyslogBodyEncoder;
-  private bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
-  private at = 0;
+  /** The slab this batch's bodies are in, from `from` to `to`. */
+  private slab: Buffer | null = null;
+  private from = 0;
+  private to = 0;
   private records = new Float64Array(BATCH_EVENTS * RECORD);
   private events = 0;
   private consumed = 0;
@@ -88,7 +94,7 @@ export class SyslogBatchWriter {
     pid: number,
     private readonly send: (batch: SyslogBatch) => void,
   ) {
-    this.encoder = new SyslogBodyEncoder(writeId, pid);
+    this.encoder = new SyslogBodyEncoder(writeId, pid, SLAB_BYTES);
   }
 
   /** A new connection from `peer` (an address, as events name it). */
@@ -139,47 +145,53 @@ export class SyslogBatchWriter {
   }
 
   private event(id: number, peer: string, buf: Buffer, start: number, end: number, flags: number): void {
+    // A full batch goes before the next body is written after it in the slab (whose memory it may take along).
+    if (this.events === BATCH_EVENTS) this.sendBatch();
     const enc = this.encoder;
     enc.encode(buf, start, end, peer, this.arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0, this.chunkAscii && buf === this.chunk);
+    const out = enc.out;
+    if (out !== this.slab) {
+      // The last slab is full: its bodies go now, and this batch goes on in the new one.
+      if (this.events > 0) this.sendBatch();
+      this.slab = out;
+      this.from = enc.bodyStart;
+    }
+    const bodyStart = enc.bodyStart;
     const meta = enc.meta;
     const hostLength = meta[META_HOST_OFFSET];
-    const bodyLength = enc.bodyEnd - enc.bodyStart;
-    const size = hostLength + bodyLength;
-    if (this.at + size > this.bytes.length || this.events === BATCH_EVENTS) {
-      if (this.events > 0) this.sendBatch();
-      if (size > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(size);
-    }
-    const at = this.at;
-    meta.copy(this.bytes, at, META_HOST_OFFSET + 1, META_HOST_OFFSET + 1 + hostLength);
-    enc.out.copy(this.bytes, at + hostLength, enc.bodyStart, enc.bodyEnd);
-    this.at = at + size;
+    // The body's host is the meta frame's (a string of at most 63 bytes, so its header is 1 or 3 bytes).
+    if (out[bodyStart + HOST_AT] !== (hostLength < 32 ? 0xa0 | hostLength : 0xda)) throw new Error(`the body of a syslog event does not hold its host at ${HOST_AT}`);
     const r = this.records;
     const k = this.events * RECORD;
-    r[k + R_CONNECTION] = id;
     const format = enc.format === 'rfc5424' ? 0 : enc.format === 'rfc3164' ? 1 : 2;
+    r[k + R_CONNECTION] = id;
     r[k + R_BITS] = flags + format * FORMAT_UNIT + hostLength * HOST_UNIT;
-    r[k + R_HOST] = at;
-    r[k + R_BODY_END] = at + size;
+    r[k + R_BODY_START] = bodyStart - this.from;
+    r[k + R_BODY_END] = enc.bodyEnd - this.from;
     r[k + R_ARRIVAL] = this.arrival;
     r[k + R_END_TIME] = meta.readDoubleBE(META_END_OFFSET);
+    this.to = enc.bodyEnd;
     this.events++;
   }
 
   /**
-   * The batch so far, in buffers of its own: a full one as it is, a small
-   * one copied out (a reader that keeps a view of one event would keep the
-   * whole buffer alive), so that quiet connections do not cost a large
-   * buffer for each few events.
+   * The batch so far, in buffers of its own: the slab's memory itself when
+   * the batch fills most of it (the encoder, finding its slab gone, starts a
+   * new one), else copied out, so that few events never hold a large buffer
+   * alive in a reader that keeps a view of one.
    */
   private sendBatch(): void {
     let bytes: Uint8Array;
-    if (this.at >= this.bytes.length / 2) {
-      bytes = new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.at);
-      this.bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    const slab = this.slab;
+    if (slab === null || this.to === this.from) bytes = new Uint8Array(0);
+    else if (this.to - this.from >= slab.length / 2 && slab.byteOffset === 0 && slab.byteLength === slab.buffer.byteLength) {
+      bytes = new Uint8Array(slab.buffer, this.from, this.to - this.from);
+      this.slab = null;
     } else {
-      bytes = new Uint8Array(this.at);
-      bytes.set(this.bytes.subarray(0, this.at));
+      bytes = new Uint8Array(this.to - this.from);
+      bytes.set(slab.subarray(this.from, this.to));
     }
+    this.from = this.to;
     const batch: SyslogBatch = {
       bytes,
       records: this.records.slice(0, this.events * RECORD),
@@ -189,7 +201,6 @@ export class SyslogBatchWriter {
       held: this.held,
       forgotten: this.forgotten,
     };
-    this.at = 0;
     this.events = 0;
     this.consumed = 0;
     this.ops = 0;

@@ -26,7 +26,7 @@ import type { Packable } from '../../../protocol/compat-pack';
 import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
 import { META_SIZE } from '../../../protocol/meta';
 import { MetaFrames } from '../../../protocol/syslog/meta-frames';
-import { FORMAT_UNIT, FORMATS, HOST_UNIT, R_ARRIVAL, R_BITS, R_BODY_END, R_CONNECTION, R_END_TIME, R_HOST, RECORD, SyslogBatch } from '../../../protocol/syslog/syslog-batch';
+import { FORMAT_UNIT, FORMATS, HOST_AT, HOST_UNIT, R_ARRIVAL, R_BITS, R_BODY_END, R_BODY_START, R_CONNECTION, R_END_TIME, RECORD, SyslogBatch } from '../../../protocol/syslog/syslog-batch';
 import { SyslogBodyEncoder } from '../../../protocol/syslog/syslog-body-encoder';
 import { SYSLOG_EVENT_TYPE } from '../../../protocol/syslog/syslog-event';
 import type { SyslogFormat } from '../../../protocol/syslog/syslog-message';
@@ -218,10 +218,10 @@ export class SyslogSource {
       }
       const bits = r[k + R_BITS];
       const flags = bits % FORMAT_UNIT;
-      const hostLength = Math.floor(bits / HOST_UNIT);
       const format = FORMATS[Math.floor(bits / FORMAT_UNIT) % (HOST_UNIT / FORMAT_UNIT)];
-      const host = r[k + R_HOST];
-      const arrival = r[k + R_ARRIVAL];
+      const hostLength = Math.floor(bits / HOST_UNIT);
+      const bodyStart = r[k + R_BODY_START];
+      const host = bodyStart + HOST_AT + (hostLength < 32 ? 1 : 3);
       counts.tcp_messages++;
       counts.messages++;
       if ((flags & FRAME_TRUNCATED) !== 0) counts.truncated++;
@@ -229,7 +229,7 @@ export class SyslogSource {
       if ((flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
       if (this.formats[format]++ === 0) this.formatsSeen.push(format);
       const meta = this.metaFrames.frame(bytes, host, host + hostLength, r[k + R_END_TIME]);
-      this.router.route(meta, 0, META_SIZE, bytes, host + hostLength, r[k + R_BODY_END], arrival, label, true);
+      this.router.route(meta, 0, META_SIZE, bytes, bodyStart, r[k + R_BODY_END], r[k + R_ARRIVAL], label, true);
     }
     for (const forgotten of b.forgotten) this.open.delete(forgotten);
   }
