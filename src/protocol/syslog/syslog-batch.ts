@@ -25,24 +25,32 @@ import { BODY_HOST_AT, EventIdWriter, SyslogBodyEncoder } from './syslog-body-en
 import type { SyslogFormat } from './syslog-message';
 import { FRAME_INCOMPLETE, FRAME_TRUNCATED, SyslogFramer } from './tcp-framing';
 
-/** Numbers per event in a batch's `records`, and what each is. */
-export const RECORD = 6;
-export const R_CONNECTION = 0;
-/** The FRAME_* flags of tcp-framing.ts, plus FORMAT_UNIT times the format's index in FORMATS, plus HOST_UNIT times the host's length. */
-export const R_BITS = 1;
-export const R_BODY_START = 2;
-export const R_BODY_END = 3;
-export const R_ARRIVAL = 4;
-export const R_END_TIME = 5;
+/** Numbers per event in a batch's `records`: its connection, its bits, where its body lies, its arrival (ms) and end time (s). */
+const RECORD = 6;
+/** FRAME_* flags of tcp-framing.ts, plus FORMAT_UNIT times the format's index in FORMATS, plus HOST_UNIT times the host's length. */
+const FORMAT_UNIT = 8;
+const HOST_UNIT = 32;
+const FORMATS: readonly SyslogFormat[] = ['rfc5424', 'rfc3164', 'unparsed'];
 
-export const FORMATS: readonly SyslogFormat[] = ['rfc5424', 'rfc3164', 'unparsed'];
-export const FORMAT_UNIT = 8;
-export const HOST_UNIT = 32;
-/** Bytes from a body's start to its host's string header (1 byte for up to 31 bytes, else 3). */
-export const HOST_AT = BODY_HOST_AT;
+/** One event of a batch, as readEvent finds it. */
+export interface BatchEvent {
+  connection: number;
+  /** FRAME_TRUNCATED, FRAME_INCOMPLETE, FRAME_BAD_OCTET_COUNT. */
+  flags: number;
+  format: SyslogFormat;
+  /** The meta frame's host, in the body: `bytes[hostStart, hostEnd)`. */
+  hostStart: number;
+  hostEnd: number;
+  bodyStart: number;
+  bodyEnd: number;
+  /** Milliseconds. */
+  arrival: number;
+  /** The meta frame's end time, seconds. */
+  endTime: number;
+}
 
 export interface SyslogBatch {
-  /** Each event's host and body, one after the other. */
+  /** The events' bodies, one after the other (each holds its event's host). */
   bytes: Uint8Array;
   records: Float64Array;
   events: number;
@@ -56,9 +64,28 @@ export interface SyslogBatch {
   forgotten: number[];
 }
 
-/** The slab bodies are written to: a batch holds at most this much (or one larger body), and this many events. */
+/** Event `i` of `b` into `e`. */
+export function readEvent(b: SyslogBatch, i: number, e: BatchEvent): void {
+  const r = b.records;
+  const k = i * RECORD;
+  const bits = r[k + 1];
+  const hostLength = Math.floor(bits / HOST_UNIT);
+  e.connection = r[k];
+  e.flags = bits % FORMAT_UNIT;
+  e.format = FORMATS[Math.floor(bits / FORMAT_UNIT) % (HOST_UNIT / FORMAT_UNIT)];
+  e.bodyStart = r[k + 2];
+  e.bodyEnd = r[k + 3];
+  // The host's string header is one byte for up to 31 bytes, else three (raw16).
+  e.hostStart = e.bodyStart + BODY_HOST_AT + (hostLength < 32 ? 1 : 3);
+  e.hostEnd = e.hostStart + hostLength;
+  e.arrival = r[k + 4];
+  e.endTime = r[k + 5];
+}
+
+/** The slab bodies are written to: a batch holds at most this much (or one larger body). */
 const SLAB_BYTES = 256 * 1024;
-const BATCH_EVENTS = 2048;
+/** Room for the records of this many events at first; more when a batch has more. */
+const EVENTS = 256;
 
 /** Node 18.15 and later; before, every message is checked for UTF-8 on its own. */
 const isAscii: (b: Buffer) => boolean = (buffer as { isAscii?: (b: Buffer) => boolean }).isAscii ?? (() => false);
@@ -76,7 +103,7 @@ export class SyslogBatchWriter {
   private slab: Buffer | null = null;
   private from = 0;
   private to = 0;
-  private records = new Float64Array(BATCH_EVENTS * RECORD);
+  private records = new Float64Array(EVENTS * RECORD);
   private events = 0;
   private consumed = 0;
   private ops = 0;
@@ -145,8 +172,6 @@ export class SyslogBatchWriter {
   }
 
   private event(id: number, peer: string, buf: Buffer, start: number, end: number, flags: number): void {
-    // A full batch goes before the next body is written after it in the slab (whose memory it may take along).
-    if (this.events === BATCH_EVENTS) this.sendBatch();
     const enc = this.encoder;
     enc.encode(buf, start, end, peer, this.arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0, this.chunkAscii && buf === this.chunk);
     const out = enc.out;
@@ -160,16 +185,21 @@ export class SyslogBatchWriter {
     const meta = enc.meta;
     const hostLength = meta[META_HOST_OFFSET];
     // The body's host is the meta frame's (a string of at most 63 bytes, so its header is 1 or 3 bytes).
-    if (out[bodyStart + HOST_AT] !== (hostLength < 32 ? 0xa0 | hostLength : 0xda)) throw new Error(`the body of a syslog event does not hold its host at ${HOST_AT}`);
-    const r = this.records;
+    if (out[bodyStart + BODY_HOST_AT] !== (hostLength < 32 ? 0xa0 | hostLength : 0xda)) throw new Error(`the body of a syslog event does not hold its host at ${BODY_HOST_AT}`);
     const k = this.events * RECORD;
+    if (k === this.records.length) {
+      const more = new Float64Array(2 * k);
+      more.set(this.records);
+      this.records = more;
+    }
+    const r = this.records;
     const format = enc.format === 'rfc5424' ? 0 : enc.format === 'rfc3164' ? 1 : 2;
-    r[k + R_CONNECTION] = id;
-    r[k + R_BITS] = flags + format * FORMAT_UNIT + hostLength * HOST_UNIT;
-    r[k + R_BODY_START] = bodyStart - this.from;
-    r[k + R_BODY_END] = enc.bodyEnd - this.from;
-    r[k + R_ARRIVAL] = this.arrival;
-    r[k + R_END_TIME] = meta.readDoubleBE(META_END_OFFSET);
+    r[k] = id;
+    r[k + 1] = flags + format * FORMAT_UNIT + hostLength * HOST_UNIT;
+    r[k + 2] = bodyStart - this.from;
+    r[k + 3] = enc.bodyEnd - this.from;
+    r[k + 4] = this.arrival;
+    r[k + 5] = meta.readDoubleBE(META_END_OFFSET);
     this.to = enc.bodyEnd;
     this.events++;
   }

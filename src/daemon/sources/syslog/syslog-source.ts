@@ -26,7 +26,7 @@ import type { Packable } from '../../../protocol/compat-pack';
 import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
 import { META_SIZE } from '../../../protocol/meta';
 import { MetaFrames } from '../../../protocol/syslog/meta-frames';
-import { FORMAT_UNIT, FORMATS, HOST_AT, HOST_UNIT, R_ARRIVAL, R_BITS, R_BODY_END, R_BODY_START, R_CONNECTION, R_END_TIME, RECORD, SyslogBatch } from '../../../protocol/syslog/syslog-batch';
+import { BatchEvent, readEvent, SyslogBatch } from '../../../protocol/syslog/syslog-batch';
 import { SyslogBodyEncoder } from '../../../protocol/syslog/syslog-body-encoder';
 import { SYSLOG_EVENT_TYPE } from '../../../protocol/syslog/syslog-event';
 import type { SyslogFormat } from '../../../protocol/syslog/syslog-message';
@@ -80,6 +80,7 @@ export class SyslogSource {
   private stopping = false;
   /** The meta frames of events from the thread, one per host (as the encoder keeps them). */
   private readonly metaFrames = new MetaFrames(SYSLOG_EVENT_TYPE);
+  private readonly batchEvent: BatchEvent = { connection: 0, flags: 0, format: 'unparsed', hostStart: 0, hostEnd: 0, bodyStart: 0, bodyEnd: 0, arrival: 0, endTime: 0 };
   /** Connections stop reading while a sink is behind, and while the thread is. */
   private readonly gate: Congestion;
   private allClosed: (() => void) | null = null;
@@ -207,29 +208,24 @@ export class SyslogSource {
   /** A batch of events from the thread, routed in order, each with its connection's name. */
   private routeBatch(b: SyslogBatch): void {
     const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
-    const r = b.records;
+    const e = this.batchEvent;
     const counts = this.counts;
     let id = -1;
     let label = '';
-    for (let i = 0, k = 0; i < b.events; i++, k += RECORD) {
-      if (r[k + R_CONNECTION] !== id) {
-        id = r[k + R_CONNECTION];
+    for (let i = 0; i < b.events; i++) {
+      readEvent(b, i, e);
+      if (e.connection !== id) {
+        id = e.connection;
         label = this.open.get(id)?.label ?? 'syslog';
       }
-      const bits = r[k + R_BITS];
-      const flags = bits % FORMAT_UNIT;
-      const format = FORMATS[Math.floor(bits / FORMAT_UNIT) % (HOST_UNIT / FORMAT_UNIT)];
-      const hostLength = Math.floor(bits / HOST_UNIT);
-      const bodyStart = r[k + R_BODY_START];
-      const host = bodyStart + HOST_AT + (hostLength < 32 ? 1 : 3);
       counts.tcp_messages++;
       counts.messages++;
-      if ((flags & FRAME_TRUNCATED) !== 0) counts.truncated++;
-      if ((flags & FRAME_INCOMPLETE) !== 0) this.problems.incomplete++;
-      if ((flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
-      if (this.formats[format]++ === 0) this.formatsSeen.push(format);
-      const meta = this.metaFrames.frame(bytes, host, host + hostLength, r[k + R_END_TIME]);
-      this.router.route(meta, 0, META_SIZE, bytes, bodyStart, r[k + R_BODY_END], r[k + R_ARRIVAL], label, true);
+      if ((e.flags & FRAME_TRUNCATED) !== 0) counts.truncated++;
+      if ((e.flags & FRAME_INCOMPLETE) !== 0) this.problems.incomplete++;
+      if ((e.flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
+      if (this.formats[e.format]++ === 0) this.formatsSeen.push(e.format);
+      const meta = this.metaFrames.frame(bytes, e.hostStart, e.hostEnd, e.endTime);
+      this.router.route(meta, 0, META_SIZE, bytes, e.bodyStart, e.bodyEnd, e.arrival, label, true);
     }
     for (const forgotten of b.forgotten) this.open.delete(forgotten);
   }

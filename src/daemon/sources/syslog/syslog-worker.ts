@@ -5,8 +5,9 @@
  *
  * What is posted and not yet back in a batch is bounded: above
  * `backlogBytes` the thread is `congested`, and the source's connections stop
- * reading (as they do while a sink is behind) until it is below again, so a
- * thread slower than the senders slows them by TCP, and nothing is lost.
+ * reading (as they do while a sink is behind) until it is down to half of
+ * that, so a thread slower than the senders slows them by TCP, and nothing
+ * is lost.
  *
  * Should the thread fail (an exception, out of memory), what it had not yet
  * sent back is lost: counted in bytes, reported, and the source frames on
@@ -72,7 +73,7 @@ export class SyslogWorker {
     return this.heldBytes;
   }
 
-  /** Calls `resume` once the thread is not congested (at once if it is not). */
+  /** Calls `resume` once the thread is down to half its backlog (at once if it is not congested). */
   whenDrained(resume: () => void): void {
     if (this.congested) this.drainWaiters.push(resume);
     else resume();
@@ -130,7 +131,8 @@ export class SyslogWorker {
     this.backlog -= b.consumed;
     this.ops -= b.ops;
     this.heldBytes = b.held;
-    if (!this.congested) this.wake(this.drainWaiters);
+    // Not as soon as it is below the bound: connections would stop again at their next read.
+    if (this.backlog <= this.backlogBytes / 2) this.wake(this.drainWaiters);
     if (this.ops === 0) this.wake(this.idleWaiters);
   }
 
