@@ -96,7 +96,7 @@ export class SyslogSource {
       get congested(): boolean {
         return source.router.congested || (source.thread?.congested ?? false);
       },
-      whenDrained: (resume) => this.whenDrained(resume),
+      whenDrained: (resume) => this.waitToRead(resume),
     };
   }
 
@@ -152,7 +152,8 @@ export class SyslogSource {
     this.open.set(c.id, c);
     // A peer gone without a FIN or a reset (a crashed host, a lost NAT entry) is found and closed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    const turns = new ReadTurns(socket, this.gate, () => (this.router.congested ? this.backpressurePauses++ : this.threadPauses++));
+    // The gate counts the pauses, by what they wait for.
+    const turns = new ReadTurns(socket, this.gate, () => undefined);
     socket.on('data', (data: Buffer) => {
       // Taken once per chunk read, not per message.
       const arrival = Date.now();
@@ -199,10 +200,21 @@ export class SyslogSource {
     for (const c of this.open.values()) if (c.closed) this.open.delete(c.id);
   }
 
-  private whenDrained(resume: () => void): void {
+  /**
+   * A connection stopped reading: it reads again once neither the thread nor
+   * the sinks are behind. Counted once for each it waits for (it may wait
+   * for the thread first, and find a sink behind once the thread caught up).
+   */
+  private waitToRead(resume: () => void, sinkCounted = false, threadCounted = false): void {
     const thread = this.thread;
-    if (thread?.congested) thread.whenDrained(() => this.whenDrained(resume));
-    else this.router.whenDrained(resume);
+    if (!sinkCounted && this.router.congested) {
+      this.backpressurePauses++;
+      sinkCounted = true;
+    }
+    if (thread?.congested) {
+      if (!threadCounted) this.threadPauses++;
+      thread.whenDrained(() => this.waitToRead(resume, sinkCounted, true));
+    } else this.router.whenDrained(resume);
   }
 
   /** A batch of events from the thread, routed in order, each with its connection's name. */

@@ -20,7 +20,7 @@ import type { SyslogBatch } from '../../../protocol/syslog/syslog-batch';
 import { OP_DATA, OP_END, OP_OPEN, SYSLOG_THREAD, SYSLOG_THREAD_FILE, SyslogThreadData, SyslogThreadOp } from './syslog-thread';
 
 /** Bytes read and not yet made into events above which connections stop reading. */
-export const THREAD_BACKLOG_BYTES = 8 * 1024 * 1024;
+export const THREAD_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** Tests of a failing thread name a text here; the thread fails on a chunk that holds it. */
 const FAIL_ON_ENV = 'BLUEOX_TEST_SYSLOG_THREAD_FAIL';
 
