@@ -31,6 +31,7 @@ import { SyslogBodyEncoder } from '../../../protocol/syslog/syslog-body-encoder'
 import { SYSLOG_EVENT_TYPE } from '../../../protocol/syslog/syslog-event';
 import type { SyslogFormat } from '../../../protocol/syslog/syslog-message';
 import { FRAME_BAD_OCTET_COUNT, FRAME_INCOMPLETE, FRAME_TRUNCATED } from '../../../protocol/syslog/tcp-framing';
+import { describeError } from '../../../errors';
 import type { PassedSockets } from '../../daemon';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
@@ -78,6 +79,7 @@ export class SyslogSource {
   /** Started with the first TCP connection; it stays after it failed, to say so in STATUS. */
   private thread: SyslogWorker | null = null;
   private stopping = false;
+  private noThread = false;
   /** The meta frames of events from the thread, one per host (as the encoder keeps them). */
   private readonly metaFrames = new MetaFrames(SYSLOG_EVENT_TYPE);
   private readonly batchEvent: BatchEvent = { connection: 0, flags: 0, format: 'unparsed', hostStart: 0, hostEnd: 0, bodyStart: 0, bodyEnd: 0, arrival: 0, endTime: 0 };
@@ -177,15 +179,20 @@ export class SyslogSource {
     });
   }
 
-  /** The syslog thread, started for the first connection; null once oxd stops. */
+  /** The syslog thread, started for the first connection; null when it could not be, or oxd stops first. */
   private startThread(): SyslogWorker | null {
-    if (this.thread === null && !this.stopping) {
-      this.thread = new SyslogWorker(
-        this.options.maxMessage,
-        (batch) => this.routeBatch(batch),
-        (err, lost) => this.threadFailed(err, lost),
-        this.options.threadBacklog,
-      );
+    if (this.thread === null && !this.stopping && !this.noThread) {
+      try {
+        this.thread = new SyslogWorker(
+          this.options.maxMessage,
+          (batch) => this.routeBatch(batch),
+          (err, lost) => this.threadFailed(err, lost),
+          this.options.threadBacklog,
+        );
+      } catch (err) {
+        this.noThread = true;
+        this.warn.log('error', 'syslog-thread', `syslog: cannot start the syslog thread (${describeError(err)}); TCP is framed on the main thread`);
+      }
     }
     return this.thread;
   }
