@@ -1,7 +1,8 @@
 /**
  * The syslog thread, a real worker thread driven as the syslog source drives
  * it (syslog-worker.ts): the events of each connection come back in the
- * order read, over many batches; stop() returns the messages connections
+ * order read, over many batches (small reads handed over together);
+ * stop() returns the messages connections
  * were cut short in, flagged, before it ends the thread; what waits for the
  * thread is bounded (connections are told to stop reading, and to go on
  * once it has caught up), nothing lost; a thread that fails says so, counts
@@ -82,6 +83,15 @@ test('each connection\'s events come back in the order read, over many batches',
   for (const c of [0, 1, 2]) t.deepEqual(numbers(got, c), Array.from({ length: per }, (_, i) => i), `connection ${c}`);
   t.deepEqual(batches.flatMap((b) => b.forgotten).sort(), [0, 1, 2]);
   t.is(w.held, 0);
+});
+
+test('small reads are handed over together, and come back as one batch', async (t) => {
+  const { w, got, batches } = thread(t);
+  w.open(0, '192.0.2.1');
+  for (let i = 0; i < 50; i++) w.data(0, Buffer.from(line(0, i)), Date.now());
+  await until(() => got.length === 50, '50 events');
+  t.is(batches.length, 1);
+  t.deepEqual(numbers(got, 0), Array.from({ length: 50 }, (_, i) => i));
 });
 
 test('stop() returns what connections were cut short in, flagged incomplete, before the thread ends', async (t) => {

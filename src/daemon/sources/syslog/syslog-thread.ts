@@ -9,8 +9,9 @@
  * signals, systemd). It serves when started as the syslog thread, and
  * otherwise does nothing.
  *
- * Operations come in the order the connections read them; each turn of the
- * thread's event loop ends with one batch for all it did (more when full).
+ * Operations come in the order the connections read them, a few at a time;
+ * each turn of the thread's event loop ends with one batch for all it did
+ * (more when full).
  */
 import { isMainThread, MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { writeEventId } from '../../../client/event-id';
@@ -48,7 +49,7 @@ function serve(port: MessagePort, data: SyslogThreadData): void {
     flushing = false;
     writer.flush();
   };
-  port.on('message', (op: SyslogThreadOp) => {
+  const take = (op: SyslogThreadOp): void => {
     switch (op[0]) {
       case OP_OPEN:
         writer.open(op[1], op[2]);
@@ -63,6 +64,9 @@ function serve(port: MessagePort, data: SyslogThreadData): void {
         writer.end(op[1], op[2], op[3], op[4]);
         break;
     }
+  };
+  port.on('message', (ops: SyslogThreadOp[]) => {
+    for (const op of ops) take(op);
     if (!flushing) {
       flushing = true;
       setImmediate(flush);
