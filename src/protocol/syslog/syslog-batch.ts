@@ -20,7 +20,6 @@
  * the syslog source does them on the main thread, with no sockets or threads.
  */
 import * as buffer from 'node:buffer';
-import { META_END_OFFSET, META_HOST_OFFSET } from '../meta';
 import { BODY_HOST_AT, EventIdWriter, SyslogBodyEncoder } from './syslog-body-encoder';
 import type { SyslogFormat } from './syslog-message';
 import { FRAME_INCOMPLETE, FRAME_TRUNCATED, SyslogFramer } from './tcp-framing';
@@ -121,7 +120,8 @@ export class SyslogBatchWriter {
     pid: number,
     private readonly send: (batch: SyslogBatch) => void,
   ) {
-    this.encoder = new SyslogBodyEncoder(writeId, pid, SLAB_BYTES);
+    // The reader makes the meta frames.
+    this.encoder = new SyslogBodyEncoder(writeId, pid, SLAB_BYTES, false);
   }
 
   /** A new connection from `peer` (an address, as events name it). */
@@ -182,8 +182,7 @@ export class SyslogBatchWriter {
       this.from = enc.bodyStart;
     }
     const bodyStart = enc.bodyStart;
-    const meta = enc.meta;
-    const hostLength = meta[META_HOST_OFFSET];
+    const hostLength = enc.hostLength;
     // The body's host is the meta frame's (a string of at most 63 bytes, so its header is 1 or 3 bytes).
     if (out[bodyStart + BODY_HOST_AT] !== (hostLength < 32 ? 0xa0 | hostLength : 0xda)) throw new Error(`the body of a syslog event does not hold its host at ${BODY_HOST_AT}`);
     const k = this.events * RECORD;
@@ -199,7 +198,7 @@ export class SyslogBatchWriter {
     r[k + 2] = bodyStart - this.from;
     r[k + 3] = enc.bodyEnd - this.from;
     r[k + 4] = this.arrival;
-    r[k + 5] = meta.readDoubleBE(META_END_OFFSET);
+    r[k + 5] = enc.endTime;
     this.to = enc.bodyEnd;
     this.events++;
   }

@@ -14,7 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { compatPack, Float64, Packable, RawPacker } from '../compat-pack';
-import { encodeMeta, PASCAL_MAX } from '../meta';
+import { encodeMeta, META_HOST_OFFSET, PASCAL_MAX } from '../meta';
 import { MetaFrames } from './meta-frames';
 import { FACILITIES, SEVERITIES } from './names';
 import { parseSyslog } from './parse-syslog';
@@ -138,6 +138,9 @@ class PeerBytes {
 export class SyslogBodyEncoder {
   /** The last event's frames: its meta frame (valid until the next event), and its body at `out[bodyStart, bodyEnd)`. */
   meta: Buffer = Buffer.alloc(0);
+  /** The last event's end time (seconds) and the length of its host, as in its meta frame. */
+  endTime = 0;
+  hostLength = 0;
   out: Buffer;
   bodyStart = 0;
   bodyEnd = 0;
@@ -150,7 +153,7 @@ export class SyslogBodyEncoder {
   private at = 0;
   private outView: DataView;
   private readonly fields = new SyslogFields();
-  private readonly metaFrames = new MetaFrames(SYSLOG_EVENT_TYPE);
+  private readonly frames = new MetaFrames(SYSLOG_EVENT_TYPE);
   /** The message being written, and a view of its memory. */
   private src: Buffer = Buffer.alloc(0);
   private srcView = viewOf(this.src);
@@ -163,11 +166,16 @@ export class SyslogBodyEncoder {
   private peer = '';
   private own: PeerBytes;
 
-  /** `slabBytes`: the size of the slabs bodies are written to (a larger one only for a body that needs it). */
+  /**
+   * `slabBytes`: the size of the slabs bodies are written to (a larger one
+   * only for a body that needs it). `metaFrames` false: `meta` is left to the
+   * caller, who makes it from `endTime` and the host in the body.
+   */
   constructor(
     private readonly writeId: EventIdWriter,
     private readonly pid: number,
     private readonly slabBytes = SLAB,
+    private readonly metaFrames = true,
   ) {
     this.out = Buffer.allocUnsafe(slabBytes);
     this.outView = viewOf(this.out);
@@ -200,7 +208,9 @@ export class SyslogBodyEncoder {
     const time = Number.isNaN(f.time) ? arrivalMs / 1000 : f.time;
     // The message's hostname is the event's host when the meta frame holds it, else the peer.
     const ownHost = f.hostStart >= 0 && f.hostEnd - f.hostStart <= PASCAL_MAX;
-    this.meta = ownHost ? this.metaFrames.frame(buf, f.hostStart, f.hostEnd, time) : this.metaFrames.frame(own.bytes, own.peerAt, own.peerAt + own.peerLength, time);
+    this.endTime = time;
+    this.hostLength = ownHost ? f.hostEnd - f.hostStart : own.peerLength;
+    if (this.metaFrames) this.meta = ownHost ? this.frames.frame(buf, f.hostStart, f.hostEnd, time) : this.frames.frame(own.bytes, own.peerAt, own.peerAt + own.peerLength, time);
 
     const bodyStart = this.at;
     let p = bodyStart;
@@ -256,6 +266,8 @@ export class SyslogBodyEncoder {
     const m = parseSyslog(text, new Date(arrivalMs));
     const e = syslogEvent(m, peer, arrivalMs, truncated, incomplete);
     this.meta = encodeMeta({ end: e.end, host: e.host, type: e.type });
+    this.endTime = e.end;
+    this.hostLength = this.meta[META_HOST_OFFSET];
     this.writeId(this.idScratch, 0, arrivalMs);
     const id = this.idScratch.toString('latin1');
     const body = compatPack({ id, type: e.type, host: e.host, pid: this.pid, start: new Float64(e.end), end: new Float64(e.end), body: e.body as { [key: string]: Packable } });
