@@ -32,7 +32,10 @@ export class ReadTurns {
   /** Shutdown: read the sender to its end whatever the sinks say (what they cannot take now is written at close). */
   private draining = false;
 
-  /** `onBackpressure`: counts each pause for a sink that is behind. */
+  /**
+   * `router`: the router, or what stands for it (the syslog source's router
+   * and thread); `onBackpressure`: counts each pause for a sink that is behind.
+   */
   constructor(
     private readonly socket: net.Socket,
     private readonly router: Congestion,
