@@ -1,12 +1,12 @@
 /**
  * The syslog thread, a real worker thread driven as the syslog source drives
  * it (syslog-worker.ts): the events of each connection come back in the
- * order read, over many batches (small reads handed over together);
- * stop() returns the messages connections
- * were cut short in, flagged, before it ends the thread; what waits for the
- * thread is bounded (connections are told to stop reading, and to go on
- * once it has caught up), nothing lost; a thread that fails says so, counts
- * what it took with it, and lets everything waiting for it go on.
+ * order read, over many batches (small reads handed over together); stop()
+ * returns the messages connections were cut short in, flagged, before it
+ * ends the thread; what waits for the thread is bounded (connections are
+ * told to stop reading, and to go on once it has caught up), nothing lost;
+ * a thread that fails says so, counts what it took with it, and lets
+ * everything waiting for it go on.
  */
 import test from 'ava';
 import { decode } from '@msgpack/msgpack';
