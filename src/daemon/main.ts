@@ -5,6 +5,7 @@
  *   SIGHUP            reopen log files
  * Exit 1 when oxd cannot start (the message says why), 2 for usage errors.
  */
+import { isMainThread } from 'node:worker_threads';
 import { ConfigError } from '../config/errors';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageExit } from '../config/command-line';
 import { BlueOxError, describeError } from '../errors';
@@ -167,10 +168,13 @@ function describeSettings(s: OxdSettings): string {
     .join('');
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`oxd: internal error: ${(err as Error)?.stack ?? err}\n`);
-    process.exit(70);
-  },
-);
+// The bundle is also the file of oxd's syslog thread (sources/syslog/syslog-thread.ts), which is no daemon.
+if (isMainThread) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`oxd: internal error: ${(err as Error)?.stack ?? err}\n`);
+      process.exit(70);
+    },
+  );
+}

@@ -79,6 +79,14 @@ export function formatStatus(host: string, s: Status, now: number): string {
       const seen = Object.entries<number>(y.problems).filter(([, n]) => n > 0);
       lines.push(`Syslog problems: ${seen.length ? seen.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none'}`);
     }
+    if (y.thread) {
+      const th = y.thread;
+      lines.push(
+        th.state === 'failed'
+          ? `Syslog thread: failed, ${th.lost_bytes} bytes lost; TCP framed on the main thread`
+          : `Syslog thread: ${th.state}, ${th.batches} batches, ${th.backlog_bytes} bytes waiting for it, ${th.pauses} pauses for it`,
+      );
+    }
     if (y.tls) {
       const failed = Object.entries<number>(y.tls.handshake_failed ?? {}).map(([reason, n]) => `${reason} ${n}`).join(', ');
       lines.push(

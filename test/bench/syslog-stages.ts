@@ -19,7 +19,10 @@
  *   encode    + SyslogBodyEncoder: both frames written from the message's bytes
  *   source    the syslog source's own message handling (SyslogSource, no sockets)
  *             to a router without sinks: body check, counters; everything
- *             oxd does on its event loop but the socket reads and the file writes
+ *             oxd does on its event loop but the socket reads and the file writes,
+ *             for datagrams (and TCP should the syslog thread fail); TCP is
+ *             framed and encoded on the syslog thread, whose batches the event
+ *             loop routes (test/unit/syslog-batch.test.ts holds them to this way)
  *
  * Each stage is run `rounds` times; the fastest round counts (the others
  * lost time to other processes). Usable on its own:

@@ -8,7 +8,13 @@
  * memory stays bounded.
  */
 import type * as net from 'node:net';
-import type { Router } from '../router';
+
+/** What says when to stop reading and when to read again: the router (a sink is behind), or more. */
+export interface Congestion {
+  readonly congested: boolean;
+  /** Calls `resume` once no longer congested (at once if it is not). */
+  whenDrained(resume: () => void): void;
+}
 
 /**
  * How much a text connection (syslog) may read before it lets the event loop
@@ -26,10 +32,13 @@ export class ReadTurns {
   /** Shutdown: read the sender to its end whatever the sinks say (what they cannot take now is written at close). */
   private draining = false;
 
-  /** `onBackpressure`: counts each pause for a sink that is behind. */
+  /**
+   * `router`: the router, or what stands for it (the syslog source's router
+   * and thread); `onBackpressure`: counts each pause for a sink that is behind.
+   */
   constructor(
     private readonly socket: net.Socket,
-    private readonly router: Router,
+    private readonly router: Congestion,
     private readonly onBackpressure: () => void,
     private readonly turnBytesMax = TEXT_TURN_BYTES,
   ) {}

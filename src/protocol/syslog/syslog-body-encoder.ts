@@ -8,13 +8,13 @@
  * of parseSyslog, so every message gets its event either way.
  *
  * Bodies are written one after the other into a slab that is never written
- * again (a new one when it is full), so a reader that keeps a view of one
- * keeps it as it is, as with the chunks a socket delivers. Meta frames are
- * kept per host (meta-frames.ts).
+ * again (a new one when it is full, or when its memory was moved to another
+ * thread), so a reader that keeps a view of one keeps it as it is, as with
+ * the chunks a socket delivers. Meta frames are kept per host (meta-frames.ts).
  */
 import { isUtf8 } from 'node:buffer';
 import { compatPack, Float64, Packable, RawPacker } from '../compat-pack';
-import { encodeMeta, PASCAL_MAX } from '../meta';
+import { encodeMeta, META_HOST_OFFSET, PASCAL_MAX } from '../meta';
 import { MetaFrames } from './meta-frames';
 import { FACILITIES, SEVERITIES } from './names';
 import { parseSyslog } from './parse-syslog';
@@ -62,6 +62,8 @@ function constant(bytes: Buffer): number {
 /** The envelope's map and its first key, then the id's string header (32 characters: raw16). */
 const HEAD = constant(Buffer.concat([Buffer.from([0x87]), packed('id'), Buffer.from([0xda, 0, ID_LENGTH])]));
 const TYPE_HOST = constant(packed('type', SYSLOG_EVENT_TYPE, 'host'));
+/** Where the host's string (its header, then its bytes: the meta frame's host) begins in every body. */
+export const BODY_HOST_AT = (HEAD & 255) + ID_LENGTH + (TYPE_HOST & 255);
 const END = constant(packed('end', FLOAT64));
 const BODY = constant(packed('body'));
 /** Per PRI: facility, severity and their names, with their keys, and the next key. */
@@ -136,7 +138,10 @@ class PeerBytes {
 export class SyslogBodyEncoder {
   /** The last event's frames: its meta frame (valid until the next event), and its body at `out[bodyStart, bodyEnd)`. */
   meta: Buffer = Buffer.alloc(0);
-  out: Buffer = Buffer.allocUnsafe(SLAB);
+  /** The last event's end time (seconds) and the length of its host, as in its meta frame. */
+  endTime = 0;
+  hostLength = 0;
+  out: Buffer;
   bodyStart = 0;
   bodyEnd = 0;
   /** The last message's format. */
@@ -146,9 +151,9 @@ export class SyslogBodyEncoder {
   parsed = 0;
 
   private at = 0;
-  private outView = viewOf(this.out);
+  private outView: DataView;
   private readonly fields = new SyslogFields();
-  private readonly metaFrames = new MetaFrames(SYSLOG_EVENT_TYPE);
+  private readonly frames = new MetaFrames(SYSLOG_EVENT_TYPE);
   /** The message being written, and a view of its memory. */
   private src: Buffer = Buffer.alloc(0);
   private srcView = viewOf(this.src);
@@ -161,10 +166,19 @@ export class SyslogBodyEncoder {
   private peer = '';
   private own: PeerBytes;
 
+  /**
+   * `slabBytes`: the size of the slabs bodies are written to (a larger one
+   * only for a body that needs it). `metaFrames` false: `meta` is left to the
+   * caller, who makes it from `endTime` and the host in the body.
+   */
   constructor(
     private readonly writeId: EventIdWriter,
     private readonly pid: number,
+    private readonly slabBytes = SLAB,
+    private readonly metaFrames = true,
   ) {
+    this.out = Buffer.allocUnsafe(slabBytes);
+    this.outView = viewOf(this.out);
     this.pidStart = packed('pid', pid, 'start', FLOAT64);
     this.own = new PeerBytes(this.pidStart, this.peer);
   }
@@ -194,7 +208,9 @@ export class SyslogBodyEncoder {
     const time = Number.isNaN(f.time) ? arrivalMs / 1000 : f.time;
     // The message's hostname is the event's host when the meta frame holds it, else the peer.
     const ownHost = f.hostStart >= 0 && f.hostEnd - f.hostStart <= PASCAL_MAX;
-    this.meta = ownHost ? this.metaFrames.frame(buf, f.hostStart, f.hostEnd, time) : this.metaFrames.frame(own.bytes, own.peerAt, own.peerAt + own.peerLength, time);
+    this.endTime = time;
+    this.hostLength = ownHost ? f.hostEnd - f.hostStart : own.peerLength;
+    if (this.metaFrames) this.meta = ownHost ? this.frames.frame(buf, f.hostStart, f.hostEnd, time) : this.frames.frame(own.bytes, own.peerAt, own.peerAt + own.peerLength, time);
 
     const bodyStart = this.at;
     let p = bodyStart;
@@ -250,6 +266,8 @@ export class SyslogBodyEncoder {
     const m = parseSyslog(text, new Date(arrivalMs));
     const e = syslogEvent(m, peer, arrivalMs, truncated, incomplete);
     this.meta = encodeMeta({ end: e.end, host: e.host, type: e.type });
+    this.endTime = e.end;
+    this.hostLength = this.meta[META_HOST_OFFSET];
     this.writeId(this.idScratch, 0, arrivalMs);
     const id = this.idScratch.toString('latin1');
     const body = compatPack({ id, type: e.type, host: e.host, pid: this.pid, start: new Float64(e.end), end: new Float64(e.end), body: e.body as { [key: string]: Packable } });
@@ -275,7 +293,7 @@ export class SyslogBodyEncoder {
   /** Room for `n` more bytes, in a new slab when this one has not. */
   private reserve(n: number): void {
     if (this.at + n <= this.out.length) return;
-    this.out = Buffer.allocUnsafe(Math.max(SLAB, n));
+    this.out = Buffer.allocUnsafe(Math.max(this.slabBytes, n));
     this.outView = viewOf(this.out);
     this.at = 0;
   }

@@ -8,8 +8,16 @@
  * STATUS): a TLS handshake on this plain port closes its connection; what a
  * connection ends inside of is kept and flagged, as when oxd stops; TCP
  * keepalive closes connections whose peer vanished.
+ *
+ * The sockets are read here, on the main thread; what TCP connections (plain
+ * and TLS) read is framed and encoded on a thread of its own (the syslog
+ * thread, started with the first connection), whose batches of events come
+ * back to be routed here in the order read, each with its connection's
+ * name. Connections stop reading while a sink is behind and while the
+ * thread is (syslog-worker.ts). Datagrams are made into events here: one
+ * message each, they would cost more to hand over than to encode. Should
+ * the thread fail, connections are framed here from then on.
  */
-import * as buffer from 'node:buffer';
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { OxdSettings } from '../../../config/oxd-settings';
@@ -17,27 +25,32 @@ import { writeEventId } from '../../../client/event-id';
 import type { Packable } from '../../../protocol/compat-pack';
 import { Endpoint, unmappedAddress } from '../../../protocol/endpoint';
 import { META_SIZE } from '../../../protocol/meta';
+import { MetaFrames } from '../../../protocol/syslog/meta-frames';
+import { BatchEvent, readEvent, SyslogBatch } from '../../../protocol/syslog/syslog-batch';
 import { SyslogBodyEncoder } from '../../../protocol/syslog/syslog-body-encoder';
+import { SYSLOG_EVENT_TYPE } from '../../../protocol/syslog/syslog-event';
 import type { SyslogFormat } from '../../../protocol/syslog/syslog-message';
-import { FRAME_BAD_OCTET_COUNT, FRAME_INCOMPLETE, FRAME_TRUNCATED, SyslogFramer } from '../../../protocol/syslog/tcp-framing';
-import { tlsStart, TLS_SNIFF_BYTES } from '../../../protocol/syslog/tls-hello';
+import { FRAME_BAD_OCTET_COUNT, FRAME_INCOMPLETE, FRAME_TRUNCATED } from '../../../protocol/syslog/tcp-framing';
+import { describeError } from '../../../errors';
 import type { PassedSockets } from '../../daemon';
 import type { RateLimitedLog } from '../../rate-limit';
 import type { Router } from '../../router';
-import { ReadTurns } from '../read-turns';
+import { Congestion, ReadTurns } from '../read-turns';
 import { readUdpDrops } from '../udp-drops';
 import { bindUdpTcp, closeUdpTcp, UdpTcpListen } from '../udp-tcp-listen';
+import { SyslogConnection } from './syslog-connection';
 import { readTlsFiles, SyslogTlsListen, SyslogTlsServer } from './syslog-tls';
+import { SyslogWorker } from './syslog-worker';
 
 export interface SyslogSourceOptions {
   maxMessage: number;
   maxConnections: number;
   receiveBuffer: number;
+  /** Bytes read and not yet made into events by the syslog thread above which connections stop reading (syslog-worker.ts). */
+  threadBacklog?: number;
 }
 
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
-/** Node 18.15 and later; before, every message is checked for UTF-8 on its own. */
-const isAscii: (b: Buffer) => boolean = (buffer as { isAscii?: (b: Buffer) => boolean }).isAscii ?? (() => false);
 /** Idle time before keepalive probes; Node then probes every second, ten times, before closing. */
 const KEEPALIVE_MS = 60_000;
 
@@ -57,20 +70,37 @@ export class SyslogSource {
   private readonly encoder = new SyslogBodyEncoder(writeEventId, process.pid);
   /** Counted by reason beside truncated, unparsed and refused, which have counters of their own. */
   private readonly problems = { incomplete: 0, bad_octet_count: 0, tls_on_plain: 0, reset: 0 };
-  /** Times a connection stopped reading because a sink was behind. */
+  /** Times a connection stopped reading because a sink was behind, and because the syslog thread was. */
   private backpressurePauses = 0;
-  /**
-   * Per open connection: the bytes it holds of an unfinished message, and how
-   * it ends without a clean close (what it holds is kept, flagged incomplete).
-   */
-  private readonly unfinished = new Map<net.Socket, { held: () => number; cutShort: () => void }>();
+  private threadPauses = 0;
+  /** Open connections, and closed ones whose last events the thread has not yet sent back, by id. */
+  private readonly open = new Map<number, SyslogConnection>();
+  private nextId = 0;
+  /** Started with the first TCP connection; it stays after it failed, to say so in STATUS. */
+  private thread: SyslogWorker | null = null;
+  private stopping = false;
+  private noThread = false;
+  /** The meta frames of events from the thread, one per host (as the encoder keeps them). */
+  private readonly metaFrames = new MetaFrames(SYSLOG_EVENT_TYPE);
+  private readonly batchEvent: BatchEvent = { connection: 0, flags: 0, format: 'unparsed', hostStart: 0, hostEnd: 0, bodyStart: 0, bodyEnd: 0, arrival: 0, endTime: 0 };
+  /** Connections stop reading while a sink is behind, and while the thread is. */
+  private readonly gate: Congestion;
+  private allClosed: (() => void) | null = null;
 
   constructor(
     private readonly listenOn: UdpTcpListen | null,
     private readonly router: Router,
     private readonly options: SyslogSourceOptions,
     private readonly warn: RateLimitedLog,
-  ) {}
+  ) {
+    const source = this;
+    this.gate = {
+      get congested(): boolean {
+        return source.router.congested || (source.thread?.congested ?? false);
+      },
+      whenDrained: (resume) => this.waitToRead(resume),
+    };
+  }
 
   /** The plain address (TCP and UDP), or null when only TLS was asked for (the daemon starts `tls` itself, to name its port in errors). */
   get endpoint(): Endpoint | null {
@@ -120,62 +150,20 @@ export class SyslogSource {
     this.counts.tcp_accepted++;
     this.connections.add(socket);
     const peer = unmappedAddress(socket.remoteAddress ?? 'unknown');
-    const label = `syslog ${peer}`;
-    // Taken once per chunk read, not per message: the time, and whether the chunk is all ASCII
-    // (then so is every message in it, and none needs checking for UTF-8 on its own).
-    let arrival = 0;
-    let chunk: Buffer | null = null;
-    let chunkAscii = false;
-    const framer = new SyslogFramer(
-      this.options.maxMessage,
-      (buf, start, end, flags) => {
-        this.counts.tcp_messages++;
-        if ((flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
-        this.message(buf, start, end, peer, label, arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0, chunkAscii && buf === chunk);
-      },
-      true,
-    );
+    const c = new SyslogConnection(this.nextId++, peer, 'encrypted' in socket, this.options.maxMessage, this.startThread(), (...m) => this.tcpMessage(...m));
+    this.open.set(c.id, c);
     // A peer gone without a FIN or a reset (a crashed host, a lost NAT entry) is found and closed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    // The first bytes of a plain connection are looked at before any is framed (a TLS socket is already decrypted).
-    let head: Buffer | null = 'encrypted' in socket ? null : Buffer.alloc(0);
-    const turns = new ReadTurns(socket, this.router, () => this.backpressurePauses++);
+    // The gate counts the pauses, by what they wait for.
+    const turns = new ReadTurns(socket, this.gate, () => undefined);
     socket.on('data', (data: Buffer) => {
-      arrival = Date.now();
+      // Taken once per chunk read, not per message.
+      const arrival = Date.now();
       turns.read(data.length);
-      if (head !== null) {
-        const start = Buffer.concat([head, data.subarray(0, TLS_SNIFF_BYTES)]);
-        const kind = tlsStart(start);
-        if (kind === 'more') {
-          head = start;
-          return;
-        }
-        if (kind === 'tls') {
-          head = null;
-          this.tlsOnPlain(socket, peer);
-          return;
-        }
-        if (head.length > 0) framer.push(head);
-        head = null;
-      }
-      chunk = data;
-      chunkAscii = isAscii(data);
-      framer.push(data);
-      chunk = null;
+      if (!c.read(data, arrival)) this.tlsOnPlain(socket, peer);
     });
-    // One or two bytes that could still have begun a TLS handshake are a message like any other.
-    const pushHead = (): void => {
-      if (head !== null && head.length > 0) framer.push(head);
-      head = null;
-    };
-    const ended = (clean: boolean): void => {
-      arrival = Date.now();
-      pushHead();
-      framer.end(clean);
-    };
-    this.unfinished.set(socket, { held: () => framer.buffered + (head?.length ?? 0), cutShort: () => ended(false) });
     socket.on('end', () => {
-      ended(true);
+      c.end(Date.now(), true, false);
       socket.end();
     });
     socket.on('error', (err) => {
@@ -183,11 +171,89 @@ export class SyslogSource {
       this.warn.log('info', 'syslog-tcp-conn', `syslog TCP connection from ${peer}: ${err.message}`);
     });
     socket.once('close', () => {
-      // Reset, or closed by oxd: what the framer holds is kept, flagged incomplete (nothing after a clean end).
-      ended(false);
-      this.unfinished.delete(socket);
+      // Reset, or closed by oxd: what is held of a message is kept, flagged incomplete (nothing after a clean end).
+      c.end(Date.now(), false, true);
+      if (!this.thread?.running) this.open.delete(c.id);
       this.connections.delete(socket);
+      if (this.connections.size === 0) this.allClosed?.();
     });
+  }
+
+  /** The syslog thread, started for the first connection; null when it could not be, or oxd stops first. */
+  private startThread(): SyslogWorker | null {
+    if (this.thread === null && !this.stopping && !this.noThread) {
+      try {
+        this.thread = new SyslogWorker(
+          this.options.maxMessage,
+          (batch) => this.routeBatch(batch),
+          (err, lost) => this.threadFailed(err, lost),
+          this.options.threadBacklog,
+        );
+      } catch (err) {
+        this.noThread = true;
+        this.warn.log('error', 'syslog-thread', `syslog: cannot start the syslog thread (${describeError(err)}); TCP is framed on the main thread`);
+      }
+    }
+    return this.thread;
+  }
+
+  private threadFailed(err: Error, lost: number): void {
+    this.warn.log(
+      'error',
+      'syslog-thread',
+      `syslog: the syslog thread failed (${err.message}): ${lost} bytes read from TCP senders and not yet stored are lost; syslog goes on, framed on the main thread`,
+    );
+    // The thread will not say which closed connections it was done with.
+    for (const c of this.open.values()) if (c.closed) this.open.delete(c.id);
+  }
+
+  /**
+   * A connection stopped reading: it reads again once neither the thread nor
+   * the sinks are behind. Counted once for each it waits for (it may wait
+   * for the thread first, and find a sink behind once the thread caught up).
+   */
+  private waitToRead(resume: () => void, sinkCounted = false, threadCounted = false): void {
+    const thread = this.thread;
+    if (!sinkCounted && this.router.congested) {
+      this.backpressurePauses++;
+      sinkCounted = true;
+    }
+    if (thread?.congested) {
+      if (!threadCounted) this.threadPauses++;
+      thread.whenDrained(() => this.waitToRead(resume, sinkCounted, true));
+    } else this.router.whenDrained(resume);
+  }
+
+  /** A batch of events from the thread, routed in order, each with its connection's name. */
+  private routeBatch(b: SyslogBatch): void {
+    const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+    const e = this.batchEvent;
+    const counts = this.counts;
+    let id = -1;
+    let label = '';
+    for (let i = 0; i < b.events; i++) {
+      readEvent(b, i, e);
+      if (e.connection !== id) {
+        id = e.connection;
+        label = this.open.get(id)?.label ?? 'syslog';
+      }
+      counts.tcp_messages++;
+      counts.messages++;
+      if ((e.flags & FRAME_TRUNCATED) !== 0) counts.truncated++;
+      if ((e.flags & FRAME_INCOMPLETE) !== 0) this.problems.incomplete++;
+      if ((e.flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
+      if (this.formats[e.format]++ === 0) this.formatsSeen.push(e.format);
+      const meta = this.metaFrames.frame(bytes, e.hostStart, e.hostEnd, e.endTime);
+      this.router.route(meta, 0, META_SIZE, bytes, e.bodyStart, e.bodyEnd, e.arrival, label, true);
+    }
+    for (const forgotten of b.forgotten) this.open.delete(forgotten);
+  }
+
+  /** A message framed here (the thread failed): as the thread would have made it. */
+  private tcpMessage(c: SyslogConnection, buf: Buffer, start: number, end: number, arrival: number, flags: number, knownUtf8: boolean): void {
+    this.counts.tcp_messages++;
+    if ((flags & FRAME_BAD_OCTET_COUNT) !== 0) this.problems.bad_octet_count++;
+    this.message(buf, start, end, c.peer, c.label, arrival, (flags & FRAME_TRUNCATED) !== 0, (flags & FRAME_INCOMPLETE) !== 0, knownUtf8);
   }
 
   /** A TLS client on the plain port: its handshake is no syslog, and it would wait for an answer forever. */
@@ -225,8 +291,9 @@ export class SyslogSource {
       ...this.counts,
       formats: Object.fromEntries(this.formatsSeen.map((f) => [f, this.formats[f]])),
       tcp_connections: this.connections.size,
-      tcp_held_bytes: [...this.unfinished.values()].reduce((n, u) => n + u.held(), 0),
+      tcp_held_bytes: [...this.open.values()].reduce((n, c) => n + c.held, this.thread?.held ?? 0),
       backpressure_pauses: this.backpressurePauses,
+      thread: this.thread ? { ...this.thread.status(), pauses: this.threadPauses } : null,
       receive_buffer: this.receiveBufferGot,
       udp_drops: drops.socket,
       problems: {
@@ -243,12 +310,16 @@ export class SyslogSource {
     const { udp, tcp } = this;
     this.udp = null;
     this.tcp = null;
+    this.stopping = true;
     // Partial messages go to the router now, while the sinks still take events.
-    for (const u of this.unfinished.values()) u.cutShort();
+    for (const c of this.open.values()) if (!c.closed) c.end(Date.now(), false, false);
     const tlsClosed = this.tls?.stop();
     await closeUdpTcp(udp, tcp, this.connections);
     for (const socket of this.connections) socket.destroy();
     await tlsClosed;
+    // Every connection has said its last to the thread; its batches are routed before the sinks close.
+    if (this.connections.size > 0) await new Promise<void>((resolve) => (this.allClosed = resolve));
+    await this.thread?.stop();
   }
 }
 
