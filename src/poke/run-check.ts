@@ -78,8 +78,9 @@ export async function runCheck(check: Check, shared: readonly SharedProbeOptions
 }
 
 function probe(request: Request, step: Step, shared: SharedProbeOptions | undefined): Promise<ProbeResult> {
-  const opts = { timeoutMs: step.timeoutMs, maxBodyBytes: step.maxBodyBytes, ...shared };
-  return request.kind === 'http' ? probeHttp(request, opts) : probeTcp(request, { ...opts, expectBody: step.expect.body ?? undefined });
+  const opts = { timeoutMs: step.timeoutMs, maxBodyBytes: step.maxBodyBytes, agents: shared?.agents, tls: shared?.tls };
+  if (request.kind === 'tcp') return probeTcp(request, { ...opts, expectBody: step.expect.body ?? undefined });
+  return (shared?.http ?? probeHttp)(request, opts);
 }
 
 /** The request with `${NAME}` replaced by what earlier steps captured. */
