@@ -51,9 +51,12 @@ export type ExchangeOutcome =
   | { ok: true; status: number; headers: Record<string, string>; body: Buffer; timings: Timings; cert: PeerCertificate | null }
   | { ok: false; reason: FailureReason; message: string; timings: PartialTimings };
 
-/** Node's headers with string values: a repeated header is already joined by Node, except set-cookie, which is joined the same way here. */
+/**
+ * Node's headers with string values: a repeated header is already joined by Node, except set-cookie, which is joined
+ * the same way here. No prototype: a header called `constructor` is only a header.
+ */
 export function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const flat: Record<string, string> = {};
+  const flat: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   }

@@ -12,7 +12,7 @@ import { probeHttp } from './http-probe';
 import { select } from './json-path';
 import type { CheckRun } from './nagios';
 import type { SharedProbeOptions } from './probe-agents';
-import { fillPlaceholders } from './placeholders';
+import { fillPlaceholders, placeholderNames } from './placeholders';
 import type { ProbeResult } from './probe-result';
 import { probeTcp } from './tcp-probe';
 
@@ -83,9 +83,29 @@ function probe(request: Request, step: Step, shared: SharedProbeOptions | undefi
   return (shared?.http ?? probeHttp)(request, opts);
 }
 
-/** The request with `${NAME}` replaced by what earlier steps captured. */
+/**
+ * What each request becomes with no values captured: itself, or a copy with `$${` written as `${` (the file reader
+ * made sure it has no `${NAME}` then); null for a request whose `${NAME}` need values. The same object run after run,
+ * so that a request serialized once is recognised (load-pool.ts).
+ */
+const literal = new WeakMap<Request, Request | null>();
+
+/** The request with `${NAME}` replaced by what earlier steps captured, and `$${` by `${`. */
 function filled(request: Request, values: ReadonlyMap<string, string>): Request {
-  if (values.size === 0) return request;
+  let fixed = literal.get(request);
+  if (fixed === undefined) {
+    fixed = texts(request).some((text) => placeholderNames(text).length > 0) ? null : texts(request).some((text) => text.includes('$${')) ? fill(request, values) : request;
+    literal.set(request, fixed);
+  }
+  return fixed ?? fill(request, values);
+}
+
+function texts(request: Request): string[] {
+  if (request.kind === 'tcp') return request.send === null ? [] : [request.send];
+  return [request.url, ...request.headers.map(([, value]) => value), ...(request.body === null ? [] : [request.body])];
+}
+
+function fill(request: Request, values: ReadonlyMap<string, string>): Request {
   if (request.kind === 'tcp') return { ...request, send: request.send === null ? null : fillPlaceholders(request.send, values) };
   return {
     ...request,
