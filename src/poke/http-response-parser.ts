@@ -22,7 +22,8 @@
  *   says `Connection: close`, HTTP/1.0 only if it says keep-alive, never
  *   after a body that ends with the connection or bytes beyond the answer.
  *
- * The body is handed over without copying when it came in one piece.
+ * What it keeps of the bytes (a line cut in two, the body) is copied, so
+ * the caller may read every chunk into the same buffer.
  */
 import { addHeader, emptyHeaders, hasToken, HeaderRecord, lastCodingIsChunked } from './response-headers';
 
@@ -136,7 +137,7 @@ export class ResponseParser {
         case TRAILERS: {
           const lf = data.indexOf(LF, pos);
           if (lf < 0) {
-            this.partial = this.partial === null ? data.subarray(pos) : Buffer.concat([this.partial, data.subarray(pos)]);
+            this.partial = this.partial === null ? Buffer.from(data.subarray(pos)) : Buffer.concat([this.partial, data.subarray(pos)]);
             if (this.state !== CHUNK_SIZE && this.headBytes + this.partial.length > MAX_HEAD_BYTES) return this.invalid('the head of the answer is longer than 16 KiB');
             if (this.state === CHUNK_SIZE && this.partial.length > 1024) return this.invalid('a chunk size line is too long');
             return MORE;
@@ -158,7 +159,7 @@ export class ResponseParser {
         }
         case BODY_LENGTH: {
           const n = Math.min(this.remaining, length - pos);
-          this.chunks.push(pos === 0 && n === length ? data : data.subarray(pos, pos + n));
+          this.chunks.push(Buffer.from(data.subarray(pos, pos + n)));
           this.bodyBytes += n;
           this.remaining -= n;
           pos += n;
@@ -166,14 +167,14 @@ export class ResponseParser {
           break;
         }
         case BODY_UNTIL_CLOSE: {
-          this.chunks.push(pos === 0 ? data : data.subarray(pos));
+          this.chunks.push(Buffer.from(data.subarray(pos)));
           this.bodyBytes += length - pos;
           if (this.bodyBytes > this.maxBodyBytes) return this.overLimit(`${this.bodyBytes} bytes read before giving up`);
           return MORE;
         }
         case CHUNK_DATA: {
           const n = Math.min(this.remaining, length - pos);
-          this.chunks.push(data.subarray(pos, pos + n));
+          this.chunks.push(Buffer.from(data.subarray(pos, pos + n)));
           this.bodyBytes += n;
           this.remaining -= n;
           pos += n;

@@ -38,6 +38,8 @@ export function addHeader(headers: HeaderRecord, name: string, value: string): v
 /** Whether a comma-separated header value (Connection, Transfer-Encoding) holds `token`, compared without case. */
 export function hasToken(value: string | undefined, token: string): boolean {
   if (value === undefined) return false;
+  // The usual answers (`keep-alive`, `close`) are one token: no need to split.
+  if (value.length === token.length) return value.toLowerCase() === token;
   for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
   return false;
 }
