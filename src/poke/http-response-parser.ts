@@ -126,18 +126,19 @@ export class ResponseParser {
     return this.state === FINISHED ? DONE : MORE;
   }
 
-  execute(data: Buffer): ParseResult {
+  /** Parses data[0, length): a chunk read off the connection (by default all of `data`). */
+  execute(data: Buffer, length = data.length): ParseResult {
     let pos = 0;
-    const length = data.length;
     while (pos < length) {
       switch (this.state) {
         case STATUS:
         case HEADERS:
         case CHUNK_SIZE:
         case TRAILERS: {
-          const lf = data.indexOf(LF, pos);
+          let lf = data.indexOf(LF, pos);
+          if (lf >= length) lf = -1;
           if (lf < 0) {
-            this.partial = this.partial === null ? Buffer.from(data.subarray(pos)) : Buffer.concat([this.partial, data.subarray(pos)]);
+            this.partial = this.partial === null ? copy(data, pos, length) : Buffer.concat([this.partial, data.subarray(pos, length)]);
             if (this.state !== CHUNK_SIZE && this.headBytes + this.partial.length > MAX_HEAD_BYTES) return this.invalid('the head of the answer is longer than 16 KiB');
             if (this.state === CHUNK_SIZE && this.partial.length > 1024) return this.invalid('a chunk size line is too long');
             return MORE;
@@ -159,7 +160,7 @@ export class ResponseParser {
         }
         case BODY_LENGTH: {
           const n = Math.min(this.remaining, length - pos);
-          this.chunks.push(Buffer.from(data.subarray(pos, pos + n)));
+          this.chunks.push(copy(data, pos, pos + n));
           this.bodyBytes += n;
           this.remaining -= n;
           pos += n;
@@ -167,14 +168,14 @@ export class ResponseParser {
           break;
         }
         case BODY_UNTIL_CLOSE: {
-          this.chunks.push(Buffer.from(data.subarray(pos)));
+          this.chunks.push(copy(data, pos, length));
           this.bodyBytes += length - pos;
           if (this.bodyBytes > this.maxBodyBytes) return this.overLimit(`${this.bodyBytes} bytes read before giving up`);
           return MORE;
         }
         case CHUNK_DATA: {
           const n = Math.min(this.remaining, length - pos);
-          this.chunks.push(Buffer.from(data.subarray(pos, pos + n)));
+          this.chunks.push(copy(data, pos, pos + n));
           this.bodyBytes += n;
           this.remaining -= n;
           pos += n;
@@ -345,6 +346,13 @@ export class ResponseParser {
     this.state = FINISHED;
     return TOO_LARGE;
   }
+}
+
+/** data[from, to) in a buffer of its own. */
+function copy(data: Buffer, from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafe(to - from);
+  data.copy(out, 0, from, to);
+  return out;
 }
 
 /** A line for a message: printable, quoted, cut short. */

@@ -59,7 +59,7 @@ export class LoadConnection {
   ) {
     // Every connection reads into one buffer, without the stream's 'data' events: each read is parsed at once, and
     // the parser copies what it keeps.
-    const onread = { buffer: READ_BUFFER, callback: (n: number): boolean => (this.onData(READ_BUFFER.subarray(0, n)), true) };
+    const onread = { buffer: READ_BUFFER, callback: (n: number): boolean => (this.onData(n), true) };
     this.socket = net.connect({ host: peer.host, port: peer.port, onread });
     this.socket.setNoDelay(true);
     this.socket.on('error', (err: Error) => this.onError(err));
@@ -110,7 +110,8 @@ export class LoadConnection {
     else this.close();
   }
 
-  private onData(data: Buffer): void {
+  /** `n` bytes were read into READ_BUFFER. */
+  private onData(n: number): void {
     const x = this.exchange;
     if (x === null) {
       // Nothing was asked: a peer that talks out of turn cannot be trusted with the next request.
@@ -118,7 +119,7 @@ export class LoadConnection {
       return;
     }
     const wasHead = this.parser.headDone;
-    const r = this.parser.execute(data);
+    const r = this.parser.execute(READ_BUFFER, n);
     // When Node would have emitted 'response': the head is read.
     if (!wasHead && this.parser.headDone) x.clock.markFirstByte();
     if (r === MORE) return;

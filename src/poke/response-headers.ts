@@ -39,7 +39,7 @@ export function addHeader(headers: HeaderRecord, name: string, value: string): v
 export function hasToken(value: string | undefined, token: string): boolean {
   if (value === undefined) return false;
   // The usual answers (`keep-alive`, `close`) are one token: no need to split.
-  if (value.length === token.length) return value.toLowerCase() === token;
+  if (value.indexOf(',') < 0) return value.length >= token.length && value.trim().toLowerCase() === token;
   for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
   return false;
 }

@@ -61,15 +61,15 @@ test('content-length: status, headers, body; the connection can be used again', 
   t.deepEqual(r, { result: 'done', status: 200, headers: { 'content-type': 'text/plain', 'content-length': '5', 'x-thing': 'spaced value' }, body: 'hello', reusable: true });
 });
 
-test('what the parser keeps is copied: the caller may read the next chunk into the same buffer', (t) => {
+test('what the parser keeps is copied, and only the bytes read are parsed: the caller may read every chunk into the same buffer', (t) => {
   const p = new ResponseParser();
   p.start(false, MAX_BODY);
   const buffer = Buffer.from('HTTP/1.1 200 OK\r\nContent-Le');
   t.is(p.execute(buffer), MORE);
   buffer.write('ngth: 5\r\n\r\nhe');
-  t.is(p.execute(buffer.subarray(0, 13)), MORE);
+  t.is(p.execute(buffer, 13), MORE);
   buffer.write('llo');
-  t.is(p.execute(buffer.subarray(0, 3)), DONE);
+  t.is(p.execute(buffer, 3), DONE);
   buffer.fill('x');
   t.is(p.body().toString(), 'hello');
   t.is(p.headers['content-length'], '5');
