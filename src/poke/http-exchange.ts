@@ -19,6 +19,7 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ProbeClock } from './probe-clock';
+import { emptyHeaders } from './response-headers';
 import { connectionFailure, endpoint, Failure, Peer, timeoutFailure } from './probe-failure';
 import { readPeerCertificate, withDaysLeft } from './peer-certificate';
 import type { FailureReason, PartialTimings, PeerCertificate, Timings } from './probe-result';
@@ -53,10 +54,10 @@ export type ExchangeOutcome =
 
 /**
  * Node's headers with string values: a repeated header is already joined by Node, except set-cookie, which is joined
- * the same way here. No prototype: a header called `constructor` is only a header.
+ * the same way here. Nothing inherited: a header called `constructor` is only a header.
  */
 export function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const flat: Record<string, string> = Object.create(null);
+  const flat = emptyHeaders();
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   }

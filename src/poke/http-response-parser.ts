@@ -25,7 +25,7 @@
  * What it keeps of the bytes (a line cut in two, the body) is copied, so
  * the caller may read every chunk into the same buffer.
  */
-import { addHeader, emptyHeaders, hasToken, HeaderRecord, lastCodingIsChunked } from './response-headers';
+import { addHeader, emptyHeaders, hasToken, HeaderRecord, lastCodingIsChunked, lowerName } from './response-headers';
 
 /** What execute() and end() say. */
 export const MORE = 0;
@@ -252,9 +252,9 @@ export class ResponseParser {
       if ((c < 0x20 && c !== 0x09) || c === 0x7f) return this.invalid(`the value of a header has a control character: ${quote(b, from, to)}`);
     }
     if (!keep) return MORE;
-    const name = b.toString('latin1', from, colon).toLowerCase();
+    const name = lowerName(latin1(b, from, colon));
     if (name === 'content-length' && this.headers['content-length'] !== undefined) return this.invalid('the answer has two Content-Length headers');
-    addHeader(this.headers, name, b.toString('latin1', start, end));
+    addHeader(this.headers, name, latin1(b, start, end));
     return MORE;
   }
 
@@ -346,6 +346,11 @@ export class ResponseParser {
     this.state = FINISHED;
     return TOO_LARGE;
   }
+}
+
+/** Bytes as Latin-1 text, as Node reads header values; latin1Slice is Buffer's own, without toString's argument checks. */
+function latin1(b: Buffer, from: number, to: number): string {
+  return (b as Buffer & { latin1Slice(from: number, to: number): string }).latin1Slice(from, to);
 }
 
 /** data[from, to) in a buffer of its own. */
