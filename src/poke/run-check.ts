@@ -60,7 +60,8 @@ export async function runCheck(check: Check, shared: readonly SharedProbeOptions
       if (missing !== null) judgement = { outcome: 'CRITICAL', results: [...judgement.results, missing] };
     }
     steps.push({ name: label, request: describe(request), result, judgement });
-    results.push(...judgement.results.map((r) => (label === null ? r : { ...r, name: `${label}: ${r.name}` })));
+    if (label === null) results.push(...judgement.results);
+    else results.push(...judgement.results.map((r) => ({ ...r, name: `${label}: ${r.name}` })));
     if (judgement.outcome === 'CRITICAL' || judgement.outcome === 'UNKNOWN') break;
   }
   const last = check.steps[Math.min(steps.length, check.steps.length) - 1];
