@@ -329,3 +329,32 @@ test('raw answers: the load connections accept what Node accepts and refuse what
     }
   }
 });
+
+test('an answer saying Connection: close ends its connection: the next run makes a new one, and every run is answered', async (t) => {
+  let connections = 0;
+  const server = http.createServer((_req, res) => {
+    res.setHeader('connection', 'close');
+    res.end('{"result": 4}');
+  });
+  server.on('connection', () => connections++);
+  const port = await listen(t, server);
+  const [check] = parseChecks(`[[check]]\nname = "close"\nurl = "http://127.0.0.1:${port}/"\nexpect.json."$.result" = 4\n`, FILE);
+  const shared = await prepareSteps(check, null, newPool(t));
+  for (let i = 0; i < 3; i++) t.is((await runCheck(check, shared)).judgement.outcome, 'OK');
+  t.is(connections, 3);
+});
+
+test('one connection, two time limits: a request with a shorter one than the request before it still times out on time', async (t) => {
+  const app = await startApp(t);
+  const [fast, slow] = parseChecks(`[[check]]\nname = "fast"\nurl = "${app.base}/add?a=1&b=1"\ntimeout = "10s"\n[[check]]\nname = "slow"\nurl = "${app.base}/slow"\ntimeout = "300ms"\n`, FILE);
+  const pool = newPool(t);
+  t.is((await runCheck(fast, await prepareSteps(fast, null, pool))).judgement.outcome, 'OK');
+  const timedOut = (await runCheck(slow, await prepareSteps(slow, null, pool))).steps[0].result;
+  t.false(timedOut.ok);
+  if (!timedOut.ok) {
+    t.is(timedOut.reason, 'timeout');
+    t.is(timedOut.message, `no complete answer within 300 ms: 127.0.0.1:${app.port} had not answered`);
+    // The connection's timer was set for the first request's 10 s; it was brought forward.
+    t.true(timedOut.timings.totalMs >= 300 && timedOut.timings.totalMs < 5000, JSON.stringify(timedOut.timings));
+  }
+});
