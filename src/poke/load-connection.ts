@@ -11,8 +11,10 @@
  * is destroyed, as the probe destroys its connection.
  *
  * The time limit costs one timer per connection, not one per request: the
- * timer is armed for the current request's deadline and, when it fires
- * early for a request that has ended since, re-armed for the one under way.
+ * timer is armed for a request's deadline and, when it fires for a request
+ * that has ended since, re-armed for the one under way; a request with an
+ * earlier deadline than the timer's (another step's shorter timeout) brings
+ * it forward.
  */
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';

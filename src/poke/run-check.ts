@@ -85,9 +85,9 @@ function probe(request: Request, step: Step, shared: SharedProbeOptions | undefi
 }
 
 /**
- * What each request becomes with no values captured: itself, or a copy with `$${` written as `${` (the file reader
- * made sure it has no `${NAME}` then); null for a request whose `${NAME}` need values. The same object run after run,
- * so that a request serialized once is recognised (load-pool.ts).
+ * What a request without `${NAME}` is sent as: itself, or a copy with each `$${` written as `${`; null for a request
+ * that uses captured values. The same object run after run, so that a request serialized once is recognised
+ * (load-pool.ts).
  */
 const literal = new WeakMap<Request, Request | null>();
 
@@ -95,7 +95,9 @@ const literal = new WeakMap<Request, Request | null>();
 function filled(request: Request, values: ReadonlyMap<string, string>): Request {
   let fixed = literal.get(request);
   if (fixed === undefined) {
-    fixed = texts(request).some((text) => placeholderNames(text).length > 0) ? null : texts(request).some((text) => text.includes('$${')) ? fill(request, values) : request;
+    const all = texts(request);
+    if (all.some((text) => placeholderNames(text).length > 0)) fixed = null;
+    else fixed = all.some((text) => text.includes('$${')) ? fill(request, values) : request;
     literal.set(request, fixed);
   }
   return fixed ?? fill(request, values);
