@@ -25,7 +25,7 @@
  * What it keeps of the bytes (a line cut in two, the body) is copied, so
  * the caller may read every chunk into the same buffer.
  */
-import { addHeader, emptyHeaders, hasToken, HeaderRecord, lastCodingIsChunked, lowerName } from './response-headers';
+import { addHeader, emptyHeaders, hasToken, HeaderRecord, lastCodingIsChunked } from './response-headers';
 
 /** What execute() and end() say. */
 export const MORE = 0;
@@ -60,6 +60,9 @@ for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
+/** Each byte in lower case (ASCII letters; the others as they are). */
+const LOWER = new Uint8Array(256);
+for (let c = 0; c < 256; c++) LOWER[c] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 /** Hex digit values, -1 for other bytes. */
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 16; c++) HEX[c.toString(16).charCodeAt(0)] = c;
@@ -241,7 +244,8 @@ export class ResponseParser {
 
   private headerLine(b: Buffer, from: number, to: number, keep: boolean): ParseResult {
     let colon = from;
-    while (colon < to && TOKEN[b[colon]] === 1) colon++;
+    let hash = 0;
+    for (let c = b[colon]; colon < to && TOKEN[c] === 1; c = b[++colon]) hash = (Math.imul(hash, 31) + LOWER[c]) | 0;
     if (colon === from || colon === to || b[colon] !== 0x3a) return this.invalid(`a header line is not "name: value": ${quote(b, from, to)}`);
     let start = colon + 1;
     let end = to;
@@ -252,7 +256,7 @@ export class ResponseParser {
       if ((c < 0x20 && c !== 0x09) || c === 0x7f) return this.invalid(`the value of a header has a control character: ${quote(b, from, to)}`);
     }
     if (!keep) return MORE;
-    const name = lowerName(latin1(b, from, colon));
+    const name = headerName(b, from, colon, hash);
     if (name === 'content-length' && this.headers['content-length'] !== undefined) return this.invalid('the answer has two Content-Length headers');
     addHeader(this.headers, name, latin1(b, start, end));
     return MORE;
@@ -346,6 +350,26 @@ export class ResponseParser {
     this.state = FINISHED;
     return TOO_LARGE;
   }
+}
+
+/**
+ * Header names in lower case, by a hash of their bytes: answers repeat the same few names, and reading each one
+ * into a new string, then lower-casing it, cost a third of the parse. A slot holds the last name that fell in it.
+ */
+const NAMES: Array<string | undefined> = new Array(512).fill(undefined);
+
+/** The name b[from, to) in lower case; `hash` is of its lower-cased bytes, as headerLine computes it. */
+function headerName(b: Buffer, from: number, to: number, hash: number): string {
+  const slot = hash & 511;
+  const known = NAMES[slot];
+  if (known !== undefined && known.length === to - from) {
+    let i = 0;
+    while (i < known.length && known.charCodeAt(i) === LOWER[b[from + i]]) i++;
+    if (i === known.length) return known;
+  }
+  const name = latin1(b, from, to).toLowerCase();
+  NAMES[slot] = name;
+  return name;
 }
 
 /** Bytes as Latin-1 text, as Node reads header values; latin1Slice is Buffer's own, without toString's argument checks. */

@@ -34,21 +34,6 @@ export function emptyHeaders(): HeaderRecord {
   return new NoPrototype();
 }
 
-/** Header names as read, in lower case: answers repeat the same few, and each lower-cased copy would be new. */
-const lowerNames = new Map<string, string>();
-const MAX_NAMES = 512;
-
-/** `name` in lower case. */
-export function lowerName(name: string): string {
-  let lower = lowerNames.get(name);
-  if (lower === undefined) {
-    lower = name.toLowerCase();
-    if (lowerNames.size >= MAX_NAMES) lowerNames.clear();
-    lowerNames.set(name, lower);
-  }
-  return lower;
-}
-
 /** Adds one header line (`name` already in lower case) to `headers`. */
 export function addHeader(headers: HeaderRecord, name: string, value: string): void {
   const had = headers[name];
