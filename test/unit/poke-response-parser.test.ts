@@ -209,3 +209,15 @@ test('a parser is used again for the next answer on the connection', (t) => {
     t.deepEqual(Object.keys(p.headers).length, 1);
   }
 });
+
+test('header names are the same whatever was read before: many names, names that differ in case, digits and _', (t) => {
+  const names = Array.from({ length: 900 }, (_, i) => `X-Name_${i}`);
+  const text = `HTTP/1.1 200 OK\r\n${names.map((n, i) => `${i % 2 === 0 ? n : n.toUpperCase()}: ${i}\r\n`).join('')}X-NAME_0: again\r\nContent-Length: 0\r\n\r\n`;
+  for (let round = 0; round < 2; round++) {
+    const r = feed([Buffer.from(text)]);
+    t.is(r.result, 'done');
+    t.deepEqual(Object.keys(r.headers!), [...names.map((n) => n.toLowerCase()), 'content-length']);
+    t.is(r.headers!['x-name_0'], '0, again');
+    t.is(r.headers!['x-name_899'], '899');
+  }
+});
