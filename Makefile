@@ -132,7 +132,7 @@ system-test: setup build deb
 	$(SYSTEM_TEST)
 
 bench: setup build
-	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js && node build/test/bench/ingest-run.js && node build/test/bench/body-check-run.js && node build/test/bench/statsd-run.js && node build/test/bench/syslog-run.js && node build/test/bench/link-run.js && node build/test/bench/link-codec-run.js
+	node build/test/bench/run.js && node build/test/bench/client-run.js && node build/test/bench/oxview-run.js && node build/test/bench/ingest-run.js && node build/test/bench/body-check-run.js && node build/test/bench/statsd-run.js && node build/test/bench/syslog-run.js && node build/test/bench/link-run.js && node build/test/bench/link-codec-run.js && node build/test/bench/poke-run.js
 
 # A million fuzzed frames per port against the hostile tests' oracles; several minutes. The seed
 # is printed first: FUZZ_SEED=<seed> replays a run, FUZZ_FRAMES=<n> sizes it.

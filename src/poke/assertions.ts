@@ -251,6 +251,8 @@ function days(d: number): string {
 export function show(value: unknown): string {
   let s: string;
   if (value === undefined) s = 'nothing';
-  else s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)) ?? String(value);
+  // A replacer costs on every call: only a table or list may hold a bigint further in.
+  else if (typeof value === 'object' && value !== null) s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)) ?? String(value);
+  else s = JSON.stringify(typeof value === 'bigint' ? Number(value) : value) ?? String(value);
   return s.length > SHOWN_CHARS ? `${s.slice(0, SHOWN_CHARS)}…` : s;
 }

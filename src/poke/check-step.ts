@@ -2,8 +2,8 @@
  * One request of a check file and what its answer must be: a `[[check]]`
  * (one step) or a `[[scenario.step]]`. An HTTP step has `url`, a TCP step
  * `tcp`; the keys of the other kind are refused with a message saying so.
- * `${NAME}` in the URL, headers and body must name a value an earlier step
- * of the same scenario captures.
+ * `${NAME}` in the URL, headers and body (and what a TCP step sends) must
+ * name a value an earlier step of the same scenario captures.
  */
 import * as net from 'node:net';
 import { Capture, HttpRequest, Step, TcpRequest } from './check';
@@ -64,7 +64,7 @@ export function readStep(t: FileTable, place: StepPlace): { step: Step; layer: L
   t.only(['name', ...(hasUrl ? HTTP_KEYS : TCP_KEYS), ...COMMON_KEYS, ...place.ownKeys], `a ${hasUrl ? 'url' : 'tcp'} ${place.noun}`, elsewhere);
 
   const layer = readLayer(t, place.base);
-  const request = kind === 'http' ? readHttp(t, layer, place) : readTcp(t);
+  const request = kind === 'http' ? readHttp(t, layer, place) : readTcp(t, place);
   const https = request.kind === 'http' && /^https:/i.test(request.url);
   const step: Step = {
     request,
@@ -125,12 +125,14 @@ function validUrl(text: string): boolean {
   }
 }
 
-function readTcp(t: FileTable): TcpRequest {
+function readTcp(t: FileTable, place: StepPlace): TcpRequest {
   const text = t.get('tcp');
   const match = typeof text === 'string' ? /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?)):(\d{1,5})$/.exec(text) : null;
   const port = Number(match?.[3]);
   if (match === null || port < 1 || port > 65535 || (match[1] !== undefined && !net.isIPv6(match[1]))) throw t.bad('tcp', ALLOWED.tcp);
-  return { kind: 'tcp', host: match[1] ?? match[2], port, send: t.string('send', ALLOWED.send) ?? null };
+  const send = t.string('send', ALLOWED.send) ?? null;
+  if (send !== null) usesCaptured(t, 'send', send, place);
+  return { kind: 'tcp', host: match[1] ?? match[2], port, send };
 }
 
 /** Refuses `${NAME}` in `text` unless an earlier step of the scenario captures NAME. */

@@ -19,6 +19,7 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ProbeClock } from './probe-clock';
+import { emptyHeaders } from './response-headers';
 import { connectionFailure, endpoint, Failure, Peer, timeoutFailure } from './probe-failure';
 import { readPeerCertificate, withDaysLeft } from './peer-certificate';
 import type { FailureReason, PartialTimings, PeerCertificate, Timings } from './probe-result';
@@ -51,9 +52,12 @@ export type ExchangeOutcome =
   | { ok: true; status: number; headers: Record<string, string>; body: Buffer; timings: Timings; cert: PeerCertificate | null }
   | { ok: false; reason: FailureReason; message: string; timings: PartialTimings };
 
-/** Node's headers with string values: a repeated header is already joined by Node, except set-cookie, which is joined the same way here. */
+/**
+ * Node's headers with string values: a repeated header is already joined by Node, except set-cookie, which is joined
+ * the same way here. Nothing inherited: a header called `constructor` is only a header.
+ */
 export function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const flat: Record<string, string> = {};
+  const flat = emptyHeaders();
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   }

@@ -135,9 +135,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Paths compiled from text, kept: the assertions select by the path as written, once per answer (thousands a second under load). */
+const compiledPaths = new Map<string, JsonPath>();
+const MAX_COMPILED_PATHS = 1024;
+
 /** The value `path` names in `doc` (a value from JSON.parse). A string path is compiled first. */
 export function select(doc: unknown, path: string | JsonPath): Selection {
-  const compiled = typeof path === 'string' ? compile(path) : path;
+  let compiled: JsonPath | undefined;
+  if (typeof path !== 'string') compiled = path;
+  else if ((compiled = compiledPaths.get(path)) === undefined) {
+    compiled = compile(path);
+    if (compiledPaths.size >= MAX_COMPILED_PATHS) compiledPaths.clear();
+    compiledPaths.set(path, compiled);
+  }
   return walk(doc, compiled.segments, 0);
 }
 

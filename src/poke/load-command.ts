@@ -4,6 +4,8 @@
  * duration (load-run.ts), its figures and thresholds' verdicts printed
  * (load-report.ts); exit 0 when every threshold holds, 2 (CRITICAL) when one
  * fails, 3 (UNKNOWN) when the file, the check or an option cannot be used.
+ * Unless a threshold about errors is given, `errors < 1%` is one of them: a
+ * load whose runs fail does not exit 0.
  * No events or metrics are sent: one per run would load oxd as much as the
  * service; the figures are the result.
  *
@@ -17,7 +19,7 @@ import { readCheckFile } from './check-file';
 import { parseDuration } from './durations';
 import { type LoadMode, runLoad } from './load-run';
 import { loadReport } from './load-report';
-import { judgeThresholds, parseThreshold, type Threshold } from './load-thresholds';
+import { judgeThresholds, parseThreshold, type Threshold, withDefaultThresholds } from './load-thresholds';
 import { EXIT_CODES } from './nagios';
 
 export interface LoadCommandOptions {
@@ -93,7 +95,7 @@ export async function loadCommand(opts: LoadCommandOptions, out: (text: string) 
   }
   const settings = { mode: opts.mode, durationMs: opts.durationMs, keepAlive: opts.keepAlive };
   const result = await runLoad(chosen, { ...settings, signal });
-  const report = loadReport(result, settings, judgeThresholds(opts.thresholds, result));
+  const report = loadReport(result, settings, judgeThresholds(withDefaultThresholds(opts.thresholds), result));
   out(report.text);
   return report.exitCode;
 }

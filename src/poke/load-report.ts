@@ -14,8 +14,9 @@
  *
  * An open loop adds `starts     3000, 12 late (more than 5 ms after due; at most 23.1 ms)`.
  *
- * Exit 0 (OK) when every threshold holds, or none was given; 2 (CRITICAL)
- * when one fails. The status line then names the thresholds that failed with
+ * Exit 0 (OK) when every threshold holds; 2 (CRITICAL) when one fails. A
+ * threshold applied by default (`errors < 1%`, when none given is about
+ * errors) is marked `(default)`. The status line then names the thresholds that failed with
  * the figures they met.
  *
  * Performance data: runs and rps, every latency shown (seconds, UOM s),
@@ -86,7 +87,7 @@ export function loadReport(result: LoadResult, settings: LoadSettings, verdicts:
     const s = result.schedule;
     lines.push(`starts     ${s.starts}, ${s.late} late (more than ${LATE_MS} ms after due; at most ${formatLatency(s.maxLateMs)})`);
   }
-  for (const v of verdicts) lines.push(`threshold  ${v.threshold.text}: ${v.holds ? 'holds' : 'FAILS'} (${v.shown})`);
+  for (const v of verdicts) lines.push(`threshold  ${v.threshold.text}${v.threshold.implied ? ' (default)' : ''}: ${v.holds ? 'holds' : 'FAILS'} (${v.shown})`);
 
   const failed = verdicts.filter((v) => !v.holds);
   const outcome = failed.length === 0 ? 'OK' : 'CRITICAL';

@@ -34,6 +34,7 @@ import type { Check } from './check';
 import { describeResult } from './assertions';
 import { LatencyRecorder } from './latency-stats';
 import type { LoadFigures } from './load-thresholds';
+import { LoadPool } from './load-pool';
 import { KeepAlivePool, prepareSteps } from './probe-agents';
 import { CheckResult, runCheck } from './run-check';
 
@@ -100,9 +101,11 @@ class Tally {
 export async function runLoad(check: Check, options: LoadOptions): Promise<LoadResult> {
   const { mode, signal } = options;
   const http = check.steps.some((s) => s.request.kind === 'http');
-  const pool = options.keepAlive && http ? new KeepAlivePool(mode.kind === 'closed' ? mode.concurrency : undefined) : null;
+  const maxPerHost = mode.kind === 'closed' ? mode.concurrency : undefined;
+  const pool = options.keepAlive && http ? new KeepAlivePool(maxPerHost) : null;
+  const own = options.keepAlive && http ? new LoadPool(maxPerHost) : null;
   try {
-    const shared = await prepareSteps(check, pool);
+    const shared = await prepareSteps(check, pool, own);
     const tally = new Tally();
     const one = async (): Promise<void> => tally.add(await runCheck(check, shared));
     const start = performance.now();
@@ -120,6 +123,7 @@ export async function runLoad(check: Check, options: LoadOptions): Promise<LoadR
     return { check, runs: tally.runs, errors: tally.errors, elapsedMs, latency: tally.latency.summary(), reasons: tally.reasons, schedule };
   } finally {
     pool?.destroy();
+    own?.destroy();
   }
 }
 

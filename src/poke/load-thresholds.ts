@@ -16,7 +16,8 @@
  *
  * Verdicts: with no run at all, every threshold fails; with no answered run
  * (every probe refused, timed out...), every latency threshold fails: nothing
- * shows the service fast enough.
+ * shows the service fast enough. Unless a threshold about errors is given,
+ * `errors < 1%` is judged too (withDefaultThresholds).
  */
 import { BlueOxError } from '../errors';
 import { errorRate, type LatencySummary, runsPerSecond } from './latency-stats';
@@ -31,6 +32,8 @@ export type Metric =
 export interface Threshold {
   /** As written, spaces normalised: `p95 < 200ms`. */
   text: string;
+  /** Not given but applied by default (DEFAULT_ERRORS_THRESHOLD). */
+  implied?: boolean;
   metric: Metric;
   op: Comparison;
   /** Milliseconds for a latency, percent for a share of errors, runs for a number of errors, runs/s for rps. */
@@ -159,6 +162,19 @@ function verdict(t: Threshold, figures: LoadFigures): Verdict {
       break;
   }
   return { threshold: t, holds: compare(actual, t.op, t.value), actual, shown };
+}
+
+/**
+ * What applies when no threshold given is about errors: a load test whose
+ * requests fail does not pass, whatever its speed. The 1% an operator
+ * usually allows; `--threshold 'errors <= 100%'` lifts it.
+ */
+export const DEFAULT_ERRORS_THRESHOLD = 'errors < 1%';
+
+/** The thresholds to judge: those given, in their order, then DEFAULT_ERRORS_THRESHOLD unless one of them is about errors. */
+export function withDefaultThresholds(given: readonly Threshold[]): Threshold[] {
+  if (given.some((t) => t.metric.kind === 'errors')) return [...given];
+  return [...given, { ...parseThreshold(DEFAULT_ERRORS_THRESHOLD), implied: true }];
 }
 
 /** The verdict of each threshold, in their order. */

@@ -21,6 +21,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as tls from 'node:tls';
 import type { Check } from './check';
+import type { HttpProber, LoadPool } from './load-pool';
 import type { ProbeOptions } from './probe-result';
 import { tlsConnectionOptions } from './tls-context';
 
@@ -30,8 +31,11 @@ export interface ProbeAgents {
   https: https.Agent;
 }
 
-/** What a step's probes share; passed to runCheck, one per step. */
-export type SharedProbeOptions = Pick<ProbeOptions, 'agents' | 'tls'>;
+/**
+ * What a step's probes share; passed to runCheck, one per step. `http`: the
+ * probe for its HTTP requests, when not the HTTP probe itself (load-pool.ts).
+ */
+export type SharedProbeOptions = Pick<ProbeOptions, 'agents' | 'tls'> & { http?: HttpProber };
 
 export class KeepAlivePool {
   private readonly options: http.AgentOptions;
@@ -62,8 +66,11 @@ export class KeepAlivePool {
   }
 }
 
-/** For each step of `check`: its TLS options read now, and the pool's agents when connections are kept open. */
-export async function prepareSteps(check: Check, pool: KeepAlivePool | null): Promise<SharedProbeOptions[]> {
+/**
+ * For each step of `check`: its TLS options read now, the pool's agents when connections are kept open,
+ * and with `own` the probe that makes the step's plain-HTTP requests on its own connections.
+ */
+export async function prepareSteps(check: Check, pool: KeepAlivePool | null, own: LoadPool | null = null): Promise<SharedProbeOptions[]> {
   const shared: SharedProbeOptions[] = [];
   for (const step of check.steps) {
     if (step.request.kind !== 'http') {
@@ -73,7 +80,8 @@ export async function prepareSteps(check: Check, pool: KeepAlivePool | null): Pr
     // A file that cannot be read fails every HTTPS probe of the step with this message (reason tls), as it would one by one.
     const tls = await tlsConnectionOptions(step.request.tls);
     const context = typeof tls === 'string' ? undefined : tls.secureContext;
-    shared.push(pool === null ? { tls } : { tls, agents: pool.agents(context) });
+    const agents = pool === null ? {} : { agents: pool.agents(context) };
+    shared.push(own === null ? { tls, ...agents } : { tls, ...agents, http: own.prober() });
   }
   return shared;
 }

@@ -12,7 +12,7 @@ import { probeHttp } from './http-probe';
 import { select } from './json-path';
 import type { CheckRun } from './nagios';
 import type { SharedProbeOptions } from './probe-agents';
-import { fillPlaceholders } from './placeholders';
+import { fillPlaceholders, placeholderNames } from './placeholders';
 import type { ProbeResult } from './probe-result';
 import { probeTcp } from './tcp-probe';
 
@@ -60,7 +60,8 @@ export async function runCheck(check: Check, shared: readonly SharedProbeOptions
       if (missing !== null) judgement = { outcome: 'CRITICAL', results: [...judgement.results, missing] };
     }
     steps.push({ name: label, request: describe(request), result, judgement });
-    results.push(...judgement.results.map((r) => (label === null ? r : { ...r, name: `${label}: ${r.name}` })));
+    if (label === null) results.push(...judgement.results);
+    else results.push(...judgement.results.map((r) => ({ ...r, name: `${label}: ${r.name}` })));
     if (judgement.outcome === 'CRITICAL' || judgement.outcome === 'UNKNOWN') break;
   }
   const last = check.steps[Math.min(steps.length, check.steps.length) - 1];
@@ -78,13 +79,36 @@ export async function runCheck(check: Check, shared: readonly SharedProbeOptions
 }
 
 function probe(request: Request, step: Step, shared: SharedProbeOptions | undefined): Promise<ProbeResult> {
-  const opts = { timeoutMs: step.timeoutMs, maxBodyBytes: step.maxBodyBytes, ...shared };
-  return request.kind === 'http' ? probeHttp(request, opts) : probeTcp(request, { ...opts, expectBody: step.expect.body ?? undefined });
+  const opts = { timeoutMs: step.timeoutMs, maxBodyBytes: step.maxBodyBytes, agents: shared?.agents, tls: shared?.tls };
+  if (request.kind === 'tcp') return probeTcp(request, { ...opts, expectBody: step.expect.body ?? undefined });
+  return (shared?.http ?? probeHttp)(request, opts);
 }
 
-/** The request with `${NAME}` replaced by what earlier steps captured. */
+/**
+ * What a request without `${NAME}` is sent as: itself, or a copy with each `$${` written as `${`; null for a request
+ * that uses captured values. The same object run after run, so that a request serialized once is recognised
+ * (load-pool.ts).
+ */
+const literal = new WeakMap<Request, Request | null>();
+
+/** The request with `${NAME}` replaced by what earlier steps captured, and `$${` by `${`. */
 function filled(request: Request, values: ReadonlyMap<string, string>): Request {
-  if (values.size === 0) return request;
+  let fixed = literal.get(request);
+  if (fixed === undefined) {
+    const all = texts(request);
+    if (all.some((text) => placeholderNames(text).length > 0)) fixed = null;
+    else fixed = all.some((text) => text.includes('$${')) ? fill(request, values) : request;
+    literal.set(request, fixed);
+  }
+  return fixed ?? fill(request, values);
+}
+
+function texts(request: Request): string[] {
+  if (request.kind === 'tcp') return request.send === null ? [] : [request.send];
+  return [request.url, ...request.headers.map(([, value]) => value), ...(request.body === null ? [] : [request.body])];
+}
+
+function fill(request: Request, values: ReadonlyMap<string, string>): Request {
   if (request.kind === 'tcp') return { ...request, send: request.send === null ? null : fillPlaceholders(request.send, values) };
   return {
     ...request,

@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-c, --concurrency <n>', 'closed loop: n runs in flight, each starting the next as it ends').argParser(parseConcurrency).conflicts('rate'))
     .addOption(new Option('-r, --rate <runs/s>', 'open loop: runs started on schedule, such as 500/s or 30/m, whatever the answers').argParser(parseRate))
     .requiredOption('-d, --duration <duration>', 'how long to start runs, such as 30s or 2m', parseLoadDuration)
-    .option('-t, --threshold <threshold>', "what the figures must be, given once for each: 'p95 < 200ms', 'p99 <= 1s', 'errors < 1%', 'rps > 500'", addThreshold)
+    .option('-t, --threshold <threshold>', "what the figures must be, given once for each: 'p95 < 200ms', 'p99 <= 1s', 'errors < 1%', 'rps > 500'; errors < 1% applies unless one is about errors", addThreshold)
     .option('--no-keep-alive', 'a new connection for every request, as oxpoke run makes (default: connections kept open from one run to the next)')
     .action((file: string, o: { check?: string; concurrency?: number; rate?: number; duration: number; threshold?: Threshold[]; keepAlive: boolean }) => {
       if (o.concurrency === undefined && o.rate === undefined) throw new BlueOxError('EUSAGE', 'oxpoke load needs --concurrency N (a closed loop) or --rate R/s (an open loop)');

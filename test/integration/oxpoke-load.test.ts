@@ -5,7 +5,8 @@
  * (at most the concurrency) unless asked not to, thresholds decide the exit
  * status (on a slow endpoint, where the figures are known whatever the
  * machine's load), a server answering 500 to every second request makes
- * half the runs errors counted by reason, an open loop starts exactly its
+ * half the runs errors counted by reason, `errors < 1%` applies when no
+ * threshold about errors is given, an open loop starts exactly its
  * rate, Ctrl-C ends a run early with its report, and bad input exits 3.
  *
  * The runs are short (1 s at a concurrency of 4) and serial, so they do
@@ -18,6 +19,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listen } from '../helpers/probe-servers';
+import { freePorts } from '../helpers/systemd-stand-ins';
 import { runTool, toolPath, ToolResult } from '../helpers/tool';
 
 /** How long /slow takes to answer. */
@@ -164,6 +166,29 @@ test.serial('Ctrl-C ends a run early: no more runs start, those in flight are co
   const runs = Number(/^runs +(\d+) in/m.exec(stdout)?.[1]);
   t.is(runs, s.requests);
   t.regex(stdout, /\nPOKE OK - slow: /);
+});
+
+test.serial('no threshold about errors given: errors < 1% applies, so a load whose every run failed exits 2; an errors threshold given replaces it', async (t) => {
+  const [port] = await freePorts(1);
+  const refused = checkFile(t, check('down', `http://127.0.0.1:${port}/add`));
+  const none = await runTool('oxpoke', ['load', refused, '-c', '2', '-d', '300ms']);
+  t.is(none.code, 2, none.stdout + none.stderr);
+  const f = figures(t, none);
+  t.true(f.runs > 0 && f.errors === f.runs, none.stdout);
+  t.regex(none.stdout, /^latency +none: no run got an answer$/m);
+  t.regex(none.stdout, /^threshold  errors < 1% \(default\): FAILS \(100\.00%\)$/m);
+  t.regex(f.status, /^POKE CRITICAL - down: 1 of 1 thresholds failed: errors < 1% \(got 100\.00%\) \| .*'down_error_rate'=100\.00%;;1;0;100$/);
+
+  // Every run answered with 500: a latency threshold alone holds, the default one on errors does not.
+  const s = await service(t);
+  const half = checkFile(t, check('half', `${s.base}/half`));
+  const latencyOnly = await runTool('oxpoke', ['load', half, '-c', '2', '-d', '300ms', '-t', 'p99 < 10s']);
+  t.is(latencyOnly.code, 2, latencyOnly.stdout + latencyOnly.stderr);
+  t.regex(latencyOnly.stdout, /^threshold  p99 < 10s: holds \([\d.]+ ms\)\nthreshold  errors < 1% \(default\): FAILS \([\d.]+%\)$/m);
+  const allowed = await runTool('oxpoke', ['load', half, '-c', '2', '-d', '300ms', '-t', 'errors <= 100%']);
+  t.is(allowed.code, 0, allowed.stdout + allowed.stderr);
+  t.notRegex(allowed.stdout, /\(default\)/);
+  t.regex(figures(t, allowed).status, /^POKE OK - half: /);
 });
 
 test('bad input exits 3 (UNKNOWN) with a message saying what is allowed', async (t) => {

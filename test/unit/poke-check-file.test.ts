@@ -339,6 +339,14 @@ test('[defaults] apply to every check and scenario; a check or scenario setting 
   );
 });
 
+test('a tcp step sends a value an earlier step captured, and $${ as a literal', (t) => {
+  const [s] = parseChecks(
+    lines('[[scenario]]', 'name = "s"', '[[scenario.step]]', 'url = "http://x/"', 'capture.user = { json = "$.user" }', '[[scenario.step]]', 'tcp = "x:25"', 'send = "HELO ${user} $${x}"'),
+    FILE,
+  );
+  t.deepEqual(s.steps[1].request, { kind: 'tcp', host: 'x', port: 25, send: 'HELO ${user} $${x}' });
+});
+
 test('a file with neither checks nor scenarios holds none', (t) => {
   t.deepEqual(parseChecks('# nothing yet\n', FILE), []);
   t.deepEqual(parseChecks(lines('[defaults]', 'interval = "1m"'), FILE), []);
@@ -509,6 +517,16 @@ const REFUSED: Array<[string, string, string]> = [
     'a value used in a check: only scenarios capture',
     lines('[[check]]', 'name = "a"', 'url = "http://x/${token}"'),
     `${FILE}:3: check[1].url uses \${token}, which no earlier step captures; only the steps of a [[scenario]] capture values for \${NAME}; write $\${ for a literal \${`,
+  ],
+  [
+    'a value a tcp check sends: only scenarios capture',
+    lines('[[check]]', 'name = "a"', 'tcp = "127.0.0.1:6379"', 'send = "AUTH ${password}\\r\\n"'),
+    `${FILE}:4: check[1].send uses \${password}, which no earlier step captures; only the steps of a [[scenario]] capture values for \${NAME}; write $\${ for a literal \${`,
+  ],
+  [
+    'a value a tcp step sends before it is captured',
+    lines('[[scenario]]', 'name = "s"', '[[scenario.step]]', 'url = "http://x/"', 'capture.a = { json = "$.a" }', '[[scenario.step]]', 'tcp = "x:25"', 'send = "HELO ${a} ${b}"'),
+    `${FILE}:8: scenario[1].step[2].send uses \${b}, which no earlier step captures; \${NAME} is a value an earlier step of the scenario captures (so far: a); write $\${ for a literal \${`,
   ],
   [
     'a value a step uses before it is captured',

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { BlueOxError } from '../../src/errors';
 import { LatencySummary } from '../../src/poke/latency-stats';
-import { ALLOWED_THRESHOLDS, judgeThresholds, LoadFigures, parseThreshold, Threshold } from '../../src/poke/load-thresholds';
+import { ALLOWED_THRESHOLDS, judgeThresholds, LoadFigures, parseThreshold, Threshold, withDefaultThresholds } from '../../src/poke/load-thresholds';
 
 test('the examples: p95 < 200ms, p99 <= 1s, errors < 1%, rps > 500', (t) => {
   t.like(parseThreshold('p95 < 200ms'), { text: 'p95 < 200ms', metric: { kind: 'latency', percentile: 95, stat: null }, op: '<', value: 200 });
@@ -108,4 +108,14 @@ test('no run at all: every threshold fails; no answered run: the latency ones fa
     ['max < 1s', false, 'no answered runs'],
     ['errors <= 100%', true, '100.00%'],
   ]);
+});
+
+test('errors < 1% is judged by default unless a threshold given is about errors', (t) => {
+  const p95 = parseThreshold('p95 < 200ms');
+  t.deepEqual(withDefaultThresholds([]), [{ ...parseThreshold('errors < 1%'), implied: true }]);
+  t.deepEqual(withDefaultThresholds([p95]), [p95, { ...parseThreshold('errors < 1%'), implied: true }]);
+  for (const errors of ['errors <= 100%', 'errors < 10']) {
+    const given = [p95, parseThreshold(errors)];
+    t.deepEqual(withDefaultThresholds(given), given);
+  }
 });
