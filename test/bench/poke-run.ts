@@ -10,6 +10,12 @@
  * - add: the issue's check, `/add?a=2&b=2` answering `{"result": 4}`,
  *   oxpoke checking status 200 and `$.result` = 4 in every answer.
  *
+ * Beside them, `node (bare)` (bare-http-client.ts): raw keep-alive sockets
+ * writing the same request bytes, answers framed by Content-Length and not
+ * judged, the least any Node generator does: what a generator written for
+ * Node can reach on this machine. `oxpoke/node (bare)` shows how much of
+ * that oxpoke's judging of every answer leaves.
+ *
  * The issue's goal: oxpoke at least as fast as autocannon, and at least 70%
  * of wrk. The machine has 2 cores, shared by the generator and nginx (and
  * whatever else runs here): nginx's CPU is shown beside each trial, and the
@@ -18,7 +24,7 @@
  * each tool's median round by requests/s.
  *
  *   node build/test/bench/poke-run.js [--concurrency 8,64] [--seconds 10] [--rounds 3]
- *        [--targets static,add] [--tools wrk,autocannon,oxpoke,'oxpoke x2'] [--cpu-prof DIR]
+ *        [--targets static,add] [--tools wrk,autocannon,'node (bare)',oxpoke,'oxpoke x2'] [--cpu-prof DIR]
  *
  * --cpu-prof: each oxpoke trial writes a V8 CPU profile there, and its top
  * functions are logged (writeBuffer's share is mostly the time the write
@@ -35,7 +41,7 @@ import { runBenchmark, stopChildrenOnSignal } from './line-child';
 import { busyProcesses } from './proc-stats';
 import { formatTop } from './profile-summary';
 import { formatGoals, Goal, int, table } from './report-table';
-import { OXPOKE_BUNDLE, ToolName, TOOLS, trial, Trial, TrialSpec, withChildren } from './poke-tools';
+import { BARE_CLIENT, OXPOKE_BUNDLE, ToolName, TOOLS, trial, Trial, TrialSpec, withChildren } from './poke-tools';
 
 const log = (text: string): boolean => process.stderr.write(`[poke-bench] ${text}\n`);
 
@@ -83,19 +89,20 @@ function ratios(rows: Trial[]): { text: string; goals: Goal[] } {
     const ac = of('autocannon');
     const wrk = of('wrk');
     const two = of('oxpoke x2');
+    const bare = of('node (bare)');
     if (ox === undefined) continue;
     const r = (other: Trial | undefined): number => (other === undefined ? NaN : ox.rps / other.rps);
     const cpu = (t: Trial | undefined): number => (t === undefined ? NaN : t.toolCpu / t.requests);
-    lines.push([key.replace(' ', ' c'), r(ac).toFixed(2), r(wrk).toFixed(2), (cpu(ox) / cpu(ac)).toFixed(2), (cpu(ox) / cpu(wrk)).toFixed(2), two ? (two.rps / ox.rps).toFixed(2) : '-']);
+    lines.push([key.replace(' ', ' c'), r(ac).toFixed(2), r(wrk).toFixed(2), r(bare).toFixed(2), (cpu(ox) / cpu(ac)).toFixed(2), (cpu(ox) / cpu(wrk)).toFixed(2), two ? (two.rps / ox.rps).toFixed(2) : '-']);
     if (ac) goals.push({ what: `${key.replace(' ', ' c')}: oxpoke / autocannon req/s`, measured: r(ac).toFixed(2), goal: '>= 1', met: r(ac) >= 1 });
     if (wrk) goals.push({ what: `${key.replace(' ', ' c')}: oxpoke / wrk req/s`, measured: r(wrk).toFixed(2), goal: '>= 0.70', met: r(wrk) >= 0.7 });
   }
-  const text = table(['target', 'oxpoke/autocannon', 'oxpoke/wrk', 'CPU/req vs autocannon', 'CPU/req vs wrk', 'oxpoke x2 / oxpoke'], lines);
+  const text = table(['target', 'oxpoke/autocannon', 'oxpoke/wrk', 'oxpoke/node (bare)', 'CPU/req vs autocannon', 'CPU/req vs wrk', 'oxpoke x2 / oxpoke'], lines);
   return { text, goals };
 }
 
 async function main(): Promise<void> {
-  for (const file of [OXPOKE_BUNDLE, '/usr/bin/wrk', '/usr/sbin/nginx', path.join(REPO, 'node_modules', 'autocannon', 'autocannon.js')]) {
+  for (const file of [OXPOKE_BUNDLE, BARE_CLIENT, '/usr/bin/wrk', '/usr/sbin/nginx', path.join(REPO, 'node_modules', 'autocannon', 'autocannon.js')]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run make setup build first`);
   }
   const concurrencies = list(arg('--concurrency') ?? '8,64').map(Number);
@@ -161,7 +168,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${formatTrials(rows)}\n` +
         'req/s: requests (oxpoke: runs, each judged by its check) over the run; latency percentiles as each tool reports them (autocannon: whole ms);\n' +
-        'errors: wrk non-2xx/3xx + socket errors, autocannon errors + non-2xx + timeouts, oxpoke runs not OK; CPU µs/req: the generator\'s\n' +
+        'errors: wrk non-2xx/3xx + socket errors, autocannon errors + non-2xx + timeouts, node (bare) non-2xx/3xx + socket errors, oxpoke runs not OK; CPU µs/req: the generator\'s\n' +
         'utime + stime per request, start-up included; nginx CPU: its worker\'s share of one core over the trial.\n' +
         "oxpoke x2: two oxpoke processes with half the concurrency each, summed (latency: the slower one's), for what a second generator thread could add.\n\n" +
         `${text}\n\n${formatGoals(goals)}\n\n`,

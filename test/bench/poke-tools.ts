@@ -11,6 +11,11 @@
  * - oxpoke: `node dist/oxpoke.js load FILE --check NAME --concurrency N
  *   --duration Ss`; its report's runs/s, p50/p90/p99 and errors (every
  *   answer judged by the check's assertions);
+ * - node (bare): test/bench/bare-http-client.ts, N raw keep-alive sockets
+ *   writing the same request bytes in a closed loop, answers framed by their
+ *   Content-Length and not judged: the least a Node generator does, so what
+ *   any generator written for Node can reach here; errors = answers not
+ *   2xx/3xx + socket errors;
  * - oxpoke x2: two oxpoke processes with N/2 each at once, summed (latency
  *   the slower of the two): what a second generator thread could add on
  *   this machine, where nginx needs a core too.
@@ -26,8 +31,8 @@ import { REPO } from '../helpers/oxd-process';
 import { track } from './line-child';
 import { clkTck, cpuTicks } from './proc-stats';
 
-export type ToolName = 'wrk' | 'autocannon' | 'oxpoke' | 'oxpoke x2';
-export const TOOLS: readonly ToolName[] = ['wrk', 'autocannon', 'oxpoke', 'oxpoke x2'];
+export type ToolName = 'wrk' | 'autocannon' | 'node (bare)' | 'oxpoke' | 'oxpoke x2';
+export const TOOLS: readonly ToolName[] = ['wrk', 'autocannon', 'node (bare)', 'oxpoke', 'oxpoke x2'];
 
 export interface TrialSpec {
   /** A label for the URL (static, add). */
@@ -66,6 +71,7 @@ export interface Trial {
 const WRK = '/usr/bin/wrk';
 const AUTOCANNON = path.join(REPO, 'node_modules', 'autocannon', 'autocannon.js');
 export const OXPOKE_BUNDLE = path.join(REPO, 'dist', 'oxpoke.js');
+export const BARE_CLIENT = path.join(REPO, 'build', 'test', 'bench', 'bare-http-client.js');
 
 interface Finished {
   stdout: string;
@@ -146,6 +152,14 @@ export function parseOxpoke(out: string): Figures {
   return { requests: Number(runs[1]), rps: Number(runs[2]), p50: pct(50), p90: pct(90), p99: pct(99), errors: Number(errors[1]) };
 }
 
+export function parseBare(out: string): Figures {
+  const requests = /^requests +(\d+) in [\d.]+ s: ([\d.]+) req\/s$/m.exec(out);
+  const errors = /^errors +(\d+)$/m.exec(out);
+  if (requests === null || errors === null) throw new Error(`the bare client's output is not understood:\n${out}`);
+  const pct = (p: number): number => Number(new RegExp(`[ ,]p${p} ([\\d.]+) ms`).exec(out)?.[1] ?? NaN);
+  return { requests: Number(requests[1]), rps: Number(requests[2]), p50: pct(50), p90: pct(90), p99: pct(99), errors: Number(errors[1]) };
+}
+
 function oxpokeArgs(spec: TrialSpec, concurrency: number, profile: boolean): string[] {
   const prof = profile && spec.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfDir}`] : [];
   return [...prof, OXPOKE_BUNDLE, 'load', spec.checkFile, '--check', spec.check, '--concurrency', String(concurrency), '--duration', `${spec.seconds}s`];
@@ -170,6 +184,10 @@ export async function trial(tool: ToolName, spec: TrialSpec): Promise<Trial> {
   } else if (tool === 'autocannon') {
     const f = checked('autocannon', await run(process.execPath, [AUTOCANNON, '-c', String(n), '-d', String(spec.seconds), '--json', spec.url]));
     figures = parseAutocannon(f.stdout);
+    ticks = f.cpuTicks;
+  } else if (tool === 'node (bare)') {
+    const f = checked('the bare client', await run(process.execPath, [BARE_CLIENT, spec.url, '--connections', String(n), '--seconds', String(spec.seconds)]));
+    figures = parseBare(f.stdout);
     ticks = f.cpuTicks;
   } else if (tool === 'oxpoke') {
     const before = new Set(spec.cpuProfDir ? fs.readdirSync(spec.cpuProfDir) : []);
