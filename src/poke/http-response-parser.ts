@@ -258,7 +258,7 @@ export class ResponseParser {
     if (!keep) return MORE;
     const name = headerName(b, from, colon, hash);
     if (name === 'content-length' && this.headers['content-length'] !== undefined) return this.invalid('the answer has two Content-Length headers');
-    addHeader(this.headers, name, latin1(b, start, end));
+    addHeader(this.headers, name, headerValue(b, start, end, hash, name));
     return MORE;
   }
 
@@ -370,6 +370,29 @@ function headerName(b: Buffer, from: number, to: number, hash: number): string {
   const name = latin1(b, from, to).toLowerCase();
   NAMES[slot] = name;
   return name;
+}
+
+/**
+ * The last value read for each slot of NAMES, and the name it was read for: an answer's header values are mostly
+ * those of the last answer (Server, Content-Type, Content-Length, Connection), and comparing the bytes with the
+ * text read last time costs less than making a new string.
+ */
+const VALUES: Array<string | undefined> = new Array(512).fill(undefined);
+const VALUE_NAMES: Array<string | undefined> = new Array(512).fill(undefined);
+
+/** The value b[from, to) of header `name` as Latin-1 text; `hash` as for headerName. */
+function headerValue(b: Buffer, from: number, to: number, hash: number, name: string): string {
+  const slot = hash & 511;
+  const known = VALUES[slot];
+  if (known !== undefined && VALUE_NAMES[slot] === name && known.length === to - from) {
+    let i = 0;
+    while (i < known.length && known.charCodeAt(i) === b[from + i]) i++;
+    if (i === known.length) return known;
+  }
+  const value = latin1(b, from, to);
+  VALUES[slot] = value;
+  VALUE_NAMES[slot] = name;
+  return value;
 }
 
 /** Bytes as Latin-1 text, as Node reads header values; latin1Slice is Buffer's own, without toString's argument checks. */
