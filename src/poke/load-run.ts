@@ -112,8 +112,9 @@ export async function runLoad(check: Check, options: LoadOptions): Promise<LoadR
     const end = start + options.durationMs;
     let schedule: LoadResult['schedule'] = null;
     if (mode.kind === 'closed') {
+      // runCheck awaited here, not through one(): an async function less per run.
       const worker = async (): Promise<void> => {
-        while (performance.now() < end && !signal?.aborted) await one();
+        while (performance.now() < end && !signal?.aborted) tally.add(await runCheck(check, shared));
       };
       await Promise.all(Array.from({ length: mode.concurrency }, worker));
     } else {

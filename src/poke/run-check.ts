@@ -118,8 +118,16 @@ function fill(request: Request, values: ReadonlyMap<string, string>): Request {
   };
 }
 
+/** What each request was described as: a request without captured values is the same object run after run. */
+const descriptions = new WeakMap<Request, string>();
+
 function describe(request: Request): string {
-  return request.kind === 'http' ? `${request.method} ${request.url}` : `tcp ${request.host}:${request.port}`;
+  let text = descriptions.get(request);
+  if (text === undefined) {
+    text = request.kind === 'http' ? `${request.method} ${request.url}` : `tcp ${request.host}:${request.port}`;
+    descriptions.set(request, text);
+  }
+  return text;
 }
 
 /** Takes the step's captures into `values`; the failed assertion of the first that finds nothing, else null. */
