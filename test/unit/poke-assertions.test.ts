@@ -305,3 +305,13 @@ test('judgeFailure: CRITICAL, the reason names the failed assertion', (t) => {
     t.is(describeResult(j.results[0]), `${reason}: the ${reason} message`);
   }
 });
+
+test('the same expectations judge each body afresh: a body like the last gets the same results, another its own', (t) => {
+  const expect = expectations({ status: [200], body: /"result": \d/, json: [{ path: '$.result', expect: { op: 'equal', value: 4 } }] });
+  const bodies = ['{"result": 4}', '{"result": 5}', '{"result": 4}', 'not json', '{"result": 4}', `{"result": 4, "pad": "${'x'.repeat(2000)}"}`, '{"result": 5}'];
+  const judged = bodies.map((body) => judge(expect, answer({ body: Buffer.from(body) })));
+  const fresh = bodies.map((body) => judge(expectations({ ...expect, json: [...expect.json] }), answer({ body })));
+  t.deepEqual(judged, fresh);
+  t.deepEqual(judged.map((j) => j.outcome), ['OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'OK', 'CRITICAL']);
+  t.is(describeResult(named(judged[6].results, 'json $.result equal')), 'json $.result equal: expected 4, got 5');
+});

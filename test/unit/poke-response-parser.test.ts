@@ -221,3 +221,22 @@ test('header names are the same whatever was read before: many names, names that
     t.is(r.headers!['x-name_899'], '899');
   }
 });
+
+test('a header value like the last one read for its name is the same text, and one that differs is read afresh', (t) => {
+  const answerWith = (server: string, date: string): string =>
+    `HTTP/1.1 200 OK\r\nServer: ${server}\r\nDate: ${date}\r\nX-Date: ${date}\r\nContent-Length: 0\r\n\r\n`;
+  const seen = [
+    ['nginx/1.22.1', 'Tue, 08 Dec 2026 01:40:12 GMT'],
+    ['nginx/1.22.1', 'Tue, 08 Dec 2026 01:40:12 GMT'],
+    ['nginx/1.22.2', 'Tue, 08 Dec 2026 01:40:13 GMT'],
+    ['nginx/1.22.2', 'Tue, 08 Dec 2026 01:40:13 GMT'],
+    ['nginx', 'Tue, 08 Dec 2026 01:40:1\u00e9 GMT'],
+  ].map(([server, date]) => parseEveryWay(t, answerWith(server, date)).headers);
+  t.deepEqual(seen.map((h) => [h?.server, h?.['x-date'] === h?.date ? h?.date : 'x-date differs']), [
+    ['nginx/1.22.1', 'Tue, 08 Dec 2026 01:40:12 GMT'],
+    ['nginx/1.22.1', 'Tue, 08 Dec 2026 01:40:12 GMT'],
+    ['nginx/1.22.2', 'Tue, 08 Dec 2026 01:40:13 GMT'],
+    ['nginx/1.22.2', 'Tue, 08 Dec 2026 01:40:13 GMT'],
+    ['nginx', 'Tue, 08 Dec 2026 01:40:1\u00e9 GMT'],
+  ]);
+});
