@@ -251,14 +251,22 @@ export class ResponseParser {
     let end = to;
     while (start < end && (b[start] === 0x20 || b[start] === 0x09)) start++;
     while (end > start && (b[end - 1] === 0x20 || b[end - 1] === 0x09)) end--;
-    for (let i = start; i < end; i++) {
-      const c = b[i];
-      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return this.invalid(`the value of a header has a control character: ${quote(b, from, to)}`);
+    const slot = hash & 511;
+    const name = keep ? headerName(b, from, colon, slot) : '';
+    // A value like the last one read for this name was found free of control characters then.
+    let value = keep && VALUE_NAMES[slot] === name ? sameText(VALUES[slot]!, b, start, end) : undefined;
+    if (value === undefined) {
+      for (let i = start; i < end; i++) {
+        const c = b[i];
+        if ((c < 0x20 && c !== 0x09) || c === 0x7f) return this.invalid(`the value of a header has a control character: ${quote(b, from, to)}`);
+      }
+      if (!keep) return MORE;
+      value = latin1(b, start, end);
+      VALUES[slot] = value;
+      VALUE_NAMES[slot] = name;
     }
-    if (!keep) return MORE;
-    const name = headerName(b, from, colon, hash);
     if (name === 'content-length' && this.headers['content-length'] !== undefined) return this.invalid('the answer has two Content-Length headers');
-    addHeader(this.headers, name, headerValue(b, start, end, hash, name));
+    addHeader(this.headers, name, value);
     return MORE;
   }
 
@@ -358,9 +366,8 @@ export class ResponseParser {
  */
 const NAMES: Array<string | undefined> = new Array(512).fill(undefined);
 
-/** The name b[from, to) in lower case; `hash` is of its lower-cased bytes, as headerLine computes it. */
-function headerName(b: Buffer, from: number, to: number, hash: number): string {
-  const slot = hash & 511;
+/** The name b[from, to) in lower case; `slot` is of a hash of its lower-cased bytes, as headerLine computes it. */
+function headerName(b: Buffer, from: number, to: number, slot: number): string {
   const known = NAMES[slot];
   if (known !== undefined && known.length === to - from) {
     let i = 0;
@@ -380,19 +387,11 @@ function headerName(b: Buffer, from: number, to: number, hash: number): string {
 const VALUES: Array<string | undefined> = new Array(512).fill(undefined);
 const VALUE_NAMES: Array<string | undefined> = new Array(512).fill(undefined);
 
-/** The value b[from, to) of header `name` as Latin-1 text; `hash` as for headerName. */
-function headerValue(b: Buffer, from: number, to: number, hash: number, name: string): string {
-  const slot = hash & 511;
-  const known = VALUES[slot];
-  if (known !== undefined && VALUE_NAMES[slot] === name && known.length === to - from) {
-    let i = 0;
-    while (i < known.length && known.charCodeAt(i) === b[from + i]) i++;
-    if (i === known.length) return known;
-  }
-  const value = latin1(b, from, to);
-  VALUES[slot] = value;
-  VALUE_NAMES[slot] = name;
-  return value;
+/** `known` when it is b[from, to) read as Latin-1, else undefined. */
+function sameText(known: string, b: Buffer, from: number, to: number): string | undefined {
+  if (known.length !== to - from) return undefined;
+  for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== b[from + i]) return undefined;
+  return known;
 }
 
 /** Bytes as Latin-1 text, as Node reads header values; latin1Slice is Buffer's own, without toString's argument checks. */
