@@ -66,7 +66,7 @@ const SHOWN_CHARS = 200;
 /** Judges an answer: every assertion the expectations ask for, in the order of the module comment. */
 export function judge(expect: Expectations, answer: Answer): Judgement {
   const results: AssertionResult[] = [];
-  if (answer.status !== null || expect.status !== null) results.push(judgeStatus(expect.status, answer.status));
+  if (answer.status !== null || expect.status !== null) results.push(statusResult(expect, answer.status));
   for (const h of expect.headers) {
     const value = answer.headers[h.name];
     results.push(
@@ -162,22 +162,20 @@ function judgeStatus(allowed: Array<number | [number, number]> | null, status: n
     const severity: Severity = status !== null && status >= 400 && status < 500 ? 'WARNING' : 'CRITICAL';
     return result('status', status !== null && status < 400, severity, 'below 400', got);
   }
-  let ok = false;
-  if (status !== null) for (const a of allowed) if (typeof a === 'number' ? status === a : status >= a[0] && status <= a[1]) ok = true;
-  return result('status', ok, 'CRITICAL', expectedStatus(allowed), got);
+  const ok = status !== null && allowed.some((a) => (typeof a === 'number' ? status === a : status >= a[0] && status <= a[1]));
+  const expected = allowed.map((a) => (typeof a === 'number' ? String(a) : `${a[0]}-${a[1]}`));
+  return result('status', ok, 'CRITICAL', expected.length === 1 ? expected[0] : `one of ${expected.join(', ')}`, got);
 }
 
-/** What the statuses expected are written as, once for each list. */
-const statusTexts = new WeakMap<Array<number | [number, number]>, string>();
+/** For each step's expectations, the last status judged and its result, shared by the runs that get the same status. */
+const statusMemo = new WeakMap<Expectations, { status: number | null; result: AssertionResult }>();
 
-function expectedStatus(allowed: Array<number | [number, number]>): string {
-  let text = statusTexts.get(allowed);
-  if (text === undefined) {
-    const each = allowed.map((a) => (typeof a === 'number' ? String(a) : `${a[0]}-${a[1]}`));
-    text = each.length === 1 ? each[0] : `one of ${each.join(', ')}`;
-    statusTexts.set(allowed, text);
-  }
-  return text;
+function statusResult(expect: Expectations, status: number | null): AssertionResult {
+  const memo = statusMemo.get(expect);
+  if (memo !== undefined && memo.status === status) return memo.result;
+  const r = judgeStatus(expect.status, status);
+  statusMemo.set(expect, { status, result: r });
+  return r;
 }
 
 type Parsed = { ok: true; doc: unknown } | { ok: false; error: string };

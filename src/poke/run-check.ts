@@ -44,7 +44,8 @@ export async function runCheck(check: Check, shared: readonly SharedProbeOptions
   const results: AssertionResult[] = [];
   let answer: Answer | null = null;
   let totalMs = 0;
-  for (const [i, step] of check.steps.entries()) {
+  for (let i = 0; i < check.steps.length; i++) {
+    const step = check.steps[i];
     const request = filled(step.request, values);
     const result = await probe(request, step, shared[i]);
     const label = check.steps.length > 1 ? (step.name ?? `step ${i + 1}`) : null;
@@ -60,7 +61,7 @@ export async function runCheck(check: Check, shared: readonly SharedProbeOptions
       if (missing !== null) judgement = { outcome: 'CRITICAL', results: [...judgement.results, missing] };
     }
     steps.push({ name: label, request: describe(request), result, judgement });
-    if (label === null) results.push(...judgement.results);
+    if (label === null) for (const r of judgement.results) results.push(r);
     else results.push(...judgement.results.map((r) => ({ ...r, name: `${label}: ${r.name}` })));
     if (judgement.outcome === 'CRITICAL' || judgement.outcome === 'UNKNOWN') break;
   }
