@@ -94,11 +94,18 @@ export class ResponseParser {
   /** Body bytes still to come: of the content-length, or of the current chunk (CHUNK_END: of its CRLF). */
   private remaining = 0;
   private chunks: Buffer[] = [];
+  /**
+   * The slots (of NAMES) of the headers read into `headers`, marked with `generation`: a name whose slot is not
+   * marked is not in the record yet, and is added without looking it up (a lookup by ever-changing names is slow).
+   */
+  private readonly seen = new Int32Array(512);
+  private generation = 0;
 
   /** Ready for the answer to a new request. */
   start(headRequest: boolean, maxBodyBytes: number): void {
     this.status = 0;
     this.headers = emptyHeaders();
+    this.generation++;
     this.headDone = false;
     this.bodyBytes = 0;
     this.reusable = false;
@@ -265,6 +272,11 @@ export class ResponseParser {
       VALUES[slot] = value;
       VALUE_NAMES[slot] = name;
     }
+    if (this.seen[slot] !== this.generation) {
+      this.seen[slot] = this.generation;
+      this.headers[name] = value;
+      return MORE;
+    }
     if (name === 'content-length' && this.headers['content-length'] !== undefined) return this.invalid('the answer has two Content-Length headers');
     addHeader(this.headers, name, value);
     return MORE;
@@ -281,6 +293,7 @@ export class ResponseParser {
       // An interim answer (100 Continue, 103 Early Hints): the answer follows.
       this.status = 0;
       this.headers = emptyHeaders();
+      this.generation++;
       this.headBytes = 0;
       this.state = STATUS;
       return MORE;

@@ -42,9 +42,22 @@ export function addHeader(headers: HeaderRecord, name: string, value: string): v
   else headers[name] = `${had}${name === 'cookie' ? '; ' : ', '}${value}`;
 }
 
+/** The last question hasToken answered: answers repeat the same Connection header. */
+let lastValue = '';
+let lastToken = '';
+let lastAnswer = false;
+
 /** Whether a comma-separated header value (Connection, Transfer-Encoding) holds `token`, compared without case. */
 export function hasToken(value: string | undefined, token: string): boolean {
   if (value === undefined) return false;
+  if (value === lastValue && token === lastToken) return lastAnswer;
+  lastAnswer = holdsToken(value, token);
+  lastValue = value;
+  lastToken = token;
+  return lastAnswer;
+}
+
+function holdsToken(value: string, token: string): boolean {
   // The usual answers (`keep-alive`, `close`) are one token: no need to split.
   if (value.indexOf(',') < 0) return value.length >= token.length && value.trim().toLowerCase() === token;
   for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
