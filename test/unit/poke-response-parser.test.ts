@@ -240,3 +240,14 @@ test('a header value like the last one read for its name is the same text, and o
     ['nginx', 'Tue, 08 Dec 2026 01:40:1\u00e9 GMT'],
   ]);
 });
+
+test("a header of an interim answer or of the last answer is not taken for a repeat in the next one's head", (t) => {
+  const interim = parseEveryWay(t, 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nLink: </b.css>\r\nLink: </c.css>\r\nContent-Length: 0\r\n\r\n');
+  t.is(interim.headers?.link, '</b.css>, </c.css>');
+  const p = new ResponseParser();
+  for (const value of ['1', '2']) {
+    p.start(false, MAX_BODY);
+    t.is(p.execute(Buffer.from(`HTTP/1.1 200 OK\r\nX-Count: ${value}\r\nContent-Length: 0\r\n\r\n`, 'latin1')), DONE);
+    t.is(p.headers['x-count'], value);
+  }
+});
