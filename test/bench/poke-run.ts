@@ -8,7 +8,11 @@
  *
  * - static: a small static file (`/`, 96 bytes), oxpoke checking status 200;
  * - add: the issue's check, `/add?a=2&b=2` answering `{"result": 4}`,
- *   oxpoke checking status 200 and `$.result` = 4 in every answer.
+ *   oxpoke checking status 200 and `$.result` = 4 in every answer;
+ * - add-varied: the same check on `/add-varied?a=2&b=2`, whose answer also
+ *   carries nginx's $request_id, so no two bodies are alike: oxpoke judges
+ *   an answer identical to the last one by the results it remembers
+ *   (assertions.ts), and this target measures the judging of new ones.
  *
  * Beside them, `node (bare)` (bare-http-client.ts): raw keep-alive sockets
  * writing the same request bytes, answers framed by Content-Length and not
@@ -24,7 +28,7 @@
  * each tool's median round by requests/s.
  *
  *   node build/test/bench/poke-run.js [--concurrency 8,64] [--seconds 10] [--rounds 3]
- *        [--targets static,add] [--tools wrk,autocannon,'node (bare)',oxpoke,'oxpoke x2'] [--cpu-prof DIR]
+ *        [--targets static,add,add-varied] [--tools wrk,autocannon,'node (bare)',oxpoke,'oxpoke x2'] [--cpu-prof DIR]
  *
  * --cpu-prof: each oxpoke trial writes a V8 CPU profile there, and its top
  * functions are logged (writeBuffer's share is mostly the time the write
@@ -55,6 +59,7 @@ const list = (text: string): string[] => text.split(',').map((s) => s.trim()).fi
 const TARGETS: Record<string, { path: string; check: string }> = {
   static: { path: '/', check: '[[check]]\nname = "static"\nurl = "URL"\nexpect.status = [200]\n' },
   add: { path: '/add?a=2&b=2', check: '[[check]]\nname = "add"\nurl = "URL"\nexpect.status = [200]\nexpect.json."$.result" = 4\n' },
+  'add-varied': { path: '/add-varied?a=2&b=2', check: '[[check]]\nname = "add-varied"\nurl = "URL"\nexpect.status = [200]\nexpect.json."$.result" = 4\n' },
 };
 
 const ms = (v: number): string => (Number.isNaN(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
@@ -108,7 +113,7 @@ async function main(): Promise<void> {
   const concurrencies = list(arg('--concurrency') ?? '8,64').map(Number);
   const seconds = Number(arg('--seconds') ?? 10);
   const rounds = Number(arg('--rounds') ?? 3);
-  const targets = list(arg('--targets') ?? 'static,add');
+  const targets = list(arg('--targets') ?? 'static,add,add-varied');
   const tools = list(arg('--tools') ?? TOOLS.join(',')) as ToolName[];
   for (const t of tools) if (!TOOLS.includes(t)) throw new Error(`--tools: ${t} is not one of ${TOOLS.join(', ')}`);
   const cpuProfDir = arg('--cpu-prof') ? path.resolve(arg('--cpu-prof')!) : undefined;
@@ -125,7 +130,11 @@ async function main(): Promise<void> {
     const nginx = await startNginx(teardown, {
       workers: 1,
       accessLog: false,
-      server: [`root ${dir}/html;`, `location = /add { default_type application/json; return 200 '{"result": 4}'; }`].join('\n'),
+      server: [
+        `root ${dir}/html;`,
+        `location = /add { default_type application/json; return 200 '{"result": 4}'; }`,
+        `location = /add-varied { default_type application/json; return 200 '{"result": 4, "request": "$request_id"}'; }`,
+      ].join('\n'),
     });
     const nginxPids = withChildren(nginx.pid);
     const checkFile = path.join(dir, 'checks.toml');
