@@ -25,6 +25,7 @@
  * What it keeps of the bytes (a line cut in two, the body) is copied, so
  * the caller may read every chunk into the same buffer.
  */
+import { HEX, headerName, latin1, LOWER, quote, sameText, TOKEN, VALUE_NAMES, VALUES } from './http-bytes';
 import { addHeader, emptyHeaders, hasToken, HeaderRecord, lastCodingIsChunked } from './response-headers';
 
 /** What execute() and end() say. */
@@ -53,20 +54,6 @@ const SWITCHED = 9;
 const CR = 13;
 const LF = 10;
 const EMPTY = Buffer.alloc(0);
-
-/** Bytes allowed in a header name (RFC 9110 token). */
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
-/** Each byte in lower case (ASCII letters; the others as they are). */
-const LOWER = new Uint8Array(256);
-for (let c = 0; c < 256; c++) LOWER[c] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-/** Hex digit values, -1 for other bytes. */
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 16; c++) HEX[c.toString(16).charCodeAt(0)] = c;
-for (let c = 10; c < 16; c++) HEX[c.toString(16).toUpperCase().charCodeAt(0)] = c;
 
 const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
 
@@ -373,54 +360,9 @@ export class ResponseParser {
   }
 }
 
-/**
- * Header names in lower case, by a hash of their bytes: answers repeat the same few names, and reading each one
- * into a new string, then lower-casing it, cost a third of the parse. A slot holds the last name that fell in it.
- */
-const NAMES: Array<string | undefined> = new Array(512).fill(undefined);
-
-/** The name b[from, to) in lower case; `slot` is of a hash of its lower-cased bytes, as headerLine computes it. */
-function headerName(b: Buffer, from: number, to: number, slot: number): string {
-  const known = NAMES[slot];
-  if (known !== undefined && known.length === to - from) {
-    let i = 0;
-    while (i < known.length && known.charCodeAt(i) === LOWER[b[from + i]]) i++;
-    if (i === known.length) return known;
-  }
-  const name = latin1(b, from, to).toLowerCase();
-  NAMES[slot] = name;
-  return name;
-}
-
-/**
- * The last value read for each slot of NAMES, and the name it was read for: an answer's header values are mostly
- * those of the last answer (Server, Content-Type, Content-Length, Connection), and comparing the bytes with the
- * text read last time costs less than making a new string.
- */
-const VALUES: Array<string | undefined> = new Array(512).fill(undefined);
-const VALUE_NAMES: Array<string | undefined> = new Array(512).fill(undefined);
-
-/** `known` when it is b[from, to) read as Latin-1, else undefined. */
-function sameText(known: string, b: Buffer, from: number, to: number): string | undefined {
-  if (known.length !== to - from) return undefined;
-  for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== b[from + i]) return undefined;
-  return known;
-}
-
-/** Bytes as Latin-1 text, as Node reads header values; latin1Slice is Buffer's own, without toString's argument checks. */
-function latin1(b: Buffer, from: number, to: number): string {
-  return (b as Buffer & { latin1Slice(from: number, to: number): string }).latin1Slice(from, to);
-}
-
 /** data[from, to) in a buffer of its own. */
 function copy(data: Buffer, from: number, to: number): Buffer {
   const out = Buffer.allocUnsafe(to - from);
   data.copy(out, 0, from, to);
   return out;
-}
-
-/** A line for a message: printable, quoted, cut short. */
-function quote(b: Buffer, from: number, to: number): string {
-  const text = b.toString('latin1', from, Math.min(to, from + 64)).replace(/[^\x20-\x7e]/g, '.');
-  return `"${text}${to - from > 64 ? '...' : ''}"`;
 }
